@@ -1,0 +1,191 @@
+"""The one owner of the networkx link graph.
+
+``LinkGraph.add_report`` folds one enriched report into the graph and returns the
+nodes it touched, so detectors run on that part only (bounded work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+
+from linkwatch.rules.normalise import canonical
+from linkwatch.schemas import AnyReport, Identifier
+
+from . import model as m
+
+_PERSON_LINK = {"phone": m.USES_PHONE, "email": m.USES_EMAIL}
+
+
+class LinkGraph:
+    def __init__(self) -> None:
+        self.g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.reports_seen: set[str] = set()
+
+    # -- building ---------------------------------------------------------
+    def _node(self, node_id: str, when: datetime, report_id: str, **attrs: Any) -> str:
+        g = self.g
+        if node_id in g:
+            data = g.nodes[node_id]
+            data["first_seen"] = min(data["first_seen"], when)
+            data["last_seen"] = max(data["last_seen"], when)
+            data["report_ids"].add(report_id)
+            for key, value in attrs.items():
+                if isinstance(value, set):
+                    data.setdefault(key, set()).update(value)
+                elif value is not None:
+                    data[key] = value
+        else:
+            label = attrs.pop("label", None) or node_id.split(":", 1)[1]
+            g.add_node(node_id, kind=m.kind_of(node_id), label=label, first_seen=when,
+                       last_seen=when, report_ids={report_id}, **attrs)
+        return node_id
+
+    def _edge(self, u: str, v: str, etype: str, when: datetime, report_id: str,
+              **attrs: Any) -> None:
+        g = self.g
+        if g.has_edge(u, v, key=etype):
+            data = g.edges[u, v, etype]
+            data["first_seen"] = min(data["first_seen"], when)
+            data["last_seen"] = max(data["last_seen"], when)
+            data["report_ids"].add(report_id)
+            data.update({k: v_ for k, v_ in attrs.items() if v_ is not None})
+        else:
+            g.add_edge(u, v, key=etype, type=etype, first_seen=when, last_seen=when,
+                       report_ids={report_id}, **attrs)
+
+    def _identifier(self, ident: Identifier, when: datetime, rid: str) -> str | None:
+        node_id = ident.canonical and ident.valid and f"{_prefix(ident.type)}:{ident.canonical}"
+        if not node_id:
+            c = canonical(ident.type, ident.value)
+            node_id = c.node_id
+        if not node_id:
+            return None  # unparseable identifiers stay in the report, never link
+        return self._node(node_id, when, rid)
+
+    def add_report(self, report: AnyReport, harm: float | None = None) -> set[str]:
+        """Fold one report into the graph; return the ids of every node it touched."""
+        rid, when = report.report_id, report.reported_at
+        report_node = f"report:{rid}"
+        loc = report.location
+        detail = getattr(report, report.kind, None)
+        touched = {self._node(
+            report_node, when, rid, label=rid, report_kind=report.kind,
+            reported_at=when, force=report.force, markers=tuple(report.markers),
+            category=getattr(detail, "category", None) or getattr(detail, "fraud_type", None)
+            or getattr(detail, "cyber_type", None),
+            weapons=tuple(getattr(detail, "weapons", ()) or ()),
+            lsoa=loc.lsoa_code if loc else None, lat=loc.lat if loc else None,
+            lon=loc.lon if loc else None, harm=harm,
+            duplicate_of=getattr(report, "duplicate_of", None),
+        )}
+        self.reports_seen.add(rid)
+        if loc and loc.lsoa_code:
+            touched.add(self._node(f"location:{loc.lsoa_code}", when, rid))
+            self._edge(report_node, f"location:{loc.lsoa_code}", m.OCCURRED_AT, when, rid)
+
+        person_nodes: dict[str, str] = {}
+        for person in report.persons:
+            ref = person.person_ref or ""
+            pid = f"person:{person.entity_id or f'{rid}/{ref}'}"
+            person_nodes[ref] = pid
+            touched.add(self._node(
+                pid, when, rid, label=person.display_name() or ref, roles={person.role},
+                flags=set(person.flags), dob=person.dob, age=person.age,
+                postcode=person.postcode, nationality=person.nationality,
+                out_of_area=getattr(person, "out_of_area", None),
+            ))
+            self._edge(report_node, pid, m.INVOLVED, when, rid, role=person.role)
+            for raw in person.phones:
+                touched |= self._link_person(pid, Identifier(type="phone", value=raw), when, rid)
+            for raw in person.emails:
+                touched |= self._link_person(pid, Identifier(type="email", value=raw), when, rid)
+            home = person.postcode and canonical("postcode", person.postcode).node_id
+            if person.address:
+                addr = canonical("address", f"{person.address} {person.postcode or ''}").node_id
+                home = addr or home
+            if home:
+                touched.add(self._node(home, when, rid))
+                self._edge(pid, home, m.LIVES_AT, when, rid)
+
+        for ident in report.all_identifiers():
+            node = self._identifier(ident, when, rid)
+            if not node:
+                continue
+            touched.add(node)
+            self._edge(report_node, node, m.MENTIONS, when, rid, role=ident.role)
+            owner = person_nodes.get(ident.person_ref or "")
+            if owner:
+                self._edge(owner, node, _person_edge(ident), when, rid)
+            elif ident.role in {"payee"}:
+                for ref, pid in person_nodes.items():
+                    if report.person(ref) and report.person(ref).role == "victim":  # type: ignore[union-attr]
+                        self._edge(pid, node, m.PAID_TO, when, rid)
+            elif ident.role in {"sender", "contact"}:
+                for ref, pid in person_nodes.items():
+                    if report.person(ref) and report.person(ref).role == "victim":  # type: ignore[union-attr]
+                        self._edge(node, pid, m.CONTACTED, when, rid)
+
+        for vehicle in report.vehicles:
+            vnode = canonical("vrm", vehicle.vrm).node_id
+            if not vnode:
+                continue
+            touched.add(self._node(vnode, when, rid, make=vehicle.make, colour=vehicle.colour))
+            self._edge(report_node, vnode, m.MENTIONS, when, rid)
+            owner = person_nodes.get(vehicle.person_ref or "")
+            if owner:
+                self._edge(owner, vnode, m.SEEN_IN_VEHICLE, when, rid)
+
+        offenders = [pid for p in report.persons if p.role in m.OFFENDER_ROLES
+                     for pid in [person_nodes[p.person_ref or ""]]]
+        victims = [person_nodes[p.person_ref or ""] for p in report.persons if p.role == "victim"]
+        for i, a in enumerate(offenders):
+            for b in offenders[i + 1:]:
+                if a != b:
+                    self._edge(a, b, m.CO_OFFENDER, when, rid)
+            for v in victims:
+                if v != a:
+                    self._edge(v, a, m.VICTIM_OF, when, rid)
+        touched |= set(person_nodes.values())
+        return touched
+
+    def _link_person(self, pid: str, ident: Identifier, when: datetime, rid: str) -> set[str]:
+        node = self._identifier(ident, when, rid)
+        if not node:
+            return set()
+        self._edge(pid, node, _person_edge(ident), when, rid)
+        self._edge(f"report:{rid}", node, m.MENTIONS, when, rid, role="person")
+        return {node}
+
+    # -- reading ----------------------------------------------------------
+    def reports_of(self, node_id: str) -> set[str]:
+        return set(self.g.nodes[node_id]["report_ids"]) if node_id in self.g else set()
+
+    def neighbourhood(self, nodes: Iterable[str], hops: int = 2) -> nx.MultiDiGraph:
+        """The sub-graph within ``hops`` of ``nodes`` (undirected), as a view."""
+        frontier = {n for n in nodes if n in self.g}
+        seen = set(frontier)
+        for _ in range(hops):
+            nxt: set[str] = set()
+            for n in frontier:
+                nxt.update(self.g.successors(n))
+                nxt.update(self.g.predecessors(n))
+            frontier = nxt - seen
+            seen |= frontier
+        return self.g.subgraph(seen)
+
+    def __len__(self) -> int:
+        return self.g.number_of_nodes()
+
+
+def _prefix(kind: str) -> str:
+    from linkwatch.rules.normalise import node_prefix
+
+    return node_prefix(kind)
+
+
+def _person_edge(ident: Identifier) -> str:
+    return _PERSON_LINK.get(ident.type, m.PAID_TO if ident.role == "payee" else m.USES_IDENTIFIER)

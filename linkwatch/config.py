@@ -1,0 +1,54 @@
+"""One frozen settings model for the whole of linkwatch.
+
+Every setting has an environment name (``LINKWATCH_*`` unless noted) and a
+default that lets the embedded stack run with nothing set.  ``KAFKA_BOOTSTRAP``
+and ``REDIS_URL`` are read without prefix, as the deployment guide names them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LINKWATCH_", frozen=True, extra="ignore")
+
+    kafka_bootstrap: str | None = Field(
+        default=None, validation_alias=AliasChoices("KAFKA_BOOTSTRAP", "LINKWATCH_KAFKA_BOOTSTRAP")
+    )
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "LINKWATCH_REDIS_URL")
+    )
+
+    app_id: str = "linkwatch"
+    topic_prefix: str = ""
+    partitions: int = Field(default=4, ge=1, le=256)
+    replication_factor: int = Field(default=1, ge=1)
+    session_timeout_s: float = Field(default=10.0, gt=0)
+    rebalance_timeout_s: float = Field(default=10.0, gt=0)
+    data_dir: str = ".linkwatch"
+    log_level: str = "info"
+
+    force: str = "Warwickshire Police"
+    handling: str = "OFFICIAL-SENSITIVE"
+    max_message_bytes: int = Field(default=1_000_000, ge=1024)
+    dedupe_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
+    batch_size: int = Field(default=500, ge=1)
+    batch_within_s: float = Field(default=0.05, gt=0)
+
+    shared_identifier_min_reporters: int = Field(default=3, ge=2)
+    shared_identifier_window_days: int = Field(default=90, ge=1)
+    hub_ignore: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,98 @@
+"""What linkwatch publishes: Alert, Referral and DeadLetter (contract, output sections)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ._base import OutputModel, Timestamp
+
+Severity = Literal["low", "medium", "high", "critical"]
+ALERT_TYPES = (
+    "shared_identifier", "county_lines", "ocg", "fraud_network", "mule_account",
+    "fraud_campaign", "cyber_campaign", "modern_slavery", "child_exploitation",
+    "cuckooing", "repeat_victim", "knife_crime", "managed_offender",
+)
+Service = Literal[
+    "victim_support", "fraud_victim_support", "nrm", "ms1_duty_to_notify",
+    "childrens_social_care", "domestic_abuse",
+]
+
+
+class AlertEntity(OutputModel):
+    entity_id: str
+    kind: str
+    label: str
+
+
+class AlertLink(OutputModel):
+    source: str
+    target: str
+    type: str
+    report_ids: list[str]
+
+
+class Alert(OutputModel):
+    alert_id: str
+    version: int = Field(ge=1)
+    type: str = Field(description="one of " + ", ".join(ALERT_TYPES) + " (more may be added)")
+    severity: Severity
+    score: float = Field(ge=0, le=1)
+    title: str
+    summary: str
+    reasons: list[str]
+    report_ids: list[str]
+    entities: list[AlertEntity]
+    links: list[AlertLink]
+    cluster_id: str | None = None
+    created_at: Timestamp
+    updated_at: Timestamp
+    handling: str = "OFFICIAL-SENSITIVE"
+
+
+class ReferralContact(OutputModel):
+    """Only what the service needs (minimised); empty for an anonymous MS1."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    postcode: str | None = None
+    preferred_contact: str | None = None
+
+
+class Referral(OutputModel):
+    referral_id: str
+    report_id: str
+    person_ref: str
+    service: Service
+    basis: Literal["consent", "no_consent_needed", "duty_to_notify"]
+    priority: Literal["standard", "enhanced", "urgent"]
+    reasons: list[str]
+    due_by: Timestamp
+    contact: ReferralContact
+    status: Literal["active", "cancelled"] = "active"
+    created_at: Timestamp
+    handling: str = "OFFICIAL-SENSITIVE"
+
+
+class DeadLetterError(OutputModel):
+    loc: str
+    msg: str
+
+
+class DeadLetter(OutputModel):
+    received_at: Timestamp
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    errors: list[DeadLetterError] = Field(min_length=1)
+    value: str | None = None
+    value_b64: str | None = None
+
+    @model_validator(mode="after")
+    def _one_value(self) -> DeadLetter:
+        if (self.value is None) == (self.value_b64 is None):
+            raise ValueError("exactly one of value and value_b64 is set")
+        return self
