@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +120,11 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def spawn_child(argv: list[str]) -> subprocess.Popen[bytes]:
-    """Start a server process in its own group that cannot outlive us."""
+def spawn_child(argv: list[str], env: dict[str, str] | None = None,
+                output: Any = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """Start a child process in its own group that cannot outlive us."""
     return subprocess.Popen(  # noqa: S603 - argv is built from our own binaries
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        argv, stdout=output, stderr=output, env=env,
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         start_new_session=sys.platform != "linux",
     )

@@ -1,1 +1,1 @@
-"""x"""
+"""The Faust app and every topic, declared once (agents import from here)."""

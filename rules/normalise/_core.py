@@ -1,36 +1,70 @@
-"""Dispatch from identifier type to its normaliser."""
+"""Dispatch from identifier type to its normaliser; :class:`Canonical` is the result.
+
+Each family lives in its own module (``phone``, ``finance``, ``web``, ``cyber``,
+``online``, ``place``); here each identifier type is declared once, as data: its
+normaliser, its attribute function and its graph node prefix.  Graph node ids
+are typed URIs (followthemoney ``graph.py``): ``phone:+447700900123``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
-from . import basic
+from . import cyber, finance, online, phone, place, web
+from ._text import SPACES
 
-# identifier type -> graph node id prefix
-_PREFIX = {
-    "phone": "phone", "email": "email", "bank_account": "account", "iban": "iban",
-    "card": "card", "url": "url", "domain": "domain", "ip": "ip", "crypto_wallet": "wallet",
-    "social_handle": "handle", "device_imei": "imei", "username": "username",
-    "file_hash": "hash", "vrm": "vehicle", "postcode": "postcode", "address": "address",
-}
+Normaliser = Callable[[str], str | None]
+AttrsOf = Callable[[str, str | None], dict[str, object]]
 
-_NORMALISERS: dict[str, Callable[[str], str | None]] = {
-    "phone": basic.phone,
-    "email": basic.email,
-    "vrm": basic.vrm,
-    "postcode": basic.postcode,
-    "bank_account": basic.bank_account,
-    "address": basic.address,
-}
+
+class _Rule(NamedTuple):
+    prefix: str
+    normalise: Normaliser
+    attrs: AttrsOf | None = None
+
+
+def _generic(raw: str) -> str | None:
+    text = SPACES.sub(" ", raw.strip()).lower() if isinstance(raw, str) else ""
+    return text[:500] or None
+
+
+RULES: Mapping[str, _Rule] = MappingProxyType({
+    "phone": _Rule("phone", phone.phone, phone.phone_attrs),
+    "email": _Rule("email", web.email),
+    "bank_account": _Rule("account", finance.bank_account),
+    "iban": _Rule("iban", finance.iban),
+    "card": _Rule("card", finance.card, finance.card_attrs),
+    "url": _Rule("url", web.url, web.url_attrs),
+    "domain": _Rule("domain", web.domain, web.domain_attrs),
+    "ip": _Rule("ip", web.ip, web.ip_attrs),
+    "crypto_wallet": _Rule("wallet", cyber.crypto_wallet, cyber.crypto_wallet_attrs),
+    "social_handle": _Rule("handle", online.social_handle, online.social_handle_attrs),
+    "device_imei": _Rule("imei", cyber.imei),
+    "username": _Rule("username", online.username),
+    "file_hash": _Rule("hash", cyber.file_hash, cyber.file_hash_attrs),
+    "vrm": _Rule("vehicle", place.vrm),
+    "postcode": _Rule("postcode", place.postcode),
+    "address": _Rule("address", place.address),
+})
+_SECRET_RAW = frozenset({"card"})  # raw text masked before it is kept anywhere
 
 
 @dataclass(frozen=True, slots=True)
 class Canonical:
+    """One identifier, normalised.  ``valid`` False means: kept as raw text, never linked.
+
+    ``attrs`` carries facts found on the way (``private`` for an IP, ``last4`` for a
+    card, ``registered_domain`` for a URL).  For a card, ``raw`` is masked.
+    """
+
     type: str
     raw: str
     value: str | None
     valid: bool
+    attrs: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def node_id(self) -> str | None:
@@ -38,14 +72,27 @@ class Canonical:
 
 
 def node_prefix(kind: str) -> str:
-    return _PREFIX.get(kind, kind)
+    """``bank_account`` -> ``account``; an unknown type is its own prefix."""
+    rule = RULES.get(kind)
+    return rule.prefix if rule else kind
 
 
 def canonical(kind: str, raw: str) -> Canonical:
-    """Canonical form of one identifier; never raises."""
-    normaliser = _NORMALISERS.get(kind, basic.generic)
+    """Canonical form of one identifier; never raises.
+
+    ``canonical("phone", "07700 900123").node_id`` -> ``"phone:+447700900123"``.
+    An unknown ``kind`` is trimmed, space-collapsed and lower-cased.
+    """
+    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    rule = RULES.get(kind)
+    value: str | None = None
+    attrs: dict[str, object] = {}
     try:
-        value = normaliser(raw)
+        value = rule.normalise(text) if rule else _generic(text)
+        if rule and rule.attrs and value is not None:
+            attrs = rule.attrs(text, value)
     except Exception:  # noqa: BLE001 - a normaliser must never take the stream down
-        value = None
-    return Canonical(kind, raw, value, value is not None)
+        value, attrs = None, {}
+    if kind in _SECRET_RAW:
+        text = finance.mask_card(text)
+    return Canonical(kind, text, value, value is not None, attrs)

@@ -1,0 +1,85 @@
+"""Stage 1: one agent per input topic.  Decode, validate, drop exact redeliveries,
+normalise, and forward to the internal accepted topic; bad input to the
+dead-letter topic with its reason.  The worker never stops on bad input."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+
+from linkwatch.redis_state import RedisState
+from linkwatch.rules.enrichment import enrich
+from linkwatch.rules.intake import Accepted, Source, decode
+from linkwatch.streams import topics
+from linkwatch.streams.app import app, settings
+
+log = logging.getLogger(__name__)
+
+accepted_topic = app.topic(topics.name(settings, topics.ACCEPTED))
+deadletter_topic = app.topic(topics.name(settings, topics.DEADLETTER))
+_input_topics = {kind: app.topic(topics.name(settings, t)) for kind, t in topics.INPUT.items()}
+incident_topic, fraud_topic, cyber_topic = (_input_topics[k] for k in ("incident", "fraud", "cyber"))
+
+_state: RedisState | None = None
+
+
+def redis_state() -> RedisState:
+    global _state
+    if _state is None:
+        _state = RedisState(settings.redis_url or "redis://127.0.0.1:6379/0",
+                            f"lw:{settings.app_id}", settings.dedupe_ttl_s)
+    return _state
+
+
+async def _intake(stream, kind: str) -> None:  # type: ignore[no-untyped-def]
+    async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+        now = datetime.now(UTC)
+        outcomes = []
+        for event in events:
+            msg = event.message
+            src = Source(msg.topic, msg.partition, msg.offset, msg.key)
+            outcomes.append((src, decode(src, event.value, kind, received_at=now,
+                                         max_bytes=settings.max_message_bytes)))
+        good = [(src, o) for src, o in outcomes if isinstance(o, Accepted)]
+        claims = await redis_state().claim(
+            [(o.report.report_id, o.content_hash, src.coordinate) for src, o in good])
+        futures = []
+        tally: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
+        high: dict[tuple[str, int], int] = {}
+        fresh = iter(claims)
+        for src, outcome in outcomes:
+            part = (src.topic, src.partition or 0)
+            high[part] = max(high.get(part, -1), src.offset or 0)
+            if not isinstance(outcome, Accepted):
+                tally[part]["deadletter"] += 1
+                log.info("dead-lettered %s at %s", src.coordinate, outcome.errors[0].loc)
+                futures.append(await deadletter_topic.send(
+                    key=src.key, value=outcome.model_dump_json().encode()))
+            elif next(fresh):
+                tally[part]["processed"] += 1
+                payload = enrich(outcome.report, outcome.content_hash, settings)
+                futures.append(await accepted_topic.send(
+                    key=outcome.report.report_id.encode(),
+                    value=json.dumps(payload, separators=(",", ":")).encode()))
+            else:
+                tally[part]["duplicate"] += 1
+        for fut in futures:
+            await fut
+        await redis_state().count(tally, high)
+
+
+@app.agent(incident_topic, name="intake_incident")
+async def intake_incident(stream):  # type: ignore[no-untyped-def]
+    await _intake(stream, "incident")
+
+
+@app.agent(fraud_topic, name="intake_fraud")
+async def intake_fraud(stream):  # type: ignore[no-untyped-def]
+    await _intake(stream, "fraud")
+
+
+@app.agent(cyber_topic, name="intake_cyber")
+async def intake_cyber(stream):  # type: ignore[no-untyped-def]
+    await _intake(stream, "cyber")

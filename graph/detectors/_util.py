@@ -1,0 +1,191 @@
+"""Shared reading of the link graph for detectors: time windows, reporters,
+vulnerability, scoring bands and the assembly of a ``Finding``.
+
+Everything here reads node/edge attributes as ``graph/model.py`` defines them and
+tolerates missing ones (real reports are sparse).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import networkx as nx
+
+from linkwatch.graph import model as m
+
+from .base import DetectorConfig, Finding
+
+IDENTIFIER_KINDS = frozenset({
+    "phone", "email", "account", "iban", "card", "url", "domain", "ip", "wallet", "handle",
+    "imei", "username", "hash", "vehicle", "address",
+})
+INFRA_KINDS = frozenset({"domain", "ip", "url", "wallet", "hash"})
+VULNERABLE_FLAGS = frozenset({
+    "vulnerable", "disability", "looked_after_child", "missing_episode", "mental_health",
+    "learning_disability", "elderly",
+})
+# ordered levels: the first lower bound the score reaches names the band
+SEVERITY_BANDS: tuple[tuple[float, str], ...] = (
+    (0.8, "critical"), (0.6, "high"), (0.4, "medium"), (0.0, "low"),
+)
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def band(score: float) -> str:
+    """``0.85`` -> ``critical``; ``0.65`` -> ``high``; ``0.45`` -> ``medium``; else ``low``."""
+    return next(name for bound, name in SEVERITY_BANDS if score >= bound)
+
+
+def clamp(x: float) -> float:
+    return round(max(0.0, min(1.0, x)), 3)
+
+
+def rid_of(node: str) -> str:
+    return node.split(":", 1)[1]
+
+
+def report_node(rid: str) -> str:
+    return f"report:{rid}"
+
+
+def now_of(sub: nx.MultiDiGraph, touched: Iterable[str], cfg: DetectorConfig) -> datetime | None:
+    """``cfg.now``, else the latest touched report's time, else ``None`` (no window)."""
+    if cfg.now is not None:
+        return cfg.now
+    times = [sub.nodes[n].get("reported_at") for n in touched
+             if n in sub and m.kind_of(n) == "report"]
+    times = [t for t in times if t is not None]
+    return max(times) if times else None
+
+
+def in_window(sub: nx.MultiDiGraph, rid: str, now: datetime | None, days: int) -> bool:
+    """The report is in ``sub``, is not a duplicate and lies within ``days`` of ``now``."""
+    node = report_node(rid)
+    if node not in sub:
+        return False
+    data = sub.nodes[node]
+    if data.get("duplicate_of"):
+        return False
+    when = data.get("reported_at")
+    if now is None or when is None:
+        return True
+    return abs(when - now) <= timedelta(days=days)
+
+
+def reports_of(sub: nx.MultiDiGraph, node: str, now: datetime | None, days: int) -> list[str]:
+    """Report ids (without prefix) behind ``node`` that are in the window, sorted."""
+    rids = sub.nodes[node].get("report_ids") or ()
+    if m.kind_of(node) == "report":
+        rids = {rid_of(node)}
+    return sorted(r for r in rids if in_window(sub, r, now, days))
+
+
+def involved(sub: nx.MultiDiGraph, rid: str, roles: Iterable[str] | None = None) -> list[str]:
+    """Person nodes involved in the report (optionally only in ``roles``), sorted."""
+    node = report_node(rid)
+    if node not in sub:
+        return []
+    wanted = frozenset(roles) if roles is not None else None
+    out = {v for _, v, k, d in sub.out_edges(node, keys=True, data=True)
+           if k == m.INVOLVED and (wanted is None or d.get("role") in wanted)}
+    return sorted(out)
+
+
+def reporters(sub: nx.MultiDiGraph, rid: str) -> list[str]:
+    """Victims/reporters of a report; a report with none counts as its own reporter."""
+    return involved(sub, rid, m.REPORTING_ROLES) or [report_node(rid)]
+
+
+def age_of(data: dict[str, Any], now: datetime | None) -> int | None:
+    dob = data.get("dob")
+    if isinstance(dob, date):
+        ref = (now or datetime.now().astimezone()).date()
+        return ref.year - dob.year - ((ref.month, ref.day) < (dob.month, dob.day))
+    age = data.get("age")
+    return int(age) if isinstance(age, int | float) else None
+
+
+def vulnerability(data: dict[str, Any], now: datetime | None, cfg: DetectorConfig) -> list[str]:
+    """Why this person is vulnerable, in words (empty when nothing says so)."""
+    why = sorted(set(data.get("flags") or ()) & VULNERABLE_FLAGS)
+    age = age_of(data, now)
+    if age is not None and age >= cfg.elderly_age:
+        why.append(f"aged {age}")
+    if age is not None and age < cfg.child_age:
+        why.append(f"child aged {age}")
+    return why
+
+
+def is_child(data: dict[str, Any], now: datetime | None, cfg: DetectorConfig) -> bool:
+    age = age_of(data, now)
+    return age is not None and age < cfg.child_age
+
+
+def total_harm(sub: nx.MultiDiGraph, rids: Iterable[str]) -> float:
+    return float(sum(sub.nodes[report_node(r)].get("harm") or 0.0
+                     for r in rids if report_node(r) in sub))
+
+
+def harm_component(harm: float) -> float:
+    """Harm index days to 0..1 on a log scale: 365 days (violence with injury) -> 1."""
+    return min(1.0, math.log10(1.0 + harm) / math.log10(366.0)) if harm > 0 else 0.0
+
+
+def skipped_hubs(cfg: DetectorConfig) -> frozenset[str]:
+    """Nodes never used as evidence: configured ignore list and detected hubs, minus allow list."""
+    return (cfg.hub_ignore | cfg.hubs) - cfg.hub_allow
+
+
+def is_hub(sub: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> bool:
+    """Cheap check for a node met while traversing: known hub, or too many links to mean much."""
+    if node in cfg.hub_allow:
+        return False
+    if node in cfg.hub_ignore or node in cfg.hubs:
+        return True
+    return (m.kind_of(node) in IDENTIFIER_KINDS
+            and len(sub.nodes[node].get("report_ids") or ()) >= cfg.hub_max_reports)
+
+
+def edges_between(sub: nx.MultiDiGraph, nodes: set[str],
+                  types: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
+    wanted = frozenset(types) if types is not None else None
+    out = []
+    for u in nodes:
+        if u not in sub:
+            continue
+        for _, v, k in sub.out_edges(u, keys=True):
+            if v in nodes and (wanted is None or k in wanted):
+                out.append((u, v, k))
+    return out
+
+
+def build(sub: nx.MultiDiGraph, *, type: str, key: str, score: float, title: str,
+          summary: str, reasons: Iterable[str], report_ids: Iterable[str],
+          entities: Iterable[str], links: Iterable[tuple[str, str, str]] = (),
+          cluster_id: str | None = None, discounted: Iterable[str] = (),
+          severity: str | None = None) -> Finding:
+    """Assemble a ``Finding`` in a deterministic order, with labels and link evidence."""
+    rids = tuple(sorted(set(report_ids)))
+    rset = set(rids)
+    ents = tuple(sorted({e for e in entities if e in sub and m.kind_of(e) != "report"}))
+    labels = tuple(str(sub.nodes[e].get("label") or e.split(":", 1)[1]) for e in ents)
+    lks = tuple(sorted({lk for lk in links if sub.has_edge(lk[0], lk[1], key=lk[2])}))
+    link_rids = tuple(
+        tuple(sorted((set(sub.edges[lk]["report_ids"]) & rset) or sub.edges[lk]["report_ids"]))
+        for lk in lks)
+    times = [sub.nodes[report_node(r)].get("reported_at") for r in rids if report_node(r) in sub]
+    times = [t for t in times if t is not None]
+    score = clamp(score)
+    return Finding(
+        type=type, key=key, severity=severity or band(score), score=score, title=title,
+        summary=summary, reasons=tuple(reasons), report_ids=rids, entities=ents, links=lks,
+        cluster_id=cluster_id, discounted_hubs=tuple(sorted(set(discounted))), labels=labels,
+        link_report_ids=link_rids, at=max(times) if times else None,
+    )
+
+
+def label(sub: nx.MultiDiGraph, node: str) -> str:
+    return str(sub.nodes[node].get("label") or node) if node in sub else node

@@ -1,0 +1,79 @@
+"""What a detector returns, and the configuration every detector reads.
+
+A detector is a pure function ``(sub, touched, cfg) -> list[Finding]`` over a
+sub-graph of the link graph (``networkx.MultiDiGraph``, see ``graph/model.py``):
+``sub`` is the neighbourhood of the nodes a new report ``touched``.  It states
+its evidence, its score and why, in words an analyst reads.
+
+Every threshold has a default here and the same default, with its reason, in
+``linkwatch/data/detectors.yaml``; ``load_config`` reads that file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Thresholds with documented defaults (see ``linkwatch/data/detectors.yaml``)."""
+
+    window_days: int = 90
+    shared_identifier_min_reporters: int = 3
+    hub_ignore: frozenset[str] = frozenset()
+    hub_allow: frozenset[str] = frozenset()
+    home_force: str = "Warwickshire Police"
+    now: datetime | None = None  # the decisive report's time; windows are measured back from it
+    # -- added fields (all defaulted, so older callers keep working) --------
+    handling: str = "OFFICIAL-SENSITIVE"
+    hubs: frozenset[str] = frozenset()      # hubs detected from the data (graph/hubs.py)
+    hub_min_reports: int = 20               # fewer reports than this: never a data hub
+    hub_max_reports: int = 500              # this many reports in the window: a hub outright
+    hub_max_relatedness: float = 0.2        # share of its reports linked to another by anything else
+    hub_min_categories: int = 3             # distinct report categories a hub's reports spread over
+    hub_sample: int = 60                    # reports examined per hub assessment (bounded work)
+    elderly_age: int = 65
+    child_age: int = 18
+    mule_min_victims: int = 3
+    collector_min_mules: int = 2
+    campaign_min_victims: int = 5
+    network_min_reports: int = 4
+    county_lines_min_reports: int = 2
+    county_lines_min_score: float = 0.4
+    drugs_categories: frozenset[str] = frozenset({"drugs"})
+    home_postcode_prefixes: tuple[str, ...] = ("CV", "B49", "B50", "B80", "B95", "OX15", "OX17",
+                                               "GL56")
+    cuckoo_min_reports: int = 2
+    repeat_victim_min: int = 3
+    knife_min_incidents: int = 3
+    knife_window_days: int = 30
+    knife_radius_m: float = 500.0
+    slavery_min_workers: int = 3
+    cyber_min_reports: int = 3
+    ocg_min_size: int = 3
+    ocg_seed: int = 42
+    ocg_max_component: int = 5000
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One detected structure.  ``key`` identifies the structure (not the evidence)
+    so that the same structure keeps one ``alert_id`` as evidence grows."""
+
+    type: str
+    key: str
+    severity: str
+    score: float
+    title: str
+    summary: str
+    reasons: tuple[str, ...]
+    report_ids: tuple[str, ...]
+    entities: tuple[str, ...]                      # node ids
+    links: tuple[tuple[str, str, str], ...] = ()   # (source, target, edge type)
+    cluster_id: str | None = None
+    discounted_hubs: tuple[str, ...] = field(default=())
+    # added: what the alert needs without the graph (parallel to entities / links)
+    labels: tuple[str, ...] = ()                   # label of each entity, from node attrs
+    link_report_ids: tuple[tuple[str, ...], ...] = ()  # report ids behind each link
+    at: datetime | None = None                     # time of the latest evidence report

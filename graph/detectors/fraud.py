@@ -1,0 +1,189 @@
+"""Fraud detectors (domain.md s.7): mule_account, fraud_campaign, fraud_network.
+
+* mule_account: a payee account (account/iban/card/wallet) paid by at least
+  ``cfg.mule_min_victims`` distinct victims in the window.  Score 0.4 at the
+  threshold, +0.08 per extra victim, +0.2 with an elderly (>= ``cfg.elderly_age``)
+  or vulnerable victim, up to +0.15 for harm.  Example: 4 victims, one aged 82 -> 0.68 high.
+* fraud_campaign: one sender/contact phone, email, domain or URL reaching at least
+  ``cfg.campaign_min_victims`` distinct victims.  Same scoring from 0.4.
+* fraud_network: reports joined through shared non-hub identifiers (hubs are
+  discounted and listed), at least ``cfg.network_min_reports`` reports; a collector
+  is an account sharing reports or holders with ``cfg.collector_min_mules`` mule
+  accounts.  Key: the network's earliest-seen identifier, so it is stable as it grows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import networkx as nx
+
+from linkwatch.graph import model as m
+
+from . import _util as u
+from .base import DetectorConfig, Finding
+
+PAYEE_KINDS = frozenset({"account", "iban", "card", "wallet"})
+SENDER_KINDS = frozenset({"phone", "email", "domain", "url", "handle"})
+SENDER_ROLES = frozenset({"sender", "contact", "phishing_site", "person"})
+LINKING_KINDS = PAYEE_KINDS | SENDER_KINDS | frozenset({"ip", "hash", "username", "imei"})
+
+
+def _victims_by_role(sub: nx.MultiDiGraph, node: str, roles: frozenset[str], now: datetime | None,
+                     cfg: DetectorConfig) -> tuple[dict[str, set[str]], list[str]]:
+    """victim/reporter -> reports in which the node appears in one of ``roles``."""
+    out: dict[str, set[str]] = {}
+    rids: list[str] = []
+    for rid in u.reports_of(sub, node, now, cfg.window_days):
+        data = sub.get_edge_data(u.report_node(rid), node, key=m.MENTIONS) or {}
+        victims = u.involved(sub, rid, {"victim"})
+        if data.get("role") not in roles and not _person_link(sub, node, victims):
+            continue
+        rids.append(rid)
+        for p in victims or u.reporters(sub, rid):
+            out.setdefault(p, set()).add(rid)
+    return out, rids
+
+
+def _person_link(sub: nx.MultiDiGraph, node: str, victims: list[str]) -> bool:
+    return any(sub.has_edge(v, node, key=m.PAID_TO) or sub.has_edge(node, v, key=m.CONTACTED)
+               for v in victims)
+
+
+def _victim_finding(sub: nx.MultiDiGraph, node: str, ftype: str, by_victim: dict[str, set[str]],
+                    rids: list[str], now: datetime | None, cfg: DetectorConfig,
+                    verb: str) -> Finding:
+    n = len(by_victim)
+    threshold = cfg.mule_min_victims if ftype == "mule_account" else cfg.campaign_min_victims
+    persons = sorted(p for p in by_victim if m.kind_of(p) == "person")
+    vulnerable = {p: why for p in persons if (why := u.vulnerability(sub.nodes[p], now, cfg))}
+    harm = u.total_harm(sub, rids)
+    score = 0.4 + 0.08 * (n - threshold) + (0.2 if vulnerable else 0) + 0.15 * u.harm_component(harm)
+    name, what = u.label(sub, node), m.kind_of(node)
+    types = sorted({str(sub.nodes[u.report_node(r)].get("category") or "unknown") for r in rids})
+    reasons = [f"{n} different victims {verb} {what} {name} in {len(rids)} reports within "
+               f"{cfg.window_days} days (threshold {threshold})",
+               f"fraud types: {', '.join(types)}"]
+    if vulnerable:
+        reasons.append(f"{len(vulnerable)} elderly or vulnerable victim(s): " + "; ".join(
+            f"{u.label(sub, p)} ({', '.join(w)})" for p, w in sorted(vulnerable.items())))
+    if harm:
+        reasons.append(f"total harm {harm:g} crime-harm-index days")
+    links = []
+    for rid in rids:
+        r = u.report_node(rid)
+        links += [(r, node, m.MENTIONS), *((r, p, m.INVOLVED) for p in persons)]
+    links += [(p, node, m.PAID_TO) for p in persons] + [(node, p, m.CONTACTED) for p in persons]
+    title = (f"Possible mule account {name}: {n} victims" if ftype == "mule_account"
+             else f"Fraud campaign via {what} {name}: {n} victims")
+    return u.build(sub, type=ftype, key=f"{ftype}:{node}", score=score, title=title,
+                   summary=f"{n} unrelated victims {verb} {what} {name}. " + (
+                       "One account receiving money from many unrelated victims is the mark "
+                       "of a money mule." if ftype == "mule_account" else
+                       "One contact route reaching many victims suggests one campaign."),
+                   reasons=reasons, report_ids=rids, entities=[node, *persons], links=links)
+
+
+def detect_mule_account(sub: nx.MultiDiGraph, touched: set[str],
+                        cfg: DetectorConfig) -> list[Finding]:
+    now = u.now_of(sub, touched, cfg)
+    out = []
+    for node in sorted(touched):
+        if node not in sub or m.kind_of(node) not in PAYEE_KINDS or u.is_hub(sub, node, cfg):
+            continue
+        by_victim, rids = _victims_by_role(sub, node, frozenset({"payee"}), now, cfg)
+        if len(by_victim) >= cfg.mule_min_victims:
+            out.append(_victim_finding(sub, node, "mule_account", by_victim, rids, now, cfg,
+                                       "paid money into"))
+    return out
+
+
+def detect_fraud_campaign(sub: nx.MultiDiGraph, touched: set[str],
+                          cfg: DetectorConfig) -> list[Finding]:
+    now = u.now_of(sub, touched, cfg)
+    out = []
+    for node in sorted(touched):
+        if node not in sub or m.kind_of(node) not in SENDER_KINDS or u.is_hub(sub, node, cfg):
+            continue
+        by_victim, rids = _victims_by_role(sub, node, SENDER_ROLES - {"person"}, now, cfg)
+        if len(by_victim) >= cfg.campaign_min_victims:
+            out.append(_victim_finding(sub, node, "fraud_campaign", by_victim, rids, now, cfg,
+                                       "were contacted from"))
+    return out
+
+
+def detect_fraud_network(sub: nx.MultiDiGraph, touched: set[str],
+                         cfg: DetectorConfig) -> list[Finding]:
+    now = u.now_of(sub, touched, cfg)
+    starts = sorted(n for n in touched if m.kind_of(n) == "report" and n in sub
+                    and sub.nodes[n].get("report_kind") in {"fraud", "cyber"})
+    out: dict[str, Finding] = {}
+    for start in starts:
+        reports, idents, hubs = _component(sub, start, now, cfg)
+        shared = {i for i in idents
+                  if sum(1 for r in sub.predecessors(i) if r in reports) >= 2}
+        if len(reports) < cfg.network_min_reports or not shared:
+            continue
+        anchor = min(shared, key=lambda i: (sub.nodes[i]["first_seen"], i))
+        mules = {a for a in shared if m.kind_of(a) in PAYEE_KINDS and len(
+            _victims_by_role(sub, a, frozenset({"payee"}), now, cfg)[0]) >= cfg.mule_min_victims}
+        collectors = sorted(a for a in idents if m.kind_of(a) in PAYEE_KINDS and a not in mules
+                            and len(_co_accounts(sub, a, reports) & mules)
+                            >= cfg.collector_min_mules)
+        rids = sorted(u.rid_of(r) for r in reports)
+        victims = {p for r in rids for p in u.involved(sub, r, {"victim"})}
+        vulnerable = [p for p in victims if u.vulnerability(sub.nodes[p], now, cfg)]
+        harm = u.total_harm(sub, rids)
+        score = (0.35 + 0.03 * (len(reports) - cfg.network_min_reports) + 0.05 * len(mules)
+                 + 0.15 * bool(collectors) + 0.15 * bool(vulnerable)
+                 + 0.1 * u.harm_component(harm))
+        reasons = [f"{len(reports)} fraud/cyber reports joined by {len(shared)} shared "
+                   f"identifiers (threshold {cfg.network_min_reports} reports)"]
+        if mules:
+            reasons.append(f"{len(mules)} mule account(s): {', '.join(sorted(mules))}")
+        if collectors:
+            reasons.append(f"collector account(s) fed by mules: {', '.join(collectors)}")
+        if vulnerable:
+            reasons.append(f"{len(vulnerable)} elderly or vulnerable victim(s)")
+        nodes = reports | shared | victims
+        out[anchor] = u.build(
+            sub, type="fraud_network", key=f"fraud_network:{anchor}", score=score,
+            title=f"Fraud network: {len(reports)} reports, {len(shared)} shared identifiers",
+            summary=(f"{len(reports)} reports are linked through shared contact routes and "
+                     f"accounts ({', '.join(sorted(shared)[:5])}). "
+                     + (f"{len(hubs)} innocent hub(s) were not used to link. " if hubs else "")),
+            reasons=reasons, report_ids=rids, entities=shared | victims | set(collectors),
+            links=u.edges_between(sub, nodes | set(collectors)), discounted=hubs,
+            cluster_id=f"fraud_network:{anchor}")
+    return [out[k] for k in sorted(out)]
+
+
+def _component(sub: nx.MultiDiGraph, start: str, now: datetime | None,
+               cfg: DetectorConfig) -> tuple[set[str], set[str], set[str]]:
+    """Reports and identifiers reachable from ``start`` through non-hub identifiers in ``sub``."""
+    reports, idents, hubs = {start}, set(), set()
+    frontier = [start]
+    while frontier:
+        r = frontier.pop()
+        for i in sub.successors(r):
+            if m.kind_of(i) not in LINKING_KINDS or i in idents:
+                continue
+            if u.is_hub(sub, i, cfg):
+                hubs.add(i)
+                continue
+            idents.add(i)
+            for r2 in sub.predecessors(i):
+                if (m.kind_of(r2) == "report" and r2 not in reports
+                        and u.in_window(sub, u.rid_of(r2), now, cfg.window_days)):
+                    reports.add(r2)
+                    frontier.append(r2)
+    return reports, idents, hubs
+
+
+def _co_accounts(sub: nx.MultiDiGraph, account: str, reports: set[str]) -> set[str]:
+    """Accounts sharing a report or a holder with ``account``."""
+    near = set()
+    for x in sub.predecessors(account):
+        if x in reports or m.kind_of(x) == "person":
+            near |= {a for a in sub.successors(x) if m.kind_of(a) in PAYEE_KINDS}
+    return near - {account}

@@ -1,0 +1,100 @@
+"""Exports of the link graph for analysts' tools and for sharing.
+
+``export_graph(g, fmt, out)`` writes one format into the folder ``out`` and
+returns the files written; ``select(g, ...)`` cuts the part to export first::
+
+    sub = select(graph.g, alert=alert, since=start)
+    export_graph(sub, "i2", Path("exports/op-x"), pseudonymise_key=key)
+
+Formats: ``graphml``, ``gexf``, ``json`` (node-link + Cytoscape), ``csv``,
+``i2`` (Analyst's Notebook import CSVs), ``neo4j`` (neo4j-admin import CSVs and
+a LOAD CSV script), ``ftm`` (FollowTheMoney / Aleph) and ``stix`` (STIX 2.1
+bundle of indicators).  Every file carries the handling marking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import networkx as nx
+
+from ._common import DEFAULT_HANDLING, PERSONAL_KINDS, Context, Progress, Pseudonymiser
+from .select import select
+
+Writer = Callable[[nx.MultiDiGraph, Path, Context], list[Path]]
+
+
+class ExportError(Exception):
+    """Base for errors raised by ``linkwatch.graph.export``."""
+
+
+class UnknownFormat(ExportError, ValueError):
+    def __init__(self, fmt: str) -> None:
+        super().__init__(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+class BadKey(ExportError, ValueError):
+    def __init__(self) -> None:
+        super().__init__("pseudonymise_key must be bytes of at least 16 bytes (or None)")
+
+
+def _writer(fmt: str) -> Writer:
+    # imported on use: followthemoney and stix2 are only needed for their formats
+    if fmt in ("graphml", "gexf", "json"):
+        from . import networkx_formats as nxf
+        return {"graphml": nxf.write_graphml, "gexf": nxf.write_gexf,
+                "json": nxf.write_json}[fmt]
+    if fmt == "csv":
+        from .tabular import write_csv
+        return write_csv
+    if fmt == "i2":
+        from .i2 import write_i2
+        return write_i2
+    if fmt == "neo4j":
+        from .neo4j import write_neo4j
+        return write_neo4j
+    if fmt == "ftm":
+        from .ftm import write_ftm
+        return write_ftm
+    from .stix import write_stix
+    return write_stix
+
+
+FORMATS = ("graphml", "gexf", "json", "csv", "i2", "neo4j", "ftm", "stix")
+
+
+def export_graph(
+    g: nx.MultiDiGraph,
+    fmt: str,
+    out: Path,
+    *,
+    handling: str = DEFAULT_HANDLING,
+    pseudonymise_key: bytes | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Path]:
+    """Write ``g`` as ``fmt`` into the folder ``out`` (created); return the files written.
+
+    ``pseudonymise_key`` replaces person names and personal identifiers (node kinds
+    in ``PERSONAL_KINDS``) by keyed HMAC-SHA256 pseudonyms, the same in every file
+    for the same key, and drops dates of birth and home postcodes.
+    ``progress(n)`` is called as rows are written, ``n`` being the rows since the
+    last call (fits ``tqdm.update`` and ``rich.progress.Progress.advance``).
+    """
+    if fmt not in FORMATS:
+        raise UnknownFormat(fmt)
+    if pseudonymise_key is not None and (
+            not isinstance(pseudonymise_key, bytes) or len(pseudonymise_key) < 16):
+        raise BadKey()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ticker = Progress(progress)
+    ctx = Context(handling=handling, pseudo=Pseudonymiser(pseudonymise_key), progress=ticker)
+    try:
+        return _writer(fmt)(g, out, ctx)
+    finally:
+        ticker.flush()
+
+
+__all__ = ["FORMATS", "PERSONAL_KINDS", "BadKey", "ExportError", "UnknownFormat",
+           "export_graph", "select"]

@@ -1,0 +1,172 @@
+"""FollowTheMoney entities (JSON lines) for Aleph and other FtM tools.
+
+Nodes become things (``Event`` for a report, ``Person``, ``UserAccount`` for a
+phone line, e-mail or online handle, ``BankAccount``, ``CryptoWallet``,
+``Vehicle``, ``Address``, ``Note`` for other technical identifiers); edges become
+interval entities (``Associate`` between persons, ``Ownership`` of an account,
+``Payment`` to an account whose user is known, ``UnknownLink`` otherwise).  Raw
+phones and e-mails are also set as the ``phone``/``email`` property of their user
+and the ``phoneMentioned``/``emailMentioned`` of the report, where Aleph matches
+them.  Every entity's ``summary`` carries the handling marking; report references
+are ``recordId`` on intervals and reports, ``notes`` on other things.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+from followthemoney import model
+from followthemoney.proxy import EntityProxy
+
+from linkwatch.graph import model as m
+
+from ._common import Context, Record, edge_records, node_records, text
+
+DATASET = "linkwatch"
+SCHEMA_OF_KIND = {
+    "report": "Event", "person": "Person", "phone": "UserAccount", "email": "UserAccount",
+    "handle": "UserAccount", "username": "UserAccount", "account": "BankAccount",
+    "iban": "BankAccount", "card": "BankAccount", "wallet": "CryptoWallet",
+    "vehicle": "Vehicle", "address": "Address", "postcode": "Address", "location": "Address",
+}
+_ASSETS = {"account", "iban", "card", "wallet", "vehicle"}
+_MENTIONED = {"phone": "phoneMentioned", "email": "emailMentioned", "ip": "ipMentioned",
+              "iban": "ibanMentioned"}
+
+
+def entity_id(node_id: str) -> str:
+    """Deterministic FtM id for a (possibly pseudonymised) node id."""
+    return EntityProxy.make_id(DATASET, node_id) or node_id
+
+
+def write_ftm(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
+    path = out / "entities.ftm.json"
+    with path.open("w", encoding="utf-8") as fh:
+        for rec in node_records(g, ctx.pseudo):
+            proxy = _node(rec, ctx)
+            _enrich(proxy, g, rec, ctx)
+            fh.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+            ctx.progress.tick()
+        for rec in edge_records(g, ctx.pseudo):
+            proxy = _edge(rec, g, ctx)
+            fh.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+            ctx.progress.tick()
+    return [path]
+
+
+def _base(schema: str, key: str, rec: Record, ctx: Context) -> EntityProxy:
+    proxy = model.make_entity(schema)
+    proxy.id = entity_id(key)
+    proxy.add("summary", f"Handling: {ctx.handling}")
+    proxy.add("publisher", "linkwatch")
+    return proxy
+
+
+def _node(rec: Record, ctx: Context) -> EntityProxy:
+    kind, value = rec.kind, rec.value
+    private = ctx.pseudo.active and kind in {"phone", "email", "iban", "person"} | _ASSETS
+    proxy = _base(SCHEMA_OF_KIND.get(kind, "Note"), rec.id, rec, ctx)
+    proxy.add("name", rec.label if kind in ("report", "person") else value)
+    first, last = rec.first_seen, rec.last_seen
+    if kind == "report":
+        proxy.add("recordId", rec.report_ids)
+        proxy.add("date", rec.extra.get("reported_at") or first)
+        proxy.add("description", _describe(rec.extra, ("report_kind", "category", "force")))
+        proxy.add("keywords", list(rec.extra.get("markers") or ()))
+        proxy.add("country", "gb")
+    else:
+        proxy.add("notes", "Reports: " + "; ".join(rec.report_ids))
+        proxy.add("createdAt", first)
+        proxy.add("modifiedAt", last)
+    if kind == "person":
+        proxy.add("birthDate", rec.extra.get("dob"))
+        proxy.add("nationality", rec.extra.get("nationality"), quiet=True)
+        proxy.add("keywords", [*sorted(rec.extra.get("roles") or ()),
+                               *sorted(rec.extra.get("flags") or ())])
+    elif kind in ("phone", "email", "handle", "username"):
+        proxy.add("username", value)
+        proxy.add("service", {"phone": "telephone", "email": "email"}.get(kind, kind))
+        if not private and kind in ("phone", "email"):
+            proxy.add(kind, value, quiet=True)
+    elif kind == "account":
+        proxy.add("accountNumber", value)
+    elif kind == "iban":
+        proxy.add("iban" if not private else "accountNumber", value, quiet=True)
+    elif kind == "card":
+        proxy.add("accountType", "card")
+        proxy.add("accountNumber", value)
+    elif kind == "wallet":
+        proxy.add("publicKey", value)
+    elif kind == "vehicle":
+        proxy.add("registrationNumber", value)
+        proxy.add("model", rec.extra.get("make"))
+        proxy.add("description", _describe(rec.extra, ("colour",)))
+    elif kind == "address":
+        proxy.add("full", rec.label)
+    elif kind == "postcode":
+        proxy.add("postalCode", value)
+        proxy.add("country", "gb")
+    elif kind == "location":
+        proxy.add("description", f"LSOA {value}")
+        proxy.add("country", "gb")
+    elif kind not in SCHEMA_OF_KIND:
+        proxy.add("description", f"{kind}: {value}")
+    return proxy
+
+
+def _enrich(proxy: EntityProxy, g: nx.MultiDiGraph, rec: Record, ctx: Context) -> None:
+    """Properties Aleph matches on: a user's phones/e-mails, a report's mentions."""
+    if ctx.pseudo.active or rec.kind not in ("person", "report"):
+        return
+    for _, target, data in g.out_edges(rec.raw_id, data=True):
+        kind = m.kind_of(target)
+        value = target.split(":", 1)[1]
+        if rec.kind == "person" and data.get("type") in (m.USES_PHONE, m.USES_EMAIL):
+            proxy.add(kind, value, quiet=True)
+        elif rec.kind == "report" and kind in _MENTIONED:
+            proxy.add(_MENTIONED[kind], value, quiet=True)
+
+
+def _edge(rec: Record, g: nx.MultiDiGraph, ctx: Context) -> EntityProxy:
+    src_kind, dst_kind = m.kind_of(rec.source), m.kind_of(rec.target)
+    src, dst = entity_id(rec.source), entity_id(rec.target)
+    if src_kind == dst_kind == "person":
+        proxy = _base("Associate", rec.id, rec, ctx)
+        proxy.add("person", src)
+        proxy.add("associate", dst)
+        proxy.add("relationship", rec.kind)
+    elif src_kind == "person" and dst_kind in _ASSETS and rec.kind != m.PAID_TO:
+        proxy = _base("Ownership", rec.id, rec, ctx)
+        proxy.add("owner", src)
+        proxy.add("asset", dst)
+        proxy.add("role", rec.kind)
+        proxy.add("ownershipType", "uses" if rec.kind != m.SEEN_IN_VEHICLE else "seen in")
+    elif rec.kind == m.PAID_TO and (users := _users(g, rec, ctx)):
+        proxy = _base("Payment", rec.id, rec, ctx)
+        proxy.add("payer", src)
+        proxy.add("beneficiary", [entity_id(u) for u in users])
+        proxy.add("beneficiaryAccount", dst)
+        proxy.add("purpose", "reported as paid by the victim")
+    else:
+        proxy = _base("UnknownLink", rec.id, rec, ctx)
+        proxy.add("subject", src)
+        proxy.add("object", dst)
+        proxy.add("role", rec.kind if "role" not in rec.extra
+                  else f"{rec.kind} ({text(rec.extra['role'])})")
+    proxy.add("startDate", rec.first_seen)
+    proxy.add("endDate", rec.last_seen)
+    proxy.add("recordId", rec.report_ids)
+    return proxy
+
+
+def _users(g: nx.MultiDiGraph, rec: Record, ctx: Context) -> list[str]:
+    """Persons recorded as using the account paid into (the beneficiary, if known)."""
+    return sorted(ctx.pseudo.node_id(u) for u, _, d in g.in_edges(rec.raw_target, data=True)
+                  if d.get("type") == m.USES_IDENTIFIER and m.kind_of(u) == "person")
+
+
+def _describe(extra: dict[str, object], keys: tuple[str, ...]) -> str | None:
+    parts = [f"{k}: {text(extra[k])}" for k in keys if extra.get(k) not in (None, "", ())]
+    return "; ".join(parts) or None

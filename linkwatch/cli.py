@@ -1,0 +1,219 @@
+"""``linkwatch``: the user's door to everything."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from linkwatch.config import get_settings
+
+app = typer.Typer(help="linkwatch: event-driven intelligence and fraud alerts for UK policing.",
+                  no_args_is_help=True, add_completion=False)
+schema_app = typer.Typer(help="The wire contract as JSON Schema.", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics linkwatch uses.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+app.add_typer(topics_app, name="topics")
+console = Console(stderr=True)
+out = Console()
+
+
+def _use_stack(stack) -> None:  # type: ignore[no-untyped-def]
+    os.environ.update(stack.env())
+    get_settings.cache_clear()
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def worker(
+    loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="info, warning, error")] = "info",
+) -> None:
+    """Run a pipeline worker (Faust).  Starts an embedded broker and Redis when
+    KAFKA_BOOTSTRAP / REDIS_URL are not set; they stop when the worker stops."""
+    from linkwatch.stack import running_stack
+
+    settings = get_settings()
+    with running_stack(settings.kafka_bootstrap, settings.redis_url) as stack:
+        _use_stack(stack)
+        if stack.broker or stack.redis:
+            console.print(f"[green]embedded stack[/]: KAFKA_BOOTSTRAP={stack.bootstrap} "
+                          f"REDIS_URL={stack.redis_url}")
+        run_worker(loglevel)
+
+
+def run_worker(loglevel: str = "info") -> None:
+    from faust.worker import Worker
+
+    from linkwatch.kafka import ensure_topics
+
+    settings = get_settings()
+    asyncio.run(ensure_topics(settings))
+    from linkwatch import agents  # noqa: F401 - registers the agents
+    from linkwatch.streams.app import app as faust_app
+
+    # Faust's "warn" level sets the root logger to DEBUG; info is safe.
+    level = "info" if loglevel.lower().startswith("warn") else loglevel
+    Worker(faust_app, loglevel=level, quiet=True, redirect_stdouts=False).execute_from_commandline()
+
+
+@app.command()
+def stack() -> None:
+    """Start the embedded broker and Redis and print their addresses; Ctrl-C stops both."""
+    import time
+
+    from linkwatch.stack import running_stack
+
+    with running_stack() as s:
+        for k, v in s.env().items():
+            out.print(f"export {k}={v}")
+        asyncio.run(_ensure(s))
+        console.print("[green]embedded stack running[/]; Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopping")
+
+
+async def _ensure(s) -> None:  # type: ignore[no-untyped-def]
+    from linkwatch.kafka import ensure_topics
+
+    _use_stack(s)
+    await ensure_topics(get_settings())
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create every topic (idempotent), with LINKWATCH_PARTITIONS partitions."""
+    from linkwatch.kafka import ensure_topics
+
+    for name, parts in asyncio.run(ensure_topics(get_settings())).items():
+        out.print(f"{name}\t{parts}")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="JSONL or police.uk CSV")],
+) -> None:
+    """Send reports (JSONL routed by kind; data.police.uk street CSVs as incidents)."""
+    from linkwatch.ingest import send_files
+
+    summary = asyncio.run(send_files(get_settings(), files, progress=True))
+    out.print(f"sent {summary.total_sent} " + json.dumps(summary.sent))
+    for r in summary.rejected[:50]:
+        out.print(f"[yellow]rejected[/] {r.file}:{r.line}: {r.reason}")
+    if len(summary.rejected) > 50:
+        out.print(f"... and {len(summary.rejected) - 50} more rejected lines")
+    out.print(f"rejected {len(summary.rejected)}")
+
+
+def _print_topic(topic: str, follow: bool, as_json: bool, render) -> None:  # type: ignore[no-untyped-def]
+    from linkwatch.streams import topics
+    from linkwatch.watch import read_topic
+
+    settings = get_settings()
+
+    async def run() -> None:
+        async for _key, value in read_topic(settings, topics.name(settings, topic), follow=follow):
+            if as_json:
+                print(json.dumps(value), flush=True)
+            else:
+                out.print(render(value))
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+def _render_alert(a: dict) -> str:
+    return (f"[bold]{a.get('severity', '?').upper():8}[/] {a.get('type')} v{a.get('version')} "
+            f"{a.get('alert_id')}  {a.get('title')}  ({len(a.get('report_ids', []))} reports)")
+
+
+def _render_referral(r: dict) -> str:
+    return (f"{r.get('service'):22} {r.get('priority'):9} {r.get('status'):9} "
+            f"report {r.get('report_id')} person {r.get('person_ref')} due {r.get('due_by')}")
+
+
+@app.command()
+def alerts(
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="keep printing new alerts")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """Print the alerts topic."""
+    _print_topic("alerts", follow, as_json, _render_alert)
+
+
+@app.command()
+def referrals(
+    follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    audit: Annotated[str | None, typer.Option("--audit", metavar="REPORT_ID",
+                                              help="show the audit trail of one report")] = None,
+) -> None:
+    """Print the referrals topic, or one report's referral decisions (--audit)."""
+    if audit:
+        from linkwatch.streams import topics
+        from linkwatch.watch import read_topic
+
+        settings = get_settings()
+
+        async def run() -> None:
+            async for key, value in read_topic(settings, topics.name(settings, topics.AUDIT)):
+                if key and key.decode() == audit:
+                    print(json.dumps(value), flush=True)
+        asyncio.run(run())
+        return
+    _print_topic("referrals", follow, as_json, _render_referral)
+
+
+@app.command()
+def deadletters(
+    follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Print the dead-letter topic: what was rejected, where from, and why."""
+    _print_topic("reports.deadletter", follow, as_json, lambda d: (
+        f"{d.get('topic')}:{d.get('partition')}:{d.get('offset')} key={d.get('key')} "
+        + "; ".join(f"{e['loc']}: {e['msg']}" for e in d.get("errors", []))))
+
+
+@app.command()
+def demo(
+    seconds: Annotated[float, typer.Option(help="how long to wait for the results")] = 90.0,
+    background: Annotated[int, typer.Option(help="background reports")] = 60,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Start the embedded stack and a worker, stream a synthetic Warwickshire
+    scenario in, show alerts and referrals as they arrive, and stop cleanly."""
+    from linkwatch.demo import run_demo
+
+    raise typer.Exit(run_demo(seconds=seconds, background=background, seed=seed))
+
+
+@schema_app.command("export")
+def schema_export(directory: Path) -> None:
+    """Write the contract's JSON Schema files to DIRECTORY."""
+    from linkwatch.schemas.export import export_json_schemas
+
+    for path in export_json_schemas(directory):
+        out.print(str(path))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""``enrich_report``: one pure pass that fills canonical identifiers and says what it found.
+
+The report is copied, never changed in place.  Every identifier (report-level and
+cyber indicators) gets ``canonical``/``valid``; a card's ``value`` is replaced by its
+masked form so the full number travels no further (PCI DSS req. 3.4).  The
+:class:`Enrichment` record carries the harm weight, each person's home force and
+out-of-area flag, under-18s and vulnerability, and ``marks``: what could not be read.
+Nothing here raises: a failing step becomes a mark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from linkwatch.rules.normalise import canonical, mask_card
+
+from .geography import force_key, home_force
+from .harm import harm_weight
+from .vulnerability import vulnerability
+
+DEFAULT_FORCE = "Warwickshire Police"
+
+
+@dataclass(slots=True)
+class PersonFacts:
+    home_force: str | None = None
+    out_of_area: bool | None = None
+    under_18: bool | None = None
+    vulnerable: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Enrichment:
+    report_id: str | None
+    force: str
+    harm: float | None = None
+    harm_rule: str | None = None
+    persons: dict[str, PersonFacts] = field(default_factory=dict)
+    outside_share: float | None = None  # of persons whose home force is known
+    invalid_identifiers: int = 0
+    marks: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _identifiers(report: Any) -> list[Any]:
+    cyber = getattr(report, "cyber", None)
+    return [*getattr(report, "identifiers", []), *(getattr(cyber, "indicators", None) or [])]
+
+
+def _fill_identifiers(report: Any, out: Enrichment) -> None:
+    for index, ident in enumerate(_identifiers(report), start=1):
+        c = canonical(ident.type, ident.value)
+        ident.canonical, ident.valid = c.value, c.valid
+        if ident.type == "card":
+            ident.value = mask_card(ident.value)
+        if not c.valid:
+            out.invalid_identifiers += 1
+            out.marks.append(f"identifier {index} ({ident.type}) {c.raw[:60]!r} not readable")
+
+
+def _persons(report: Any, out: Enrichment) -> None:
+    ours = force_key(out.force)
+    for person in getattr(report, "persons", []):
+        ref = person.person_ref or f"p{len(out.persons) + 1}"
+        facts = PersonFacts()
+        try:
+            facts.home_force = home_force(person.postcode)
+            theirs = force_key(facts.home_force)
+            facts.out_of_area = None if theirs is None or ours is None else theirs != ours
+            vuln = vulnerability(person, report)
+            facts.under_18, facts.vulnerable = vuln.under_18, vuln.vulnerable
+            facts.reasons = list(vuln.reasons)
+        except Exception as exc:  # noqa: BLE001 - enrichment never raises
+            out.marks.append(f"person {ref}: {type(exc).__name__}")
+        out.persons[ref] = facts
+    known = [f.out_of_area for f in out.persons.values() if f.out_of_area is not None]
+    out.outside_share = round(sum(known) / len(known), 4) if known else None
+
+
+def enrich_report(report: Any, settings: Any = None) -> tuple[Any, Enrichment]:
+    """(enriched copy of ``report``, :class:`Enrichment`); ``settings`` needs only
+    ``.force`` (the home force, default Warwickshire Police) and may be None."""
+    force = getattr(settings, "force", None) or DEFAULT_FORCE
+    out = Enrichment(getattr(report, "report_id", None), force)
+    try:
+        copy = report.model_copy(deep=True)
+    except Exception as exc:  # noqa: BLE001
+        out.marks.append(f"report could not be copied: {type(exc).__name__}")
+        return report, out
+    for step in (_fill_identifiers, _persons):
+        try:
+            step(copy, out)
+        except Exception as exc:  # noqa: BLE001
+            out.marks.append(f"{step.__name__.strip('_')} failed: {type(exc).__name__}")
+    harm = harm_weight(copy)
+    out.harm, out.harm_rule = harm.weight, harm.rule
+    return copy, out

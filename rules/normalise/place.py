@@ -1,0 +1,72 @@
+"""Vehicles and places: VRMs, UK postcodes and free-text addresses.
+
+* VRM (vehicle registration mark): upper case, spaces and punctuation removed
+  (DVLA writes ``AB12 CDE``; the space is not part of the mark).
+* Postcode: ``outward inward`` with one space (``CV11 4AB``).  Shape from the
+  Royal Mail Programmers' Guide / ONS "Postcode format": outward = area (1-2
+  letters) + district (digit, then optional digit or letter); inward = digit + 2
+  letters.  ``GIR 0AA`` is accepted.  Helpers give the outward code (district,
+  ``CV11``) and the area (``CV``).
+* Address: lower case, punctuation dropped, common street-type abbreviations
+  expanded, so two spellings of one address meet.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._text import NON_ALNUM, SPACES, fold
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})$")
+_OUTWARD = re.compile(r"^([A-Z]{1,2})[0-9][A-Z0-9]?$")
+_VRM = re.compile(r"^(?=.*[A-Z])(?=.*[0-9])[A-Z0-9]{2,8}$")
+_ABBREVIATIONS = {
+    "rd": "road", "st": "street", "ave": "avenue", "av": "avenue", "ln": "lane",
+    "dr": "drive", "cl": "close", "ct": "court", "cres": "crescent", "gdns": "gardens",
+    "pl": "place", "sq": "square", "terr": "terrace", "tce": "terrace", "pk": "park",
+    "flt": "flat", "apt": "flat", "apartment": "flat", "nth": "north", "sth": "south",
+}
+
+
+def vrm(raw: str) -> str | None:
+    """``ab12 cde`` / ``AB12-CDE`` -> ``AB12CDE``; must hold a letter and a digit."""
+    if not isinstance(raw, str) or len(raw) > 20:
+        return None
+    text = NON_ALNUM.sub("", raw).upper()
+    return text if _VRM.match(text) else None
+
+
+def postcode(raw: str) -> str | None:
+    """``cv114ab`` / `` CV11  4AB `` -> ``CV11 4AB``."""
+    if not isinstance(raw, str) or len(raw) > 20:
+        return None
+    text = NON_ALNUM.sub("", raw).upper()
+    if text == "GIR0AA":
+        return "GIR 0AA"
+    match = _POSTCODE.match(text)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+def postcode_outward(raw: str) -> str | None:
+    """``CV11 4AB`` -> ``CV11``; an outward code alone (``cv11``) is accepted too."""
+    full = postcode(raw)
+    if full:
+        return full.split(" ", 1)[0]
+    text = NON_ALNUM.sub("", raw).upper() if isinstance(raw, str) and len(raw) <= 20 else ""
+    return text if _OUTWARD.match(text) else None
+
+
+def postcode_area(raw: str) -> str | None:
+    """``CV11 4AB`` -> ``CV``; ``B1 1AA`` -> ``B``."""
+    outward = postcode_outward(raw)
+    match = _OUTWARD.match(outward) if outward else None
+    return match.group(1) if match else None
+
+
+def address(raw: str) -> str | None:
+    """``Flat 2, 14 High St.,  Nuneaton`` -> ``flat 2 14 high street nuneaton``."""
+    if not isinstance(raw, str) or len(raw) > 1000:
+        return None
+    text = SPACES.sub(" ", re.sub(r"[^\w\s]|_", " ", fold(raw).lower())).strip()
+    words = [_ABBREVIATIONS.get(word, word) for word in text.split(" ")]
+    return " ".join(words) or None

@@ -1,0 +1,175 @@
+"""``Facts``: what the rules read about one person in one report, worked out once.
+
+Reading the report is where dirty data lives, so it happens here and only here: the rules in
+``_rules.py`` are plain predicates over ``Facts``.  Nothing here raises on odd values; what cannot
+be known is listed in ``unknowns`` as a short code with words (no personal data).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from linkwatch.schemas import AnyReport, Person
+
+from ._calendar import LONDON
+from ._config import RoutingConfig
+
+_HO_CLASS = re.compile(r"^\s*0*(\d{1,3})")
+
+
+@dataclass(frozen=True)
+class VictimHistory:
+    """Prior victimisations of the resolved entity in a window, as looked up by the caller.
+
+    ``prior_count=None`` means not looked up (recorded as unknown, read as no history).
+    """
+
+    prior_count: int | None = None
+    window_days: int = 365
+
+
+@dataclass(frozen=True)
+class Facts:
+    in_scope: bool
+    age: int | None
+    age_words: str
+    child: bool
+    markers: frozenset[str]
+    flags: frozenset[str]
+    fraud: bool
+    sexual_offence: str | None          # why it reads as a sexual offence, or None
+    domestic_abuse: bool
+    bereaved: bool
+    consent_needed_for: tuple[str, ...]  # "sexual offence", "domestic abuse", "bereaved relative"
+    most_serious: tuple[str, ...]
+    exploitation: tuple[str, ...]       # child exploitation / trafficking markers present
+    modern_slavery: bool                # adult NRM markers present
+    vulnerable_flags: tuple[str, ...]
+    at_risk_flags: tuple[str, ...]
+    repeat: str | None                  # words for persistent targeting, or None
+    most_vulnerable: tuple[str, ...]    # fraud 'most vulnerable' evidence (flags, age)
+    support_consent: bool | None
+    support_consent_unread: bool
+    nrm_consent: bool | None
+    nrm_consent_unread: bool
+    unknowns: tuple[str, ...]
+
+
+def _word(text: object) -> str:
+    return str(text).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def age_at(dob: date, on: date) -> int:
+    """``age_at(date(2008, 12, 25), date(2026, 12, 24))`` -> 17 (birthday tomorrow)."""
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def _age(person: Person, on: date, cfg: RoutingConfig, flags: frozenset[str],
+         unknowns: list[str]) -> tuple[int | None, str, bool]:
+    if person.dob is not None:
+        age = age_at(person.dob, on)
+        return age, f"age {age} at report date (from dob)", age < cfg.child_age
+    if person.age is not None:
+        return person.age, f"age {person.age} as reported", person.age < cfg.child_age
+    child_flags = sorted(flags & {_word(f) for f in cfg.child_flags})
+    if child_flags:
+        unknowns.append("age: no dob or age; child by flag")
+        return None, f"age unknown, child by flag {', '.join(child_flags)}", True
+    unknowns.append("age: no dob or age; treated as adult")
+    return None, "age unknown, treated as adult", False
+
+
+def _sexual(report: AnyReport, markers: frozenset[str], cfg: RoutingConfig) -> str | None:
+    hit = sorted(markers & {_word(m) for m in cfg.sexual_offence_markers})
+    if hit:
+        return f"marker {', '.join(hit)}"
+    detail = getattr(report, "incident", None)
+    if detail is None:
+        return None
+    if detail.category and _word(detail.category) in {_word(c) for c in cfg.sexual_offence_categories}:
+        return f"category {detail.category}"
+    if detail.ho_code and _ho_class(detail.ho_code) in cfg.sexual_offence_ho_classes:
+        return f"Home Office code {detail.ho_code}"
+    return None
+
+
+def _ho_class(code: str) -> str | None:
+    match = _HO_CLASS.match(code)
+    return str(int(match.group(1))) if match else None
+
+
+def _is_fraud(report: AnyReport, cfg: RoutingConfig) -> bool:
+    if report.kind in cfg.fraud_kinds:
+        return True
+    detail = getattr(report, "incident", None)
+    category = detail.category if detail is not None else None
+    return bool(category) and _word(category) in {_word(c) for c in cfg.fraud_categories}
+
+
+def _most_vulnerable(flags: frozenset[str], age: int | None, cfg: RoutingConfig) -> tuple[str, ...]:
+    found = [f"flag {f}" for f in sorted(flags & {_word(f) for f in cfg.fraud_most_vulnerable_flags})]
+    if age is not None and age >= cfg.fraud_most_vulnerable_age:
+        found.append(f"age {age} (>= {cfg.fraud_most_vulnerable_age})")
+    return tuple(found)
+
+
+def derive_facts(report: AnyReport, person: Person, cfg: RoutingConfig,
+                 history: VictimHistory) -> Facts:
+    """Everything the rules need about ``person`` in ``report``; never raises on odd values."""
+    unknowns: list[str] = []
+    on = report.reported_at.astimezone(LONDON).date()
+    flags = frozenset(_word(f) for f in person.flags if f)
+    markers = frozenset(_word(m) for m in report.markers if m)
+    bereaved = bool(flags & {_word(f) for f in cfg.bereaved_flags})
+    age, age_words, child = _age(person, on, cfg, flags, unknowns)
+
+    sexual = _sexual(report, markers, cfg)
+    domestic = bool(markers & {_word(m) for m in cfg.domestic_abuse_markers})
+    needs = tuple(label for label, hit in (("sexual offence", sexual), ("domestic abuse", domestic),
+                                           ("bereaved relative", bereaved)) if hit)
+    serious = {label for m, label in cfg.most_serious_markers.items() if _word(m) in markers}
+    if sexual:
+        serious.add("sexual offence")
+    detail = getattr(report, "incident", None)
+    ho = _ho_class(detail.ho_code) if detail is not None and detail.ho_code else None
+    if ho in cfg.most_serious_ho_classes:
+        serious.add(cfg.most_serious_ho_classes[ho])
+
+    prior = history.prior_count
+    if prior is None:
+        unknowns.append("history: prior victimisations not looked up")
+    repeat_flag = sorted(flags & {_word(f) for f in cfg.repeat_victim_flags})
+    if prior is not None and prior >= cfg.persistently_targeted_min_prior:
+        repeat: str | None = f"{prior} prior victimisations in {history.window_days} days"
+    elif repeat_flag:
+        repeat = f"flag {', '.join(repeat_flag)}"
+    else:
+        repeat = None
+
+    consent = person.consent
+    support_unread = "victim_support" in consent.unparsed
+    nrm_unread = "nrm" in consent.unparsed
+    if support_unread:
+        unknowns.append("consent.victim_support: value not true/false/null; read as unknown")
+    if nrm_unread:
+        unknowns.append("consent.nrm: value not true/false/null; read as unknown")
+
+    return Facts(
+        in_scope=person.role == "victim" or bereaved,
+        age=age, age_words=age_words, child=child, markers=markers, flags=flags,
+        fraud=_is_fraud(report, cfg), sexual_offence=sexual, domestic_abuse=domestic,
+        bereaved=bereaved, consent_needed_for=needs, most_serious=tuple(sorted(serious)),
+        exploitation=tuple(sorted(markers & {_word(m) for m in cfg.child_exploitation_markers})),
+        modern_slavery=bool(markers & {_word(m) for m in cfg.adult_nrm_markers}),
+        vulnerable_flags=tuple(sorted(flags & {_word(f) for f in cfg.vulnerable_flags})),
+        at_risk_flags=tuple(sorted(flags & {_word(f) for f in cfg.at_risk_flags})),
+        repeat=repeat,
+        most_vulnerable=_most_vulnerable(flags, age, cfg),
+        support_consent=None if support_unread else consent.victim_support,
+        support_consent_unread=support_unread,
+        nrm_consent=None if nrm_unread else consent.nrm,
+        nrm_consent_unread=nrm_unread,
+        unknowns=tuple(unknowns),
+    )

@@ -1,0 +1,76 @@
+"""mule_account, fraud_campaign, fraud_network on synthetic fraud reports."""
+
+from __future__ import annotations
+
+from linkwatch.graph.detectors.fraud import (
+    detect_fraud_campaign, detect_fraud_network, detect_mule_account,
+)
+from linkwatch.graph.detectors.synthetic import Scenario
+
+MULE = "account:123456-12345678"
+SWITCH = "phone:+443457404404"
+
+
+def test_mule_account_three_victims_one_elderly() -> None:
+    s = Scenario()
+    touched = set()
+    for i, age in enumerate((30, 82, 45)):
+        touched = s.fraud(f"F{i}", f"v{i}", i, payee="12-34-56 12345678", victim_age=age)
+    found = detect_mule_account(s.sub(touched), touched, s.cfg())
+    assert [f.key for f in found] == [f"mule_account:{MULE}"], found
+    # 0.4 base + 0.08*0 extra + 0.2 elderly = 0.6 -> high
+    assert found[0].score == 0.6 and found[0].severity == "high", found[0]
+    assert ("person:v1", MULE, "paid_to") in found[0].links
+
+
+def test_same_victim_paying_three_times_is_not_a_mule() -> None:
+    s = Scenario()
+    touched = set()
+    for i in range(3):
+        touched = s.fraud(f"F{i}", "v0", i, payee="12-34-56 12345678")
+    assert detect_mule_account(s.sub(touched), touched, s.cfg()) == []
+
+
+def test_fraud_campaign_needs_five_victims_and_skips_hubs() -> None:
+    s = Scenario()
+    touched = set()
+    for i in range(5):
+        touched = s.fraud(f"F{i}", f"v{i}", i, sender="07700 900222")
+        if i == 3:
+            assert detect_fraud_campaign(s.sub(touched), touched, s.cfg()) == []  # 4 < 5
+    found = detect_fraud_campaign(s.sub(touched), touched, s.cfg())
+    assert [f.type for f in found] == ["fraud_campaign"] and found[0].report_ids[-1] == "F4"
+    hub = s.cfg(hub_ignore=frozenset({"phone:+447700900222"}))
+    assert detect_fraud_campaign(s.sub(touched), touched, hub) == []
+
+
+def test_fraud_network_with_collector_and_discounted_hub() -> None:
+    s = Scenario()
+    # two mule accounts, each paid by 3 victims, all mentioning the bank switchboard
+    for i in range(6):
+        s.fraud(f"F{i}", f"v{i}", i, payee=f"11-11-11 1111111{i % 2}",
+                extra=[{"type": "phone", "value": "03457 404404", "role": "contact"}])
+    # a bank's report ties both mules to one collector account
+    touched = s.add("B1", "fraud", 7, fraud={"fraud_type": "app"}, identifiers=[
+        {"type": "bank_account", "value": "11-11-11 11111110", "role": "mule"},
+        {"type": "bank_account", "value": "11-11-11 11111111", "role": "mule"},
+        {"type": "bank_account", "value": "99-99-99 99999999", "role": "collector"}])
+    cfg = s.cfg(hub_ignore=frozenset({SWITCH}))
+    found = detect_fraud_network(s.sub(touched, hops=3), touched, cfg)
+    assert len(found) == 1, found
+    f = found[0]
+    assert len(f.report_ids) == 7 and f.discounted_hubs == (SWITCH,), f
+    assert any("collector" in r and "99999999" in r for r in f.reasons), f.reasons
+    assert SWITCH not in f.entities
+    assert f.key == f.cluster_id == "fraud_network:account:111111-11111110"  # earliest seen
+
+
+def test_hub_does_not_glue_unrelated_victims_into_a_network() -> None:
+    s = Scenario()
+    touched = set()
+    for i in range(6):
+        touched = s.fraud(f"F{i}", f"v{i}", i, extra=[
+            {"type": "phone", "value": "03457 404404", "role": "contact"}])
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg(
+        hub_ignore=frozenset({SWITCH}))) == []
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg())  # without the hub list

@@ -1,0 +1,74 @@
+"""repeat_victim, knife_crime and cyber_campaign on synthetic reports."""
+
+from __future__ import annotations
+
+from linkwatch.graph.detectors.cyber import detect_cyber_campaign
+from linkwatch.graph.detectors.incidents import detect_knife_crime, detect_repeat_victim
+from linkwatch.graph.detectors.synthetic import Scenario
+
+
+def _assault(s: Scenario, rid: str, day: float, *, victim: str = "da1", markers=(),
+             lsoa: str | None = None, lat=None, lon=None, weapons=()) -> set[str]:
+    loc = {k: v for k, v in {"lsoa_code": lsoa, "lat": lat, "lon": lon}.items() if v is not None}
+    return s.add(rid, "incident", day, location=loc or None, markers=list(markers),
+                 persons=[{"role": "victim", "entity_id": victim},
+                          {"role": "suspect", "entity_id": f"s-{rid}"}],
+                 incident={"category": "violent-crime", "weapons": list(weapons)})
+
+
+def test_repeat_victim_domestic_abuse() -> None:
+    s = Scenario()
+    touched = set()
+    for i in range(3):
+        touched = _assault(s, f"R{i}", i * 10, markers=("domestic_abuse",))
+    found = detect_repeat_victim(s.sub(touched), touched, s.cfg())
+    assert [f.key for f in found] == ["repeat_victim:person:da1"], found
+    assert found[0].score == 0.65 and found[0].severity == "high"  # 0.4 + 0.25 DA
+
+
+def test_repeat_victim_below_threshold_and_window() -> None:
+    s = Scenario()
+    _assault(s, "R0", 0)
+    touched = _assault(s, "R1", 100)
+    touched = _assault(s, "R2", 101)  # R0 is 101 days back: outside 90
+    assert detect_repeat_victim(s.sub(touched), touched, s.cfg()) == []
+
+
+def test_knife_cluster_same_lsoa_and_time_window() -> None:
+    s = Scenario()
+    _assault(s, "K1", 0, victim="a", lsoa="E01", weapons=("knife",))
+    _assault(s, "K2", 5, victim="b", lsoa="E01", markers=("knife",))
+    _assault(s, "X1", 6, victim="c", lsoa="E01")                 # no knife: not counted
+    touched = _assault(s, "K3", 10, victim="d", lsoa="E01", weapons=("Knife",))
+    found = detect_knife_crime(s.sub(touched), touched, s.cfg())
+    assert len(found) == 1 and found[0].report_ids == ("K1", "K2", "K3"), found
+    assert found[0].key == "knife_crime:location:E01"
+    assert detect_knife_crime(s.sub(touched), touched, s.cfg(knife_window_days=7)) == []
+
+
+def test_knife_cluster_by_radius() -> None:
+    s = Scenario()
+    # ~0.001 deg lat = 111 m: all three within 500 m of K3, different LSOAs
+    _assault(s, "K1", 0, victim="a", lsoa="E1", lat=52.520, lon=-1.465, weapons=("knife",))
+    _assault(s, "K2", 1, victim="b", lsoa="E2", lat=52.521, lon=-1.465, weapons=("knife",))
+    touched = _assault(s, "K3", 2, victim="c", lsoa="E3", lat=52.522, lon=-1.465,
+                       weapons=("knife",))
+    whole = s.lg.g.subgraph(s.lg.g.nodes)  # spatial neighbours are not graph neighbours
+    found = detect_knife_crime(whole, touched, s.cfg())
+    assert len(found) == 1 and len(found[0].report_ids) == 3, found
+    assert detect_knife_crime(whole, touched, s.cfg(knife_radius_m=150)) == []  # K1 222 m away
+
+
+def test_cyber_campaign_names_indicators() -> None:
+    s = Scenario()
+    touched = set()
+    for i in range(3):
+        touched = s.add(f"C{i}", "cyber", i, cyber={"cyber_type": "phishing", "indicators": [
+            {"type": "domain", "value": "evil-bank.example"},
+            {"type": "ip", "value": "203.0.113.7"}]})
+    found = detect_cyber_campaign(s.sub(touched), touched, s.cfg())
+    assert {f.key for f in found} == {"cyber_campaign:domain:evil-bank.example",
+                                      "cyber_campaign:ip:203.0.113.7"}, found
+    f = found[0]
+    assert "also shared: ip:203.0.113.7" in f.reasons, f.reasons
+    assert f.score == 0.5  # 0.4 + 0.05*0 + 0.1 for one more shared indicator
