@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
-from linkwatch.pipeline import Pipeline, replay_committed
+from linkwatch.pipeline import Pipeline, replay
 from linkwatch.streams import topics
 from linkwatch.streams.app import app, settings
 
@@ -18,12 +18,13 @@ log = logging.getLogger(__name__)
 alerts_topic = app.topic(topics.name(settings, topics.ALERTS))
 referrals_topic = app.topic(topics.name(settings, topics.REFERRALS))
 audit_topic = app.topic(topics.name(settings, topics.AUDIT))
+entities_topic = app.topic(topics.name(settings, topics.ENTITIES))
 
 
 @app.agent(accepted_topic, name="link_reports")
 async def link_reports(stream):  # type: ignore[no-untyped-def]
     pipeline = Pipeline(settings)
-    replayed = await replay_committed(settings, pipeline)
+    replayed = await replay(settings, pipeline)
     log.info("link graph rebuilt from %d accepted reports", replayed)
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
         outputs = [pipeline.apply(json.loads(e.value)) for e in events]
@@ -34,8 +35,10 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         fresh = await redis_state().not_emitted([out_id for _, out_id, _ in messages])
         futures = [await topic.send(key=out_id.split("@")[0].encode(), value=body)
                    for (topic, out_id, body), new in zip(messages, fresh) if new]
-        futures += [await audit_topic.send(key=rec_key.encode(), value=body)
-                    for o in outputs for rec_key, body in o.audit]
+        futures += [await topic.send(key=rec_key.encode(), value=body)
+                    for o in outputs
+                    for topic, records in ((audit_topic, o.audit), (entities_topic, o.entities))
+                    for rec_key, body in records]
         for fut in futures:
             await fut
         await redis_state().mark_emitted(

@@ -66,8 +66,17 @@ class LinkGraph:
             return None  # unparseable identifiers stay in the report, never link
         return self._node(node_id, when, rid)
 
-    def add_report(self, report: AnyReport, harm: float | None = None) -> set[str]:
-        """Fold one report into the graph; return the ids of every node it touched."""
+    def add_report(self, report: AnyReport, enrichment: dict[str, Any] | None = None,
+                   duplicate_of: str | None = None) -> set[str]:
+        """Fold one report into the graph; return the ids of every node it touched.
+
+        ``enrichment`` is ``rules.enrich.Enrichment.as_dict()``: its harm goes on the
+        report node and each person's home force / out-of-area / under-18 / vulnerable
+        on the person node.  ``duplicate_of`` marks a near-duplicate of an earlier report.
+        """
+        enrichment = enrichment or {}
+        harm = enrichment.get("harm")
+        facts = enrichment.get("persons") or {}
         rid, when = report.report_id, report.reported_at
         report_node = f"report:{rid}"
         loc = report.location
@@ -80,7 +89,8 @@ class LinkGraph:
             weapons=tuple(getattr(detail, "weapons", ()) or ()),
             lsoa=loc.lsoa_code if loc else None, lat=loc.lat if loc else None,
             lon=loc.lon if loc else None, harm=harm,
-            duplicate_of=getattr(report, "duplicate_of", None),
+            duplicate_of=duplicate_of,
+            outside_share=enrichment.get("outside_share"),
         )}
         self.reports_seen.add(rid)
         if loc and loc.lsoa_code:
@@ -92,11 +102,13 @@ class LinkGraph:
             ref = person.person_ref or ""
             pid = f"person:{person.entity_id or f'{rid}/{ref}'}"
             person_nodes[ref] = pid
+            fact = facts.get(ref) or {}
             touched.add(self._node(
                 pid, when, rid, label=person.display_name() or ref, roles={person.role},
                 flags=set(person.flags), dob=person.dob, age=person.age,
                 postcode=person.postcode, nationality=person.nationality,
-                out_of_area=getattr(person, "out_of_area", None),
+                out_of_area=fact.get("out_of_area"), home_force=fact.get("home_force"),
+                under_18=fact.get("under_18"), vulnerable=fact.get("vulnerable") or None,
             ))
             self._edge(report_node, pid, m.INVOLVED, when, rid, role=person.role)
             for raw in person.phones:

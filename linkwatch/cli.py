@@ -6,7 +6,9 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -112,7 +114,7 @@ def ingest(
     summary = asyncio.run(send_files(get_settings(), files, progress=True))
     out.print(f"sent {summary.total_sent} " + json.dumps(summary.sent))
     for r in summary.rejected[:50]:
-        out.print(f"[yellow]rejected[/] {r.file}:{r.line}: {r.reason}")
+        out.print(f"[yellow]rejected[/] {r.file}:{r.line}: {r.reason}", soft_wrap=True)
     if len(summary.rejected) > 50:
         out.print(f"... and {len(summary.rejected) - 50} more rejected lines")
     out.print(f"rejected {len(summary.rejected)}")
@@ -202,6 +204,78 @@ def demo(
     raise typer.Exit(run_demo(seconds=seconds, background=background, seed=seed))
 
 
+@app.command()
+def entities(
+    report: Annotated[str | None, typer.Option("--report", metavar="ID",
+                                               help="show how each person of one report resolved")] = None,
+    dump: Annotated[Path | None, typer.Option("--dump", metavar="FILE",
+                                              help="write every resolution as JSON lines")] = None,
+) -> None:
+    """Which entity each person resolved to, and why (from the running pipeline)."""
+    if not report and not dump:
+        raise typer.BadParameter("give --report ID or --dump FILE")
+    from linkwatch.streams import topics
+    from linkwatch.watch import read_topic
+
+    settings = get_settings()
+
+    async def run() -> int:
+        latest: dict[tuple[str, str], dict] = {}
+        async for _key, value in read_topic(settings, topics.name(settings, topics.ENTITIES)):
+            if isinstance(value, dict):
+                latest[(value["report_id"], value["person_ref"])] = value
+        if dump:
+            with dump.open("w", encoding="utf-8") as fh:
+                for rec in latest.values():
+                    fh.write(json.dumps({k: rec[k] for k in ("report_id", "person_ref",
+                                                             "entity_id")}) + "\n")
+            out.print(f"wrote {len(latest)} resolutions to {dump}")
+        if report:
+            found = [r for (rid, _), r in latest.items() if rid == report]
+            for rec in found:
+                verdict = "joined" if rec.get("matched") else "new entity"
+                out.print(f"{rec['person_ref']} -> {rec['entity_id']} ({verdict}, "
+                          f"score {rec.get('score', 0):.2f})")
+                for reason in rec.get("reasons", []):
+                    out.print(f"    {reason}")
+            if not found:
+                out.print(f"no resolutions recorded for report {report}")
+                return 1
+        return 0
+    raise typer.Exit(asyncio.run(run()))
+
+
+@app.command("export")
+def export_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="folder to write into (created)")],
+    fmt: Annotated[str, typer.Option("--format", "-F", help="graphml, gexf, json, csv, i2, "
+                                     "neo4j, ftm or stix")] = "graphml",
+    alert: Annotated[str | None, typer.Option("--alert", metavar="ID")] = None,
+    cluster: Annotated[str | None, typer.Option("--cluster", metavar="ID")] = None,
+    entity: Annotated[str | None, typer.Option("--entity", metavar="NODE_ID")] = None,
+    hops: Annotated[int, typer.Option(min=0, max=6)] = 1,
+    since: Annotated[datetime | None, typer.Option(help="ISO date or time")] = None,
+    until: Annotated[datetime | None, typer.Option(help="ISO date or time")] = None,
+    pseudonymise: Annotated[bool, typer.Option(
+        "--pseudonymise", help="keyed hashes for names and identifiers (key: "
+        "LINKWATCH_PSEUDONYM_KEY) for sharing outside the force")] = False,
+) -> None:
+    """Export the link graph (or the part an alert, cluster or entity names) for
+    i2, Gephi, Neo4j, Aleph, MISP or a spreadsheet."""
+    from linkwatch.exporting import ExportRequestError, run_export
+
+    settings = get_settings()
+    try:
+        paths = run_export(settings, out_dir, fmt, alert=alert, cluster=cluster, entity=entity,
+                           hops=hops, since=since, until=until, pseudonymise=pseudonymise,
+                           console=console)
+    except ExportRequestError as exc:
+        console.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(2) from None
+    for path in paths:
+        out.print(str(path))
+
+
 @schema_app.command("export")
 def schema_export(directory: Path) -> None:
     """Write the contract's JSON Schema files to DIRECTORY."""
@@ -211,7 +285,12 @@ def schema_export(directory: Path) -> None:
         out.print(str(path))
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so embedded servers are stopped
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     app()
 
 

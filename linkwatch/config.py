@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     data_dir: str = ".linkwatch"
     log_level: str = "info"
 
+    pseudonym_key: SecretStr | None = None  # HMAC key for --pseudonymise exports and shares
+    user: str = Field(default="unknown", description="who is acting, for the audit log")
+
     force: str = "Warwickshire Police"
     handling: str = "OFFICIAL-SENSITIVE"
     max_message_bytes: int = Field(default=1_000_000, ge=1024)

@@ -54,8 +54,11 @@ def police_uk_row_to_report(row: dict[str, str], line: int, file: str) -> dict[s
     """One street-level crime row as a contract incident report."""
     month = row.get("Month", "").strip()
     crime_id = row.get("Crime ID", "").strip()
-    if not crime_id:  # anti-social behaviour rows carry no Crime ID
-        digest = hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()[:20]
+    if not crime_id:
+        # anti-social behaviour rows carry no Crime ID, and identical rows are distinct
+        # incidents: the id is the row's content plus its line, stable on re-ingest
+        digest = hashlib.sha256(json.dumps([row, line, Path(file).name],
+                                           sort_keys=True).encode()).hexdigest()[:20]
         crime_id = f"asb-{digest}"
     def num(key: str) -> float | None:
         try:
@@ -105,9 +108,11 @@ def read_reports(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str |
                 yield i, obj, None
 
 
-def count_lines(path: Path) -> int:
+def count_records(path: Path) -> int:
+    """Lines in a JSONL file; rows (lines less the header) in a CSV."""
     with path.open("rb") as fh:
-        return sum(1 for _ in fh)
+        lines = sum(1 for _ in fh)
+    return lines - 1 if path.suffix.lower() == ".csv" else lines
 
 
 async def send_reports(settings: Any, reports: Iterator[dict[str, Any]] | list[dict[str, Any]],
@@ -143,7 +148,7 @@ async def send_files(settings: Any, files: list[Path], progress: bool = False) -
     summary = Summary()
     with Progress(disable=not progress, transient=False) as bar:
         for path in files:
-            task = bar.add_task(f"ingest {path.name}", total=count_lines(path))
+            task = bar.add_task(f"ingest {path.name}", total=count_records(path))
 
             def good(path: Path = path, task: Any = task) -> Iterator[dict[str, Any]]:
                 for line, report, reason in read_reports(path):

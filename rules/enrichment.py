@@ -1,26 +1,20 @@
-"""The accepted-topic payload: a validated report with canonical identifiers and
-its enrichment record.  Pure; never raises on dirty identifiers."""
+"""The accepted-topic payload: a validated report with canonical identifiers
+(card numbers masked) and its enrichment record.  Pure; never raises."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from linkwatch.config import Settings
-from linkwatch.rules.normalise import canonical
+from linkwatch.rules.enrich import enrich_report
 from linkwatch.schemas import AnyReport
-
-
-def _normalise_identifiers(report: AnyReport) -> None:
-    for ident in report.all_identifiers():
-        c = canonical(ident.type, ident.value)
-        ident.canonical, ident.valid = c.value, c.valid
 
 
 def enrich(report: AnyReport, digest: str, settings: Settings) -> dict[str, Any]:
     """JSON-able payload for the internal accepted topic."""
-    _normalise_identifiers(report)
+    enriched, record = enrich_report(report, settings)
     return {
         "hash": digest,
-        "report": report.model_dump(mode="json", by_alias=True, exclude_none=True),
-        "enrichment": {},
+        "report": enriched.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "enrichment": record.as_dict(),
     }

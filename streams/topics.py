@@ -10,6 +10,7 @@ ALERTS = "alerts"
 REFERRALS = "referrals"
 AUDIT = "linkwatch.audit"          # append-only decision log (DPA 2018 s.62)
 ACCEPTED = "linkwatch.reports.accepted"  # internal: validated, normalised reports
+ENTITIES = "linkwatch.entities"    # internal: which entity each person of a report resolved to
 
 
 def name(settings: Settings, base: str) -> str:
@@ -25,6 +26,7 @@ def all_topics(settings: Settings) -> dict[str, int]:
         name(settings, ALERTS): n,
         name(settings, REFERRALS): n,
         name(settings, AUDIT): 1,
+        name(settings, ENTITIES): 1,
         # one partition: the link graph has exactly one owner
         name(settings, ACCEPTED): 1,
     })

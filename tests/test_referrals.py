@@ -59,7 +59,7 @@ YES = {"consent": {"victim_support": True}}
 NO = {"consent": {"victim_support": False}}
 
 ROWS = [
-    # Right 4: burglary, consent not asked (null) -> referred, opt-out basis; no criterion -> standard
+    # Right 4: burglary, consent null -> referred, opt-out basis; no criterion -> standard
     ("right4_opt_out", {}, {}, {VS: (True, OPT_OUT)}, "standard"),
     # opt-out: the victim said no -> a not-referred decision is still returned for the audit log
     ("right4_declined", {}, NO, {VS: (False, CONSENT)}, "standard"),
@@ -69,8 +69,8 @@ ROWS = [
     ("sexual_ho_code_consent", {"incident": {"ho_code": "19C"}}, YES, {VS: (True, CONSENT)},
      "enhanced"),
     # bereaved relative (role associate, flag bereaved) needs explicit consent; null -> held
-    ("bereaved_no_consent", {}, {"role": "associate", "flags": ["bereaved"]}, {VS: (False, CONSENT)},
-     "enhanced"),
+    ("bereaved_no_consent", {}, {"role": "associate", "flags": ["bereaved"]},
+     {VS: (False, CONSENT)}, "enhanced"),
     ("bereaved_consent", {}, {"role": "associate", "flags": ["bereaved"], **YES},
      {VS: (True, CONSENT)}, "enhanced"),
     # domestic abuse goes to the DA service instead of victim_support, only with consent true
@@ -157,7 +157,8 @@ def test_fraud_levels_and_safeguarding_in_reasons():
     assert any("level 1" in r for r in level1.reasons), level1.reasons
     elderly = run(make_report("fraud", {"age": 82}))[0]
     text = " | ".join(elderly.reasons)
-    assert "level 2" in text and "age 82 (>= 75)" in text and "local force safeguarding" in text, text
+    assert "level 2" in text and "age 82 (>= 75)" in text, text
+    assert "local force safeguarding" in text, text
 
 
 def test_history_persistently_targeted():

@@ -20,7 +20,7 @@ from pathlib import Path
 import networkx as nx
 
 from ._common import DEFAULT_HANDLING, PERSONAL_KINDS, Context, Progress, Pseudonymiser
-from .select import select
+from ._select import select
 
 Writer = Callable[[nx.MultiDiGraph, Path, Context], list[Path]]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import networkx as nx
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
+from followthemoney.util import make_entity_id
 
 from linkwatch.graph import model as m
 
@@ -38,7 +39,7 @@ _MENTIONED = {"phone": "phoneMentioned", "email": "emailMentioned", "ip": "ipMen
 
 def entity_id(node_id: str) -> str:
     """Deterministic FtM id for a (possibly pseudonymised) node id."""
-    return EntityProxy.make_id(DATASET, node_id) or node_id
+    return make_entity_id(DATASET, node_id) or node_id
 
 
 def write_ftm(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:

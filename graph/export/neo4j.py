@@ -36,8 +36,8 @@ def write_neo4j(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
         for rec in node_records(g, ctx.pseudo):
             if rec.kind not in files:
                 path = out / f"neo4j_nodes_{rec.kind}.csv"
-                fh = path.open("w", encoding="utf-8", newline="")
-                files[rec.kind] = (fh, csv.writer(fh))
+                kind_fh = path.open("w", encoding="utf-8", newline="")
+                files[rec.kind] = (kind_fh, csv.writer(kind_fh))
                 files[rec.kind][1].writerow(NODE_HEADER + _header(node_cols[rec.kind]))
                 paths.append(path)
             files[rec.kind][1].writerow(
@@ -45,8 +45,8 @@ def write_neo4j(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
                  ctx.handling, *_extras(rec, node_cols[rec.kind])])
             ctx.progress.tick()
     finally:
-        for fh, _ in files.values():
-            fh.close()
+        for open_fh, _ in files.values():
+            open_fh.close()
     rel_path = out / "neo4j_relationships.csv"
     with rel_path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)

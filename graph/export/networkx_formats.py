@@ -48,14 +48,10 @@ def flat_graph(g: nx.MultiDiGraph, ctx: Context) -> nx.MultiDiGraph:
 def _write_marked(lines: Iterator[str], path: Path, handling: str) -> None:
     """XML lines with the handling marking as a comment right after the declaration."""
     with path.open("w", encoding="utf-8") as fh:
-        first = True
+        fh.write(f"<?xml version='1.0' encoding='utf-8'?>\n<!-- Handling: {handling} -->\n")
         for line in lines:
-            if first and not line.startswith("<?xml"):
-                fh.write("<?xml version='1.0' encoding='utf-8'?>\n")
-            fh.write(line + "\n")
-            if first:
-                fh.write(f"<!-- Handling: {handling} -->\n")
-                first = False
+            if not line.startswith("<?xml"):
+                fh.write(line + "\n")
 
 
 def write_graphml(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:

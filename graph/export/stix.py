@@ -52,6 +52,10 @@ class Pseudonym:
     """A keyed hash standing in for a personal identifier (matches only under the same key)."""
 
 
+# the decorator builds the constructors at run time; typed loosely for mypy
+_CUSTOM: dict[str, Any] = {"phone": PhoneNumber, "wallet": CryptoWallet, "pseudonym": Pseudonym}
+
+
 def _sid(kind: str, *parts: str) -> str:
     return f"{kind}--{uuid.uuid5(_NAMESPACE, '|'.join(parts))}"
 
@@ -66,7 +70,8 @@ def observable(kind: str, value: str, private: bool, **props: Any) -> tuple[Any,
     ``props`` go on the observable (e.g. ``object_marking_refs``)."""
     v = _quote(value)
     if private:
-        return Pseudonym(kind=kind, value=value, **props), f"[x-linkwatch-pseudonym:value = '{v}']"
+        sco = _CUSTOM["pseudonym"](kind=kind, value=value, **props)
+        return sco, f"[x-linkwatch-pseudonym:value = '{v}']"
     if kind == "url":
         return stix2.URL(value=value, **props), f"[url:value = '{v}']"
     if kind == "domain":
@@ -74,9 +79,9 @@ def observable(kind: str, value: str, private: bool, **props: Any) -> tuple[Any,
     if kind == "email":
         return stix2.EmailAddress(value=value, **props), f"[email-addr:value = '{v}']"
     if kind == "phone":
-        return PhoneNumber(value=value, **props), f"[x-linkwatch-phone:value = '{v}']"
+        return _CUSTOM["phone"](value=value, **props), f"[x-linkwatch-phone:value = '{v}']"
     if kind == "wallet":
-        return CryptoWallet(value=value, **props), f"[x-linkwatch-wallet:value = '{v}']"
+        return _CUSTOM["wallet"](value=value, **props), f"[x-linkwatch-wallet:value = '{v}']"
     if kind == "hash" and (alg := _HASHES.get(len(value))):
         return stix2.File(hashes={alg: value}, **props), f"[file:hashes.'{alg}' = '{v}']"
     if kind == "ip":

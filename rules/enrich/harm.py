@@ -86,7 +86,8 @@ def ho_codes() -> dict[str, tuple[str, str]]:
     text = resources.files("linkwatch").joinpath("data", "ho_offence_codes.csv").read_text("utf-8")
     table: dict[str, tuple[str, str]] = {}
     for row in csv.DictReader(text.splitlines()):
-        codes = row["ho_code"].split("/") if row["offence_subgroup"] == "Homicide" else [row["ho_code"]]
+        code = row["ho_code"]
+        codes = code.split("/") if row["offence_subgroup"] == "Homicide" else [code]
         for code in codes:
             table[_code_key(code)] = (row["description"], row["offence_subgroup"])
     return table

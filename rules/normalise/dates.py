@@ -59,7 +59,8 @@ def dob_iso(raw: object) -> str | None:
 
 def age_at(birth: date | None, at: date | datetime | None = None) -> int | None:
     """Whole years attained from ``birth`` to ``at`` (today by default); a 29 February
-    birthday is taken to fall on 1 March in common years (the usual UK reading).  ``age_at(date(2008, 6, 1), date(2026, 5, 31))`` -> 17."""
+    birthday is taken to fall on 1 March in common years (the usual UK reading).
+    ``age_at(date(2008, 6, 1), date(2026, 5, 31))`` -> 17."""
     if birth is None:
         return None
     when = at.date() if isinstance(at, datetime) else (at or date.today())

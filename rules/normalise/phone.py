@@ -62,4 +62,5 @@ def phone_attrs(raw: str, value: str | None, region: str = "GB") -> dict[str, ob
     """``{"fictional": True}`` for an Ofcom drama number; else empty."""
     if value is None:
         return {}
-    return {"fictional": True} if _parse(raw.strip().removeprefix("tel:").strip(), region)[1] else {}
+    text = raw.strip().removeprefix("tel:").strip()
+    return {"fictional": True} if _parse(text, region)[1] else {}

@@ -27,6 +27,7 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
 _GMAIL = {"gmail.com", "googlemail.com"}
+_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "ws", "wss"})
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +110,7 @@ def _url(raw: str) -> str | None:
     except ValueError:
         return None
     scheme = parts.scheme.lower()
-    if scheme not in {"http", "https", "ftp", "ftps", "ws", "wss"} or any(c.isspace() for c in text):
+    if scheme not in _SCHEMES or any(c.isspace() for c in text):
         return None
     host_c = domain(host) or ip(host.strip("[]"))
     if host_c is None:
@@ -124,10 +125,13 @@ def _url(raw: str) -> str | None:
 
 def url_attrs(raw: str, value: str | None) -> dict[str, object]:
     """``{"host": ..., "registered_domain": ...}`` of a canonical URL."""
-    if value is None:
-        return {}
+    return dict(_url_attrs(value)) if value is not None else {}
+
+
+@lru_cache(maxsize=65536)
+def _url_attrs(value: str) -> tuple[tuple[str, object], ...]:
     host = urlsplit(value).hostname or ""
-    return {"host": host, "registered_domain": registered_domain(host)}
+    return (("host", host), ("registered_domain", registered_domain(host)))
 
 
 def ip(raw: str) -> str | None:

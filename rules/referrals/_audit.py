@@ -16,7 +16,7 @@ from ._decide import Decision
 
 
 def audit_record(decision: Decision, report_id: str, person_ref: str) -> dict[str, Any]:
-    """A JSON-able s.62 entry: ``disclosure`` when referred (names the recipient), else ``decision``.
+    """A JSON-able s.62 entry: ``disclosure`` when referred (with recipient), else ``decision``.
 
     Example: a referred victim_support decision -> ``{"action": "disclosure", "recipient":
     "Victim Support (Warwickshire victim service)", "contact_fields_disclosed": ["name", ...]}``.

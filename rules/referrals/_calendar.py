@@ -23,7 +23,7 @@ def _calendar(country: str, subdivision: str) -> holidays.HolidayBase:
 
 
 def is_working_day(day: date, country: str = "GB", subdivision: str = "ENG") -> bool:
-    """``date(2026, 12, 28)`` (Boxing Day observed) -> ``False``; ``date(2026, 12, 29)`` -> ``True``."""
+    """``date(2026, 12, 28)`` (Boxing Day observed) -> False; ``date(2026, 12, 29)`` -> True."""
     return day.weekday() < 5 and day not in _calendar(country, subdivision)
 
 

@@ -69,7 +69,8 @@ class RoutingConfig(BaseModel):
     default_force: str = WARWICKSHIRE
     forces: dict[str, dict[str, ServiceRoute]] = Field(
         default_factory=lambda: {WARWICKSHIRE: dict(_WARWICKSHIRE_ROUTES)})
-    contact_fields: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(_CONTACT_FIELDS))
+    contact_fields: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(_CONTACT_FIELDS))
     due_working_days: int = Field(default=2, ge=0, le=20)
     holiday_country: str = "GB"
     holiday_subdivision: str = "ENG"
@@ -83,8 +84,10 @@ class RoutingConfig(BaseModel):
     bereaved_flags: tuple[str, ...] = ("bereaved",)
 
     # enhanced rights
-    most_serious_markers: dict[str, str] = Field(default_factory=lambda: dict(_MOST_SERIOUS_MARKERS))
-    most_serious_ho_classes: dict[str, str] = Field(default_factory=lambda: {"2": "attempted murder"})
+    most_serious_markers: dict[str, str] = Field(
+        default_factory=lambda: dict(_MOST_SERIOUS_MARKERS))
+    most_serious_ho_classes: dict[str, str] = Field(
+        default_factory=lambda: {"2": "attempted murder"})
     persistently_targeted_min_prior: int = Field(default=1, ge=1)
     repeat_victim_flags: tuple[str, ...] = ("repeat_victim",)
     vulnerable_flags: tuple[str, ...] = ("vulnerable", "disability", "intimidated")
@@ -124,7 +127,8 @@ class RoutingConfig(BaseModel):
                 problems.append(f"contact_fields has no entry for {service!r}")
         for service, names in self.contact_fields.items():
             if service not in SERVICES:
-                problems.append(f"contact_fields: unknown service {service!r}; valid: {list(SERVICES)}")
+                problems.append(f"contact_fields: unknown service {service!r}; "
+                                f"valid: {list(SERVICES)}")
             bad = sorted(set(names) - set(CONTACT_FIELDS))
             if bad:
                 problems.append(f"contact_fields[{service!r}]: unknown fields {bad}; "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,9 +20,7 @@ from ._calendar import working_days_after
 from ._config import SERVICES, RoutingConfig
 from ._facts import Facts, VictimHistory, derive_facts
 from ._rules import TABLES
-from ._table import ServiceRules
-
-Priority = Literal["standard", "enhanced", "urgent"]
+from ._table import Basis, Priority, PriorityResult, ServiceRules
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class Decision(BaseModel):
 
     service: str
     referred: bool
-    basis: Literal["consent", "no_consent_needed", "duty_to_notify"]
+    basis: Basis
     priority: Priority
     reasons: tuple[str, ...]
     rule: str                        # the service level that decided
@@ -71,29 +68,35 @@ def referral_id(report_id: str, person_ref: str, service: str) -> str:
     return "R" + digest[:32]
 
 
+def _postcode(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    norm = canonical("postcode", raw)
+    return str(norm.value) if norm.valid and norm.value else raw
+
+
 def _contact(person: Person, fields: tuple[str, ...]) -> ReferralContact:
     """Only the fields the service is configured to receive; first phone/email, normalised."""
     def first(kind: str, values: list[str]) -> str | None:
         for raw in values:
             norm = canonical(kind, raw)
-            if norm.valid:
-                return norm.value
-        return values[0] if values else None
+            if norm.valid and norm.value:
+                return str(norm.value)
+        return str(values[0]) if values else None
 
     preferred = (person.model_extra or {}).get("preferred_contact")
     available = {
         "name": person.display_name(),
         "phone": first("phone", person.phones),
         "email": first("email", person.emails),
-        "postcode": canonical("postcode", person.postcode).value if person.postcode else None,
+        "postcode": _postcode(person.postcode),
         "preferred_contact": preferred if isinstance(preferred, str) and preferred else None,
     }
     return ReferralContact(**{name: available[name] for name in fields})
 
 
 def _decide_service(block: ServiceRules, facts: Facts, report: AnyReport, person: Person,
-                    ctx: DecisionContext, priority: tuple[str, tuple[str, ...], tuple[str, ...]],
-                    scope_words: str) -> Decision:
+                    ctx: DecisionContext, priority: PriorityResult, scope_words: str) -> Decision:
     routing = ctx.routing
     table = TABLES[routing.domestic_abuse_replaces_generic]
     level, words = table.first(block, facts)
@@ -112,9 +115,9 @@ def _decide_service(block: ServiceRules, facts: Facts, report: AnyReport, person
         key_person = ctx.original_person_ref or person.person_ref or ""
         referral = Referral(
             referral_id=referral_id(key_report, key_person, block.service),
-            report_id=key_report, person_ref=key_person, service=block.service,  # type: ignore[arg-type]
-            basis=level.basis,  # type: ignore[arg-type]
-            priority=level_name,  # type: ignore[arg-type]
+            report_id=key_report, person_ref=key_person, service=block.service,
+            basis=level.basis,
+            priority=level_name,
             reasons=list(reasons),
             due_by=working_days_after(decided_at, routing.due_working_days,
                                       routing.holiday_country, routing.holiday_subdivision),
@@ -122,8 +125,8 @@ def _decide_service(block: ServiceRules, facts: Facts, report: AnyReport, person
             created_at=decided_at, handling=ctx.handling,
         )
     return Decision(
-        service=block.service, referred=level.referred, basis=level.basis,  # type: ignore[arg-type]
-        priority=level_name,  # type: ignore[arg-type]
+        service=block.service, referred=level.referred, basis=level.basis,
+        priority=level_name,
         reasons=reasons, rule=level.name,
         rules_fired=(block.scope.__name__, *(n for n, _ in notes), *fired),
         unknowns=tuple(unknowns), recipient=route.name, decided_at=decided_at, referral=referral,
@@ -161,5 +164,6 @@ def _failed(report: object, ctx: DecisionContext, exc: Exception) -> Decision:
         service="victim_support", referred=False, basis="consent", priority="standard",
         reasons=(f"decision failed ({type(exc).__name__}): decide and refer by hand",),
         rule="decision_error", rules_fired=(), unknowns=(f"error: {type(exc).__name__}",),
-        recipient=None, decided_at=when if isinstance(when, datetime) else datetime(1970, 1, 1, tzinfo=UTC),
+        recipient=None,
+        decided_at=when if isinstance(when, datetime) else datetime(1970, 1, 1, tzinfo=UTC),
     )

@@ -88,7 +88,8 @@ def _sexual(report: AnyReport, markers: frozenset[str], cfg: RoutingConfig) -> s
     detail = getattr(report, "incident", None)
     if detail is None:
         return None
-    if detail.category and _word(detail.category) in {_word(c) for c in cfg.sexual_offence_categories}:
+    categories = {_word(c) for c in cfg.sexual_offence_categories}
+    if detail.category and _word(detail.category) in categories:
         return f"category {detail.category}"
     if detail.ho_code and _ho_class(detail.ho_code) in cfg.sexual_offence_ho_classes:
         return f"Home Office code {detail.ho_code}"
@@ -109,7 +110,8 @@ def _is_fraud(report: AnyReport, cfg: RoutingConfig) -> bool:
 
 
 def _most_vulnerable(flags: frozenset[str], age: int | None, cfg: RoutingConfig) -> tuple[str, ...]:
-    found = [f"flag {f}" for f in sorted(flags & {_word(f) for f in cfg.fraud_most_vulnerable_flags})]
+    wanted = {_word(f) for f in cfg.fraud_most_vulnerable_flags}
+    found = [f"flag {f}" for f in sorted(flags & wanted)]
     if age is not None and age >= cfg.fraud_most_vulnerable_age:
         found.append(f"age {age} (>= {cfg.fraud_most_vulnerable_age})")
     return tuple(found)

@@ -19,7 +19,9 @@ def declined(f: Facts) -> str | None:
 
     Example: burglary victim, consent.victim_support = false -> not referred.
     """
-    return "victim declined support (consent.victim_support = false)" if f.support_consent is False else None
+    if f.support_consent is False:
+        return "victim declined support (consent.victim_support = false)"
+    return None
 
 
 def consent_unreadable(f: Facts) -> str | None:
@@ -28,7 +30,8 @@ def consent_unreadable(f: Facts) -> str | None:
     Example: consent.victim_support = "no thanks" -> not referred, unknown recorded.
     """
     if f.support_consent_unread:
-        return "consent to support could not be read as yes or no: held until confirmed with the victim"
+        return ("consent to support could not be read as yes or no: "
+                "held until confirmed with the victim")
     return None
 
 
@@ -175,7 +178,9 @@ def nrm_meets_duty(f: Facts) -> str | None:
 
     Example: modern_slavery marker, adult, consent.nrm = true -> MS1 not sent.
     """
-    return "NRM referral made with consent meets the duty to notify" if f.nrm_consent is True else None
+    if f.nrm_consent is True:
+        return "NRM referral made with consent meets the duty to notify"
+    return None
 
 
 def duty_to_notify(f: Facts) -> str:
@@ -207,7 +212,7 @@ def fraud_support_level(f: Facts) -> str:
 def fraud_local_safeguarding(f: Facts) -> str | None:
     """The most vulnerable fraud victims also go to the local force for safeguarding.
 
-    Example: fraud victim with flag vulnerable -> "local force safeguarding needed (flag vulnerable)".
+    Example: fraud victim, flag vulnerable -> "local force safeguarding needed (flag vulnerable)".
     """
     if f.child:
         return "under 18: local force safeguarding through childrens_social_care"
@@ -259,7 +264,8 @@ def persistently_targeted(f: Facts) -> str | None:
 def vulnerable_or_intimidated(f: Facts) -> str | None:
     """Example: flag disability -> enhanced, "vulnerable or intimidated (flags: disability)"."""
     if f.vulnerable_flags:
-        return f"enhanced rights: vulnerable or intimidated (flags: {', '.join(f.vulnerable_flags)})"
+        flags = ", ".join(f.vulnerable_flags)
+        return f"enhanced rights: vulnerable or intimidated (flags: {flags})"
     return None
 
 
@@ -277,7 +283,8 @@ _GATE = (Level(declined, False, "consent"), Level(consent_unreadable, False, "co
 
 def build_table(domestic_abuse_replaces_generic: bool = True) -> RuleTable:
     """The whole table; ``RuleTable`` checks it (so a mistake fails at import)."""
-    generic = generic_support_scope if domestic_abuse_replaces_generic else generic_support_scope_with_da
+    generic = (generic_support_scope if domestic_abuse_replaces_generic
+               else generic_support_scope_with_da)
     return RuleTable(
         services=(
             ServiceRules("victim_support", generic, _GATE, guard=declined),
@@ -295,14 +302,16 @@ def build_table(domestic_abuse_replaces_generic: bool = True) -> RuleTable:
                 Level(adult_nrm_declined, False, "consent"),
                 Level(adult_nrm_unreadable, False, "consent"),
                 Level(adult_nrm_consent, True, "consent"),
-                Level(adult_nrm_not_asked, False, "consent", otherwise=True)), guard=adult_nrm_declined),
+                Level(adult_nrm_not_asked, False, "consent", otherwise=True)),
+                guard=adult_nrm_declined),
             ServiceRules("ms1_duty_to_notify", ms1_scope, (
                 Level(nrm_meets_duty, False, "duty_to_notify"),
                 Level(duty_to_notify, True, "duty_to_notify", otherwise=True))),
         ),
         priority=(
             PriorityRule(child_at_current_risk, "urgent"), PriorityRule(flagged_at_risk, "urgent"),
-            PriorityRule(most_serious_crime, "enhanced"), PriorityRule(bereaved_relative, "enhanced"),
+            PriorityRule(most_serious_crime, "enhanced"),
+            PriorityRule(bereaved_relative, "enhanced"),
             PriorityRule(persistently_targeted, "enhanced"),
             PriorityRule(vulnerable_or_intimidated, "enhanced"), PriorityRule(under_18, "enhanced"),
         ),

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from ._config import SERVICES
 from ._errors import ReferralRuleError
 from ._facts import Facts
 
 Test = Callable[[Facts], str | None]
-BASES = ("consent", "no_consent_needed", "duty_to_notify")
+Basis = Literal["consent", "no_consent_needed", "duty_to_notify"]
+Priority = Literal["standard", "enhanced", "urgent"]
+BASES: tuple[str, ...] = get_args(Basis)
 LEVELS = ("urgent", "enhanced")
+PriorityResult = tuple[Priority, tuple[str, ...], tuple[str, ...]]  # level, rules fired, reasons
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,7 @@ class Level:
 
     test: Test
     referred: bool
-    basis: str
+    basis: Basis
     otherwise: bool = False
 
     @property
@@ -94,7 +98,8 @@ class RuleTable:
         if len(set(level_names)) != len(level_names):
             problems.append(f"{where}: repeated level names {level_names}")
         tests = [lv.test for lv in block.levels]
-        consent_at = [i for i, lv in enumerate(block.levels) if lv.referred and lv.basis == "consent"]
+        consent_at = [i for i, lv in enumerate(block.levels)
+                      if lv.referred and lv.basis == "consent"]
         if consent_at and (block.guard not in tests or tests.index(block.guard) > consent_at[0]):
             problems.append(f"{where}: refers on consent, so a refusal guard level must come "
                             "before it (a declined victim is never referred)")
@@ -115,10 +120,10 @@ class RuleTable:
         last = block.levels[-1]
         return last, last.name.replace("_", " ")
 
-    def priority_of(self, facts: Facts) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    def priority_of(self, facts: Facts) -> PriorityResult:
         """(priority, rule names fired, reasons); 'standard' when none fires."""
         fired = [(rule, words) for rule in self.priority if (words := rule.test(facts))]
         if not fired:
             return "standard", (), ("standard priority: no enhanced-rights criterion found",)
-        level = "urgent" if any(rule.level == "urgent" for rule, _ in fired) else "enhanced"
+        level: Priority = "urgent" if any(r.level == "urgent" for r, _ in fired) else "enhanced"
         return level, tuple(r.name for r, _ in fired), tuple(w for _, w in fired)

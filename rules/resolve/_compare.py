@@ -210,6 +210,7 @@ IDENTIFIERS = Comparison("identifier", (
     Level("different", 0.05, 0.99989),
 ))
 NAME_SWAP_PENALTY = 1.0  # bits taken off when given and family names only agree crossed over
+SWAP_MIN_BITS = 2.0  # ... and only when both crossed names agree at "sounds alike" or better
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +251,8 @@ def _name_part(model: Model, a: Record, b: Record) -> tuple[float, list[tuple[st
                     parts.append(("family", model.family.level(fa, f2), fa, f2))
                 total = sum(p[1].weight for p in parts)
                 note = ""
+                if swapped and (not parts or min(p[1].weight for p in parts) < SWAP_MIN_BITS):
+                    continue  # a crossed-over reading counts only when its names agree well
                 if swapped:
                     total -= NAME_SWAP_PENALTY
                     note = f"given and family names crossed over (-{NAME_SWAP_PENALTY:.1f})"

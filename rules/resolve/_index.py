@@ -1,10 +1,11 @@
 """Where the resolver keeps its state: blocks, records, entity membership.
 
-Two backends behind one small interface.  Every hot-path call is one round
-trip to Redis: ``lookup`` (is the record known, next sequence number, the
-members of every block), ``fetch`` (the candidate records and their current
-entities) and ``commit`` (everything one resolution changes).  Merges and
-splits read membership once more; they are rare.
+Two backends behind one small interface.  Resolving a record is two round
+trips to Redis: ``lookup`` (is the record known, next sequence number, the
+members of every block and those candidates' records and current entities,
+in one server-side script) and ``commit`` (everything one resolution
+changes, one MULTI/EXEC pipeline).  Merges and splits read membership once
+more; they are rare.
 
 One writer per index (one resolver task per partition/prefix): concurrent
 writers could race between ``fetch`` and ``commit``.
@@ -22,18 +23,18 @@ from ._features import Record
 
 
 @dataclass(slots=True)
-class Lookup:
-    known: tuple[str, int] | None  # (entity id, entity age) when the record is stored already
-    seq: int  # this record's sequence number: the age of an entity it founds
-    candidates: list[str]  # record ids from the blocks, first seen first, no repeats
-
-
-@dataclass(slots=True)
 class Stored:
     record: Record
     entity_id: str
     age: int
     seq: int
+
+
+@dataclass(slots=True)
+class Lookup:
+    known: tuple[str, int] | None  # (entity id, entity age) when the record is stored already
+    seq: int  # this record's sequence number: the age of an entity it founds
+    candidates: dict[str, Stored]  # records from the blocks, first seen first
 
 
 @dataclass(slots=True)
@@ -102,12 +103,14 @@ class InMemoryIndex(Index):
 
     def lookup(self, rid: str, keys: Sequence[str], cap: int) -> Lookup:
         known = self._entity.get(rid)
+        if known is not None:
+            return Lookup(known[:2], known[2], {})
         self._seq += 1
         seen: dict[str, None] = {}
         for key in keys:
             for candidate in self._blocks.get(key, ())[-cap:]:
                 seen[candidate] = None
-        return Lookup(known[:2] if known else None, self._seq, list(seen))
+        return Lookup(None, self._seq, self.fetch(list(seen)))
 
     def fetch(self, rids: Sequence[str]) -> dict[str, Stored]:
         out = {}
@@ -157,6 +160,42 @@ class InMemoryIndex(Index):
         return list(self._log)
 
 
+# KEYS: r2e, seq, rec, block lists...; ARGV: record id, cap.  Returns
+# {"entity age seq"} when the record is known, else {"", seq, ids, records, entities}.
+_LOOKUP = """
+local known = redis.call('HGET', KEYS[1], ARGV[1])
+if known then return {known} end
+local seq = redis.call('INCR', KEYS[2])
+local cap = tonumber(ARGV[2])
+local seen, ids = {}, {}
+for i = 4, #KEYS do
+  for _, id in ipairs(redis.call('LRANGE', KEYS[i], -cap, -1)) do
+    if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+  end
+end
+local records, entities = {}, {}
+for start = 1, #ids, 500 do
+  local chunk = {}
+  for j = start, math.min(start + 499, #ids) do chunk[#chunk + 1] = ids[j] end
+  local r = redis.call('HMGET', KEYS[3], unpack(chunk))
+  local e = redis.call('HMGET', KEYS[1], unpack(chunk))
+  for j = 1, #chunk do records[#records + 1] = r[j]; entities[#entities + 1] = e[j] end
+end
+return {'', seq, ids, records, entities}
+"""
+
+
+# The common write, one record joining or founding an entity, as one command.
+# KEYS: rec, r2e, members set, block lists...; ARGV: record id, record JSON, "entity age seq".
+_ADD = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[1])
+for i = 4, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[1]) end
+return 1
+"""
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -174,26 +213,26 @@ class RedisIndex(Index):
     def __init__(self, client: Any, prefix: str = "lw:er") -> None:
         self._r = client
         self._p = prefix
+        self._lookup = client.register_script(_LOOKUP)
+        self._add = client.register_script(_ADD)
 
     def _k(self, *parts: str) -> str:
         return ":".join((self._p, *parts))
 
     def lookup(self, rid: str, keys: Sequence[str], cap: int) -> Lookup:
-        pipe = self._r.pipeline(transaction=False)
-        pipe.hget(self._k("r2e"), rid)
-        pipe.incr(self._k("seq"))
-        for key in keys:
-            pipe.lrange(self._k("b", key), -cap, -1)
-        known_raw, seq, *blocks = pipe.execute()
-        seen: dict[str, None] = {}
-        for block in blocks:
-            for candidate in block:
-                seen[_text(candidate)] = None
-        known = None
-        if known_raw is not None:
-            entity, age, _ = _text(known_raw).split(" ")
-            known = (entity, int(age))
-        return Lookup(known, int(seq), list(seen))
+        reply = self._lookup(keys=[self._k("r2e"), self._k("seq"), self._k("rec"),
+                                   *(self._k("b", key) for key in keys)],
+                             args=[rid, cap])
+        if len(reply) == 1:
+            entity, age, seq = _text(reply[0]).split(" ")
+            return Lookup((entity, int(age)), int(seq), {})
+        _, seq, rids, records, entities = reply
+        found = {}
+        for rid_raw, raw, where in zip(rids, records, entities, strict=True):
+            if raw and where:
+                entity, age, rseq = _text(where).split(" ")
+                found[_text(rid_raw)] = Stored(Record.from_json(raw), entity, int(age), int(rseq))
+        return Lookup(None, int(seq), found)
 
     def fetch(self, rids: Sequence[str]) -> dict[str, Stored]:
         if not rids:
@@ -211,6 +250,15 @@ class RedisIndex(Index):
         return out
 
     def commit(self, batch: Batch) -> None:
+        record = batch.record
+        if (record is not None and list(batch.assign) == [record.rid]
+                and len(batch.members_add) == 1 and not batch.members_remove and not batch.drop
+                and not batch.aliases and not batch.apart and not batch.events):
+            entity, age = batch.assign[record.rid]
+            self._add(keys=[self._k("rec"), self._k("r2e"), self._k("m", entity),
+                            *(self._k("b", key) for key in batch.keys)],
+                      args=[record.rid, record.to_json(), f"{entity} {age} {batch.seq}"])
+            return
         pipe = self._r.pipeline(transaction=True)
         new_rid = None
         if batch.record is not None:

@@ -139,7 +139,7 @@ class Resolver:
             return Resolution(lookup.known[0], 0.0, True,
                               ["already resolved: same report and person_ref seen before"],
                               0, record.rid)
-        stored = self.index.fetch(lookup.candidates)
+        stored = lookup.candidates
         best = self._score(record, stored)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][2]))
         alternatives = [(entity, round(weight, 2)) for entity, (weight, _, _) in ranked[1:6]]

@@ -1,0 +1,115 @@
+"""Near-duplicate reports (rules/neardup.py)."""
+
+import json
+from typing import Any
+
+import pytest
+
+from linkwatch.rules.neardup import blocking_keys, is_near_duplicate, lookup_keys, summary
+from linkwatch.schemas import ReportAdapter
+
+MULE = "12-34-56 12345678"
+
+
+def fraud(report_id: str, victim: dict[str, Any] | None = None, **over: Any) -> Any:
+    """A courier-fraud report; victim, times and wording overridden per test."""
+    person = {"person_ref": "v", "role": "victim", "name": "Jo Bloggs", "dob": "1948-05-06",
+              "phones": ["07700 900123"], **(victim or {})}
+    data: dict[str, Any] = {
+        "report_id": report_id, "kind": "fraud", "source": "report-fraud",
+        "reported_at": "2026-11-24T21:05:00+00:00",
+        "occurred_at": "2026-11-24T15:00:00+00:00",
+        "narrative": "Caller pretending to be from the bank said my account was compromised "
+                     "and told me to move 2500 pounds to a safe account.",
+        "location": {"address": "14 High Street, Nuneaton", "postcode": "CV11 4AB"},
+        "persons": [person],
+        "identifiers": [{"type": "bank_account", "value": MULE, "role": "payee"}],
+        "fraud": {"fraud_type": "impersonation", "amount_lost": "2500"},
+    }
+    data.update(over)
+    return ReportAdapter.validate_python(data)
+
+
+def test_same_event_via_101_and_online_form() -> None:
+    online = fraud("rf-1")
+    call = fraud(
+        "rms-9", source="rms", reported_at="2026-11-25T09:30:00+00:00",
+        victim={"name": "Bloggs, Jo", "phones": ["+44 7700 900123"]},
+        narrative="Victim states a man claiming to be her bank rang and said her account "
+                  "was compromised; she moved £2,500 to a safe account as told.",
+        location={"address": "14 High St Nuneaton", "postcode": "cv11 4ab"},
+        fraud={"fraud_type": "impersonation", "amount_lost": "£2,500.00"})
+    dup, reasons = is_near_duplicate(summary(call), summary(online))
+    assert dup, reasons
+    assert set(blocking_keys(online)) & set(lookup_keys(call)), "they must meet in Redis"
+
+
+def test_victim_and_bank_report_same_event() -> None:
+    victim = fraud("rf-1")
+    # the bank knows name and dob, not the phone; its narrative shares little wording
+    bank = fraud("bank-77", source="bank", victim={"phones": [], "name": "Mrs J. Bloggs",
+                                                   "given_name": "Jo"},
+                 narrative="Customer made a faster payment after a scam call.",
+                 reported_at="2026-11-26T10:00:00+00:00")
+    dup, reasons = is_near_duplicate(summary(bank), summary(victim))
+    assert dup and "same victim" in reasons, reasons  # corroborated by payee + amount (2)
+
+
+def test_anonymous_bank_report_needs_payee_amount_and_narrative() -> None:
+    victim = fraud("rf-1")
+    anonymous = fraud("bank-78", source="bank", persons=[],
+                      narrative="Customer called: caller pretending to be from the bank said "
+                                "the account was compromised, moved 2500 to a safe account.")
+    dup, reasons = is_near_duplicate(summary(anonymous), summary(victim))
+    assert dup, reasons
+    vague = fraud("bank-79", source="bank", persons=[], narrative="Disputed payment.")
+    dup, reasons = is_near_duplicate(summary(vague), summary(victim))
+    assert not dup, reasons  # payee + amount alone could be another victim of the mule
+
+
+def test_two_victims_paying_one_mule_are_not_duplicates() -> None:
+    a = fraud("rf-1")
+    b = fraud("rf-2", victim={"name": "Sam Jones", "dob": "1952-01-01",
+                              "phones": ["07700 900456"]})
+    dup, reasons = is_near_duplicate(summary(b), summary(a))
+    assert not dup and reasons[-1] == "different victims", reasons
+    assert set(blocking_keys(a)) & set(lookup_keys(b)), "payee key still blocks them together"
+
+
+NEGATIVE = [
+    ({"occurred_at": "2026-11-20T15:00:00+00:00"}, "h apart"),  # 96 h > 72 h window
+    ({"report_id": "rf-1"}, "redelivery"),
+    ({"kind": "cyber", "fraud": None}, "different kinds"),
+]
+
+
+@pytest.mark.parametrize(("over", "reason"), NEGATIVE)
+def test_not_duplicates(over: dict[str, Any], reason: str) -> None:
+    base = summary(fraud("rf-1"))
+    other = {**summary(fraud("rf-3")), **{k: v for k, v in over.items() if k in base}}
+    if "occurred_at" in over:
+        other = summary(fraud("rf-3", occurred_at=over["occurred_at"]))
+    dup, reasons = is_near_duplicate(other, base)
+    assert not dup and reason in " ".join(reasons), reasons
+
+
+def test_repeat_victim_new_fraud_is_not_a_duplicate() -> None:
+    first = fraud("rf-1")
+    second = fraud("rf-5", identifiers=[{"type": "bank_account", "value": "20-00-00 87654321",
+                                         "role": "payee"}],
+                   narrative="Bought a puppy online, seller stopped answering.",
+                   fraud={"fraud_type": "purchase", "amount_lost": "400"})
+    dup, reasons = is_near_duplicate(summary(second), summary(first))
+    assert not dup, reasons  # same victim, same place, nothing else agrees (1 < 2)
+
+
+def test_summary_is_small_json_without_clear_identities() -> None:
+    s = summary(fraud("rf-1"))
+    text = json.dumps(s)
+    assert len(text) < 1200, len(text)
+    for secret in ("7700900123", "bloggs", "12345678"):
+        assert secret not in text.lower().replace(" ", ""), secret
+
+
+def test_summary_survives_junk() -> None:
+    assert is_near_duplicate({"report_id": "a"}, {})[0] is False
