@@ -12,25 +12,14 @@ from datetime import UTC, datetime
 from linkwatch.redis_state import RedisState
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
-from linkwatch.streams import topics
 from linkwatch.streams.app import app, settings
+from linkwatch.streams.channels import (
+    accepted_topic, cyber_topic, deadletter_topic, fraud_topic, incident_topic,
+)
+
+from ._state import redis_state
 
 log = logging.getLogger(__name__)
-
-accepted_topic = app.topic(topics.name(settings, topics.ACCEPTED))
-deadletter_topic = app.topic(topics.name(settings, topics.DEADLETTER))
-_input_topics = {kind: app.topic(topics.name(settings, t)) for kind, t in topics.INPUT.items()}
-incident_topic, fraud_topic, cyber_topic = (_input_topics[k] for k in ("incident", "fraud", "cyber"))
-
-_state: RedisState | None = None
-
-
-def redis_state() -> RedisState:
-    global _state
-    if _state is None:
-        _state = RedisState(settings.redis_url or "redis://127.0.0.1:6379/0",
-                            f"lw:{settings.app_id}", settings.dedupe_ttl_s)
-    return _state
 
 
 async def _intake(stream, kind: str) -> None:  # type: ignore[no-untyped-def]

@@ -8,17 +8,14 @@ import json
 import logging
 
 from linkwatch.pipeline import Pipeline, replay
-from linkwatch.streams import topics
 from linkwatch.streams.app import app, settings
+from linkwatch.streams.channels import (
+    accepted_topic, alerts_topic, audit_topic, entities_topic, referrals_topic,
+)
 
-from .intake import accepted_topic, redis_state
+from ._state import redis_state
 
 log = logging.getLogger(__name__)
-
-alerts_topic = app.topic(topics.name(settings, topics.ALERTS))
-referrals_topic = app.topic(topics.name(settings, topics.REFERRALS))
-audit_topic = app.topic(topics.name(settings, topics.AUDIT))
-entities_topic = app.topic(topics.name(settings, topics.ENTITIES))
 
 
 @app.agent(accepted_topic, name="link_reports")

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def machine_info() -> dict[str, Any]:
-    """Where a number was measured: CPU, cores, memory, OS, Python."""
+    """Where a number was measured: CPU, cores, memory, load, OS, Python."""
     cpu = platform.processor() or ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -38,8 +38,12 @@ def machine_info() -> dict[str, Any]:
         memory_gb = round(pages * page_size / 2**30, 1)
     except (ValueError, OSError, AttributeError):
         pass
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb,
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb, "load_avg_1_5_15": load,
         "os": platform.platform(), "python": sys.version.split()[0],
         "hostname": platform.node(),
     }

@@ -20,7 +20,7 @@ from pathlib import Path
 from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peak_rss_mb, print_table, write_results  # noqa: E402
+from _common import peak_rss_mb, write_results  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
@@ -140,7 +140,10 @@ def main() -> None:
         asyncio.run(produce(settings, [(raw_in, k, v) for _, k, v in msgs]))
         raw_s = asyncio.run(raw_passthrough(settings, raw_in, raw_out, n))
         # the pipeline: a worker in its own process, warmed up with one report
-        worker = start_worker(env, log_path=str(Path("bench/results") / "throughput-worker.log"))
+        # one process per stage, so the two cores are both used
+        logs = Path(__file__).parent / "results"
+        intake = start_worker(env, log_path=str(logs / "throughput-intake.log"), stages=("intake",))
+        worker = start_worker(env, log_path=str(logs / "throughput-link.log"), stages=("link",))
         try:
             warm = dict(reports[0], report_id="warm-up")
             asyncio.run(produce(settings, [(msgs[0][0], b"warm-up", json.dumps(warm).encode())]))
@@ -149,10 +152,11 @@ def main() -> None:
             produce_s = asyncio.run(produce(settings, msgs))
             t_end, totals = asyncio.run(wait_processed(settings, n + 1, 1800))
             e2e_s = t_end - t0
-            worker_rss = vm_hwm_mb(worker.pid)
+            worker_rss = max(vm_hwm_mb(worker.pid), vm_hwm_mb(intake.pid))
             broker_rss = vm_hwm_mb(stack.broker.proc.pid) if stack.broker and stack.broker.proc else 0.0
         finally:
             stop_process(worker)
+            stop_process(intake)
     rows = [
         {"what": "raw aiokafka consume+produce", "messages": n, "seconds": round(raw_s, 2),
          "per_second": round(n / raw_s)},
@@ -166,9 +170,11 @@ def main() -> None:
         "bench_process_peak_rss_mb": round(peak_rss_mb(), 1), "outcomes": totals,
         "target_reports_per_s": 5000,
     }
-    print_table("throughput", rows)
+    print(f"{'':32} {'messages':>9} {'seconds':>8} {'per second':>11}")
+    for row in rows:
+        print(f"{row['what']:32} {row['messages']:>9} {row['seconds']:>8} {row['per_second']:>11}")
     print(json.dumps(figures, indent=2))
-    write_results("throughput", {"rows": rows, **figures})
+    write_results(Path(__file__).parent / "results" / "throughput.json", {"rows": rows, **figures})
 
 
 if __name__ == "__main__":

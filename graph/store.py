@@ -176,15 +176,24 @@ class LinkGraph:
     def reports_of(self, node_id: str) -> set[str]:
         return set(self.g.nodes[node_id]["report_ids"]) if node_id in self.g else set()
 
-    def neighbourhood(self, nodes: Iterable[str], hops: int = 2) -> nx.MultiDiGraph:
-        """The sub-graph within ``hops`` of ``nodes`` (undirected), as a view."""
-        frontier = {n for n in nodes if n in self.g}
+    def neighbourhood(self, nodes: Iterable[str], hops: int = 2,
+                      max_degree: int = 250) -> nx.MultiDiGraph:
+        """The sub-graph within ``hops`` of ``nodes`` (undirected), as a view.
+
+        Bounded work: a node with more than ``max_degree`` neighbours (a hub: a bank's
+        switchboard, a busy LSOA, a hostel) is included but never expanded through,
+        so the cost of one report does not grow with the size of the graph."""
+        succ, pred = self.g._succ, self.g._pred  # noqa: SLF001 - adjacency dicts, O(1) sizes
+        frontier = {n for n in nodes if n in succ}
         seen = set(frontier)
         for _ in range(hops):
             nxt: set[str] = set()
             for n in frontier:
-                nxt.update(self.g.successors(n))
-                nxt.update(self.g.predecessors(n))
+                out, into = succ[n], pred[n]
+                if len(out) + len(into) > max_degree:
+                    continue
+                nxt.update(out)
+                nxt.update(into)
             frontier = nxt - seen
             seen |= frontier
         return self.g.subgraph(seen)

@@ -40,9 +40,17 @@ def _setup_logging(level: str) -> None:
 @app.command()
 def worker(
     loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="info, warning, error")] = "info",
+    stage: Annotated[list[str] | None, typer.Option(
+        "--stage", help="run only these stages (intake, link); default all")] = None,
 ) -> None:
     """Run a pipeline worker (Faust).  Starts an embedded broker and Redis when
     KAFKA_BOOTSTRAP / REDIS_URL are not set; they stop when the worker stops."""
+    from linkwatch.agents import STAGES
+
+    stages = stage or list(STAGES)
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown:
+        raise typer.BadParameter(f"unknown stage {unknown}; choose from {sorted(STAGES)}")
     from linkwatch.stack import running_stack
 
     settings = get_settings()
@@ -51,17 +59,21 @@ def worker(
         if stack.broker or stack.redis:
             console.print(f"[green]embedded stack[/]: KAFKA_BOOTSTRAP={stack.bootstrap} "
                           f"REDIS_URL={stack.redis_url}")
-        run_worker(loglevel)
+        run_worker(loglevel, stages)
 
 
-def run_worker(loglevel: str = "info") -> None:
+def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
+    import importlib
+
     from faust.worker import Worker
 
+    from linkwatch.agents import STAGES
     from linkwatch.kafka import ensure_topics
 
     settings = get_settings()
     asyncio.run(ensure_topics(settings))
-    from linkwatch import agents  # noqa: F401 - registers the agents
+    for name in stages or STAGES:
+        importlib.import_module(STAGES[name])  # registers that stage's agents
     from linkwatch.streams.app import app as faust_app
 
     # Faust's "warn" level sets the root logger to DEBUG; info is safe.

@@ -17,11 +17,14 @@ from linkwatch.stack import running_stack, spawn_child, stop_process
 console = Console()
 
 
-def start_worker(env: dict[str, str], log_path: str | None = None) -> subprocess.Popen[bytes]:
+def start_worker(env: dict[str, str], log_path: str | None = None,
+                 stages: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
     """A worker in a child process (its own Faust app), using the given stack."""
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    return spawn_child([sys.executable, "-m", "linkwatch.cli", "worker", "-l", "info"],
-                       env={**os.environ, **env}, output=log)
+    argv = [sys.executable, "-m", "linkwatch.cli", "worker", "-l", "info"]
+    for stage in stages:
+        argv += ["--stage", stage]
+    return spawn_child(argv, env={**os.environ, **env}, output=log)
 
 
 async def _watch(settings, scenario, seconds: float) -> tuple[list, list]:  # type: ignore[no-untyped-def]

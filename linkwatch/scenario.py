@@ -50,6 +50,13 @@ class _Gen:
         self.n = 0
         self.s = Scenario()
 
+    def home_postcode(self) -> str:
+        """A Warwickshire postcode: a real district, an invented unit."""
+        district = self.rng.choice(WARWICKSHIRE_POSTCODES).split()[0]
+        letters = "ABDEFGHJLNPQRSTUWXYZ"
+        return (f"{district} {self.rng.randrange(1, 10)}"
+                f"{self.rng.choice(letters)}{self.rng.choice(letters)}")
+
     def tick(self) -> datetime:
         self.t += timedelta(minutes=self.rng.randint(5, 90))
         return self.t
@@ -61,7 +68,7 @@ class _Gen:
     def person(self, ref: str, role: str, *, postcode: str | None = None, age: int | None = None,
                phone: str | None = None, consent: bool | None = True, **extra: Any) -> dict:
         p: dict[str, Any] = {"person_ref": ref, "role": role, "name": self.fake.name(),
-                             "postcode": postcode or self.rng.choice(WARWICKSHIRE_POSTCODES)}
+                             "postcode": postcode or self.home_postcode()}
         if age is None:
             p["dob"] = self.fake.date_of_birth(minimum_age=19, maximum_age=80).isoformat()
         else:

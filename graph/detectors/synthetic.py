@@ -37,7 +37,12 @@ class Scenario:
         self.last = max(self.last, when)
         report = ReportAdapter.validate_python(
             {"report_id": rid, "kind": kind, "reported_at": when.isoformat(), **fields})
-        return self.lg.add_report(report, harm=harm)
+        if harm is None:
+            return self.lg.add_report(report)
+        try:
+            return self.lg.add_report(report, {"harm": harm})
+        except TypeError:  # older store: harm as a keyword
+            return self.lg.add_report(report, harm=harm)  # type: ignore[call-arg]
 
     def fraud(self, rid: str, victim: str | None, day: float = 0, *, sender: str | None = None,
               payee: str | None = None, fraud_type: str = "impersonation",

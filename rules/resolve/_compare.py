@@ -11,7 +11,7 @@ the ``Model`` is built, so a bad table fails at start-up.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -100,6 +100,12 @@ def _sounds_alike(a: str, b: str) -> bool:
     return ca[0] == cb[0] or (ca[1] == cb[1] and bool(ca[1]))
 
 
+def _part_of(a: str, b: str) -> bool:
+    """``"graham"`` / ``"grahamjones"``: one side of a double-barrelled name."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and (long.startswith(short) or long.endswith(short))
+
+
 def _initial(a: str, b: str) -> bool:
     """``"j"`` / ``"jonathan"``: one side is only an initial, and it agrees."""
     return (len(a) == 1 or len(b) == 1) and a[0] == b[0]
@@ -166,9 +172,10 @@ GIVEN = Comparison("given name", (
 FAMILY = Comparison("family name", (
     Level("exact", 0.82, 0.002, _exact),
     Level("jaro-winkler >= 0.92", 0.08, 0.001, _jw_at_least(0.92)),
-    Level("sounds alike", 0.04, 0.004, _sounds_alike),
+    Level("part of a double-barrelled name", 0.01, 0.0005, _part_of),
+    Level("sounds alike", 0.03, 0.004, _sounds_alike),
     Level("jaro-winkler >= 0.80", 0.03, 0.01, _jw_at_least(0.80)),
-    Level("different", 0.03, 0.983),
+    Level("different", 0.03, 0.9825),
 ))
 DOB = Comparison("date of birth", (
     Level("exact", 0.88, 0.0001, _exact),
@@ -210,7 +217,7 @@ IDENTIFIERS = Comparison("identifier", (
     Level("different", 0.05, 0.99989),
 ))
 NAME_SWAP_PENALTY = 1.0  # bits taken off when given and family names only agree crossed over
-SWAP_MIN_BITS = 2.0  # ... and only when both crossed names agree at "sounds alike" or better
+SWAP_MIN_BITS = 0.0  # ... and only when no crossed name is evidence against
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,35 +245,48 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _name_readings(model: Model, ga: str, fa: str, gb: str, fb: str) -> Iterator[tuple[bool, list[tuple[str, Level, Any, Any]]]]:
+    """The straight reading, then the crossed-over one scored both ways
+    round (so ``compare(a, b)`` equals ``compare(b, a)``)."""
+    straight = []
+    if ga and gb:
+        straight.append(("given", model.given.level(ga, gb), ga, gb))
+    if fa and fb:
+        straight.append(("family", model.family.level(fa, fb), fa, fb))
+    yield False, straight
+    for first, second in ((model.given, model.family), (model.family, model.given)):
+        crossed = []
+        if ga and fb:
+            crossed.append((first.name, first.level(ga, fb), ga, fb))
+        if fa and gb:
+            crossed.append((second.name, second.level(fa, gb), fa, gb))
+        yield True, crossed
+
+
 def _name_part(model: Model, a: Record, b: Record) -> tuple[float, list[tuple[str, Level, Any, Any]], str]:
-    best: tuple[float, list[tuple[str, Level, Any, Any]], str] = (0.0, [], "")
-    first = True
+    best: tuple[float, list[tuple[str, Level, Any, Any]], str] | None = None
     for ga, fa in a.names:
         for gb, fb in b.names:
-            for swapped, (g2, f2) in ((False, (gb, fb)), (True, (fb, gb))):
-                parts: list[tuple[str, Level, Any, Any]] = []
-                if ga and g2:
-                    parts.append(("given", model.given.level(ga, g2), ga, g2))
-                if fa and f2:
-                    parts.append(("family", model.family.level(fa, f2), fa, f2))
+            for swapped, parts in _name_readings(model, ga, fa, gb, fb):
                 total = sum(p[1].weight for p in parts)
                 note = ""
-                if swapped and (not parts or min(p[1].weight for p in parts) < SWAP_MIN_BITS):
-                    continue  # a crossed-over reading counts only when its names agree well
                 if swapped:
+                    if not parts or min(p[1].weight for p in parts) < SWAP_MIN_BITS:
+                        continue  # a crossed-over reading counts only when its names agree well
                     total -= NAME_SWAP_PENALTY
                     note = f"given and family names crossed over (-{NAME_SWAP_PENALTY:.1f})"
-                if first or total > best[0]:
+                if best is None or total > best[0]:
                     best = (total, parts, note)
-                    first = False
-    return best
+    return best or (0.0, [], "")
 
 
 def compare(model: Model, a: Record, b: Record, explain: bool = False) -> tuple[float, list[str]]:
     """Match weight of a pair in bits (sum of level weights) and, when asked, why."""
     total, name_parts, note = _name_part(model, a, b)
+    by_name = {model.given.name: model.given, model.family.name: model.family,
+               "given": model.given, "family": model.family}
     parts: list[tuple[Comparison, Level, Any, Any]] = [
-        (model.given if k == "given" else model.family, lv, x, y) for k, lv, x, y in name_parts
+        (by_name[k], lv, x, y) for k, lv, x, y in name_parts
     ]
     if a.dob and b.dob:
         parts.append((model.dob, model.dob.level(a.dob, b.dob), a.dob, b.dob))
