@@ -58,6 +58,7 @@ class Pipeline:
         self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
         self.neardup_index: dict[str, list[dict[str, Any]]] = {}  # blocking key -> summaries
         self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
+        self.referred: set[str] = set()            # referral ids published
         self.persons_of: dict[str, dict[str, tuple[str, Any]]] = {}  # report -> entity -> (ref, t)
         self.reports = 0
 
@@ -134,6 +135,9 @@ class Pipeline:
                 out.add_referral(cancellation(old, report.reported_at,
                                               "a later version of the report withdrew it"))
             for referral in diff.publish:
+                if duplicate_of and referral.referral_id in self.referred:
+                    continue  # the original report's referral already went: never twice
+                self.referred.add(referral.referral_id)
                 out.add_referral(referral)
             for decision in decisions:
                 record = audit_record(decision, report.report_id, person.person_ref or "")

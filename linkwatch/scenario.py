@@ -39,6 +39,7 @@ class Scenario:
     planted: list[Planted] = field(default_factory=list)
     decoys: list[str] = field(default_factory=list)   # node ids that must not alert
     expected_referrals: set[tuple[str, str, str]] = field(default_factory=set)
+    forbidden_referrals: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 class _Gen:
@@ -66,17 +67,20 @@ class _Gen:
         return f"{prefix}-{self.n:06d}"
 
     def person(self, ref: str, role: str, *, postcode: str | None = None, age: int | None = None,
-               phone: str | None = None, consent: bool | None = True, **extra: Any) -> dict:
+               phone: str | None = None, consent: bool | dict | None = True,
+               **extra: Any) -> dict:
         p: dict[str, Any] = {"person_ref": ref, "role": role, "name": self.fake.name(),
                              "postcode": postcode or self.home_postcode()}
         if age is None:
             p["dob"] = self.fake.date_of_birth(minimum_age=19, maximum_age=80).isoformat()
         else:
             p["age"] = age
+        if "dob" in extra:
+            p.pop("age", None)
         if phone:
             p["phones"] = [phone]
         if role == "victim":
-            p["consent"] = {"victim_support": consent}
+            p["consent"] = consent if isinstance(consent, dict) else {"victim_support": consent}
         p.update(extra)
         return p
 
@@ -88,30 +92,105 @@ class _Gen:
                 service = "fraud_victim_support" if report["kind"] == "fraud" else "victim_support"
                 self.s.expected_referrals.add((report["report_id"], p["person_ref"], service))
 
-    def add(self, report: dict) -> dict:
+    def add(self, report: dict, expect: tuple[str, ...] | None = None,
+            forbid: tuple[str, ...] = ()) -> dict:
+        """Add a report; ``expect`` lists the services its victim v1 must get (else the
+        plain Right 4 rule below), ``forbid`` those it must never get."""
         self.s.reports.append(report)
-        self.refer(report)
+        if expect is None:
+            self.refer(report)
+        else:
+            self.s.expected_referrals |= {(report["report_id"], "v1", svc) for svc in expect}
+        self.s.forbidden_referrals |= {(report["report_id"], "v1", svc) for svc in forbid}
         return report
 
-    def incident(self, category: str, persons: list[dict], **extra: Any) -> dict:
+    def incident(self, category: str, persons: list[dict], expect: tuple[str, ...] | None = None,
+                 forbid: tuple[str, ...] = (), **extra: Any) -> dict:
         when = self.tick()
         return self.add({
             "report_id": self.rid("INC"), "kind": "incident", "source": "rms",
             "reported_at": when.isoformat(), "force": "Warwickshire Police",
             "location": {"lsoa_code": self.rng.choice(WARWICKSHIRE_LSOAS)},
-            "persons": persons, "incident": {"category": category}, **extra})
+            "persons": persons, "incident": {"category": category}, **extra}, expect, forbid)
 
-    def fraud(self, persons: list[dict], identifiers: list[dict], amount: str, ftype: str) -> dict:
+    def fraud(self, persons: list[dict], identifiers: list[dict], amount: str, ftype: str,
+              expect: tuple[str, ...] | None = None, forbid: tuple[str, ...] = (),
+              **extra: Any) -> dict:
         when = self.tick()
         return self.add({
             "report_id": self.rid("FRD"), "kind": "fraud", "source": "report-fraud",
             "reported_at": when.isoformat(), "force": "Warwickshire Police",
             "persons": persons, "identifiers": identifiers,
-            "fraud": {"fraud_type": ftype, "amount_lost": amount, "payment_method": "bank_transfer"}})
+            "fraud": {"fraud_type": ftype, "amount_lost": amount, "payment_method": "bank_transfer"},
+            **extra}, expect, forbid)
+
+
+ALL_SERVICES = ("victim_support", "fraud_victim_support", "nrm", "ms1_duty_to_notify",
+                "childrens_social_care", "domestic_abuse")
+
+
+def _referral_cases(g: _Gen) -> None:
+    """One victim per Victims' Code rule, with the services a victim-care lead expects
+    (written by hand from domain.md sections 3 and 4, not computed by linkwatch)."""
+    V = "victim"
+    none = ()
+    everything = ALL_SERVICES
+
+    def others(*sent: str) -> tuple[str, ...]:
+        return tuple(s for s in everything if s not in sent)
+
+    cases: list[tuple[str, dict, dict, tuple[str, ...]]] = [
+        # (category, person overrides, report extras, services expected)
+        ("burglary", {"consent": {"victim_support": None}}, {}, ("victim_support",)),
+        ("burglary", {"consent": {"victim_support": False}}, {}, none),
+        ("violent-crime", {"consent": {"victim_support": None}},
+         {"markers": ["sexual_offence"]}, none),                       # explicit consent first
+        ("violent-crime", {"consent": {"victim_support": True}},
+         {"markers": ["sexual_offence"]}, ("victim_support",)),
+        ("violent-crime", {"consent": {"victim_support": True}},
+         {"markers": ["domestic_abuse"]}, ("domestic_abuse",)),
+        ("violent-crime", {"consent": {"victim_support": None}},
+         {"markers": ["domestic_abuse"]}, none),
+        ("burglary", {"age": 15, "consent": {"victim_support": None}}, {},
+         ("victim_support", "childrens_social_care")),
+        ("drugs", {"age": 14, "consent": {"victim_support": False}},
+         {"markers": ["child_exploitation"]}, ("childrens_social_care", "nrm")),
+        ("other-crime", {"consent": {"victim_support": None, "nrm": True}},
+         {"markers": ["modern_slavery"]}, ("victim_support", "nrm")),
+        ("other-crime", {"consent": {"victim_support": None, "nrm": None}},
+         {"markers": ["modern_slavery"]}, ("victim_support", "ms1_duty_to_notify")),
+    ]
+    for category, over, extra, services in cases:
+        person = g.person("v1", V, **{k: v for k, v in over.items() if k != "age"},
+                          age=over.get("age"))
+        g.incident(category, [person], expect=services, forbid=others(*services), **extra)
+    for over, services in [
+        ({"consent": {"victim_support": None}}, ("fraud_victim_support",)),
+        ({"consent": {"victim_support": False}}, none),
+        ({"age": 16, "consent": {"victim_support": None}},
+         ("fraud_victim_support", "childrens_social_care")),
+    ]:
+        person = g.person("v1", V, **{k: v for k, v in over.items() if k != "age"},
+                          age=over.get("age"))
+        g.fraud([person], [{"type": "bank_account", "role": "payee",
+                            "value": f"{g.rng.randrange(100000, 999999)} 5{g.rng.randrange(10**6, 10**7)}"}],
+                "£350.00", "purchase", expect=services, forbid=others(*services))
+    # the same courier fraud reported by the victim and again by the bank: one referral
+    victim = g.person("v1", V, consent={"victim_support": True},
+                      phone="07700 900731", dob="1941-06-12")
+    payee = [{"type": "bank_account", "role": "payee", "value": "30-96-17 44120987"}]
+    story = "Caller posing as police asked her to withdraw cash and hand it to a courier."
+    first = g.fraud([victim], payee, "£4,800.00", "courier", narrative=story)
+    again = dict(victim, person_ref="v1", name=victim["name"].upper())
+    g.fraud([again], payee, "£4,800", "courier", expect=none, forbid=everything,
+            source="bank", narrative="Customer reports courier fraud: asked by fake police "
+            "officer to withdraw cash which was collected by a courier.")
+    del first
 
 
 def generate(seed: int = 7, background: int = 60,
-             start: datetime = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)) -> Scenario:
+             start: datetime = datetime(2026, 11, 2, 8, 0, tzinfo=UTC),
+             referral_cases: bool = True) -> Scenario:
     g = _Gen(seed, start)
     rng = g.rng
     # background: unrelated incidents and frauds, each with its own people and phones
@@ -157,6 +236,8 @@ def generate(seed: int = 7, background: int = 60,
                       f"£{rng.randrange(500, 9000):,}.00", "investment")
         mule_ids.append(rep["report_id"])
     g.s.planted.append(Planted("mule_account", "account:401162-31926819", mule_ids))
+    if referral_cases:
+        _referral_cases(g)
     rng.shuffle(g.s.reports)
     g.s.reports.sort(key=lambda r: r["reported_at"])
     return g.s

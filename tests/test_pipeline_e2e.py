@@ -160,3 +160,31 @@ async def test_worker_killed_and_restarted_loses_nothing_and_duplicates_nothing(
     versions = [(a["alert_id"], a["version"]) for a in
                 await settle(env.settings, "alerts", quiet_s=2)]
     assert len(versions) == len(set(versions)), versions
+
+
+async def test_killed_mid_stream_every_referral_arrives_once_by_id(lw_env):
+    from datetime import UTC, datetime, timedelta
+
+    from linkwatch.scenario import generate
+
+    scenario = generate(seed=3, background=150, start=datetime.now(UTC) - timedelta(days=1))
+    env = lw_env(LINKWATCH_BATCH_SIZE="20")
+    worker = env.start_worker()
+    await send_reports(env.settings, scenario.reports)
+    await collect(env.settings, "referrals", lambda r: len(r) >= 20, timeout=90)
+    os.killpg(worker.pid, signal.SIGKILL)  # mid-stream: most reports not yet processed
+    worker.wait()
+    env.start_worker()
+    want = len(scenario.expected_referrals)
+    await collect(env.settings, "referrals", lambda r: len({x["referral_id"] for x in r}) >= want,
+                  timeout=120)
+    sent = await settle(env.settings, "referrals", quiet_s=4)
+    got = {(r["report_id"], r["person_ref"], r["service"]) for r in sent}
+    assert got == scenario.expected_referrals
+    assert not got & scenario.forbidden_referrals
+    by_id: dict[str, set[str]] = {}
+    for r in sent:
+        by_id.setdefault(r["referral_id"], set()).add(json.dumps(r, sort_keys=True))
+    # at-least-once delivery: a copy re-sent after the crash is byte-identical
+    assert all(len(bodies) == 1 for bodies in by_id.values()), by_id
+    assert len(by_id) == want

@@ -111,17 +111,22 @@ def age_of(data: dict[str, Any], now: datetime | None) -> int | None:
 def vulnerability(data: dict[str, Any], now: datetime | None, cfg: DetectorConfig) -> list[str]:
     """Why this person is vulnerable, in words (empty when nothing says so)."""
     why = sorted(set(data.get("flags") or ()) & VULNERABLE_FLAGS)
+    extra = data.get("vulnerable")  # set by enrichment (store.add_report): bool or reasons
+    if extra and "vulnerable" not in why:
+        why.append("vulnerable" if extra is True else f"vulnerable: {extra}")
     age = age_of(data, now)
     if age is not None and age >= cfg.elderly_age:
         why.append(f"aged {age}")
     if age is not None and age < cfg.child_age:
         why.append(f"child aged {age}")
+    elif age is None and data.get("under_18"):
+        why.append("child (under 18)")
     return why
 
 
 def is_child(data: dict[str, Any], now: datetime | None, cfg: DetectorConfig) -> bool:
     age = age_of(data, now)
-    return age is not None and age < cfg.child_age
+    return (age < cfg.child_age) if age is not None else bool(data.get("under_18"))
 
 
 def total_harm(sub: nx.MultiDiGraph, rids: Iterable[str]) -> float:

@@ -1,0 +1,48 @@
+"""Analysts' decisions on alerts, fed back to the link stage.
+
+An analyst acknowledges, assigns or closes an alert through the API; the status is
+kept in Redis under ``lw:{app_id}:alert_status:{alert_id}`` as JSON, e.g.::
+
+    {"alert_id": "A3f…", "status": "closed", "reason": "false positive: bank switchboard",
+     "severity": "high", "version": 2, "by": "alice", "at": "2026-11-24T21:05:00+00:00"}
+
+Before it publishes a new version of an alert, the link stage asks
+:func:`suppress` whether the analysts have already dealt with that structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+STATUSES = ("new", "acknowledged", "assigned", "closed")
+_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def status_key(app_id: str, alert_id: str) -> str:
+    """The Redis key of one alert's status (same ``lw:{app_id}`` prefix as the worker's)."""
+    return f"lw:{app_id}:alert_status:{alert_id}"
+
+
+def suppress(alert: Mapping[str, Any], status: Mapping[str, Any] | None) -> bool:
+    """True when this alert version should not be published, given the analysts' status.
+
+    Ordered rules, first match decides:
+
+    1. no status, or not ``closed`` (new, acknowledged, assigned) -> publish
+       (the people working on it want its updates);
+    2. closed, and the alert's severity is higher than it was when closed -> publish
+       (the structure got worse: it re-opens);
+    3. closed -> suppress (same or lower severity: the analysts already decided).
+
+    Example: closed at ``high``; a version 3 at ``high`` -> suppressed; at ``critical``
+    -> published.  A closed status with no recorded severity suppresses everything
+    short of ``critical``.
+    """
+    if not status or status.get("status") != "closed":
+        return False
+    closed_at = _RANK.get(str(status.get("severity")), 2)
+    return _RANK.get(str(alert.get("severity")), 0) <= closed_at
+
+
+__all__ = ["STATUSES", "status_key", "suppress"]
