@@ -274,3 +274,16 @@ def test_estimate_refits_m_and_keeps_the_levels() -> None:
         assert [lv.label for lv in comparison.levels] == [lv.label for lv in old.levels], name
         assert [lv.u for lv in comparison.levels] == [lv.u for lv in old.levels], name  # u kept
         assert all(0 < lv.m <= 1 for lv in comparison.levels), (name, comparison.levels)
+
+
+def test_same_name_same_postcode_different_dob_are_two_people() -> None:
+    # father and son: name (+15 bits) and postcode (+10.7) would pass the 20-bit threshold,
+    # but full dates of birth that disagree outright cap the weight at 0 (no phone shared)
+    from linkwatch.rules.resolve import score_pair
+
+    father = {"name": "John Smith", "dob": "1975-09-30", "postcode": "B6 5RQ"}
+    son = {"name": "John Smith", "dob": "2001-02-11", "postcode": "B6 5RQ"}
+    weight, reasons = score_pair(father, son)
+    assert weight <= 0.0 and any("kept apart" in r for r in reasons), reasons
+    typo = {"name": "John Smith", "dob": "1975-09-03", "postcode": "B6 5RQ"}  # day/month swap
+    assert score_pair(father, typo)[0] > 20.0

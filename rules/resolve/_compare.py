@@ -216,6 +216,7 @@ IDENTIFIERS = Comparison("identifier", (
     Level("one character differs", 0.05, 0.0001, _typed_one_edit),
     Level("different", 0.05, 0.99989),
 ))
+DOB_CONFLICT_CAP = 0.0  # bits: below any match threshold
 NAME_SWAP_PENALTY = 1.0  # bits taken off when given and family names only agree crossed over
 SWAP_MIN_BITS = 0.0  # ... and only when no crossed name is evidence against
 
@@ -304,6 +305,9 @@ def compare(model: Model, a: Record, b: Record, explain: bool = False) -> tuple[
         if any(i.split(":", 1)[0] in types_a for i in b.ids):
             parts.append((model.ids, model.ids.level(a.ids, b.ids), a.ids, b.ids))
     total += sum(p[1].weight for p in parts[len(name_parts):])
+    conflict = _dob_conflict(model, parts)
+    if conflict:
+        total = min(total, DOB_CONFLICT_CAP)
     if not explain:
         return total, []
     reasons = [
@@ -312,4 +316,22 @@ def compare(model: Model, a: Record, b: Record, explain: bool = False) -> tuple[
     ]
     if note:
         reasons.append(note)
+    if conflict:
+        reasons.append(conflict)
     return total, reasons
+
+
+def _dob_conflict(model: Model, parts: list[tuple[Comparison, Level, Any, Any]]) -> str:
+    """Two full dates of birth that disagree outright (not a typo, not a day/month swap)
+    keep two records apart unless a phone, e-mail or identifier is shared: a father and
+    son of the same name at one address are two people (capped at DOB_CONFLICT_CAP)."""
+    levels = {c.name: lv for c, lv, _, _ in parts}
+    dob = levels.get(model.dob.name)
+    if dob is None or dob is not model.dob.levels[-1]:
+        return ""
+    for strong in (model.phones, model.emails, model.ids):
+        level = levels.get(strong.name)
+        if level is not None and level is strong.levels[0]:
+            return ""
+    return (f"dates of birth disagree and no phone, e-mail or identifier is shared: "
+            f"kept apart (weight capped at {DOB_CONFLICT_CAP:+.1f})")

@@ -1,0 +1,8 @@
+"""linkwatch's HTTP API and analyst page (``linkwatch serve``)."""
+
+from .app import create_app
+from .auth import ApiSettings, AuthConfigError, KeyRing, Principal
+from .feedback import status_key, suppress
+
+__all__ = ["ApiSettings", "AuthConfigError", "KeyRing", "Principal", "create_app",
+           "status_key", "suppress"]

@@ -1,0 +1,119 @@
+"""The FastAPI application: routes, the analyst page, and the services it runs on.
+
+``create_app(settings, keys)`` builds the app; its lifespan starts the read model
+(following the topics), the audit producer and the Redis connection, and stops
+them again.  ``linkwatch serve`` runs it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from linkwatch.config import Settings
+
+from .audit import AuditUnavailable, KafkaAudit
+from .auth import KeyRing
+from .deps import Services
+from .models import Health
+from .readmodel import ReadModel
+from .routes import router
+from .status import StatusStore
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+_HEADERS = {
+    "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+}
+
+
+class _SecurityHeaders:
+    """Plain ASGI middleware (streams pass straight through): safe headers on every
+    response, and ``no-store`` on the API's (personal data is never cached)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].startswith("/api/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for k, v in _HEADERS.items():
+                    headers[k] = v
+                if api and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(settings: Settings, keys: KeyRing) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from linkwatch.kafka import ensure_topics
+
+        await ensure_topics(settings)
+        audit = KafkaAudit(settings)
+        await audit.start()
+        model = ReadModel(settings)
+        statuses = StatusStore(settings.redis_url or "redis://127.0.0.1:6379/0", settings.app_id)
+        app.state.services = Services(settings, keys, model, statuses, audit)
+        model.start()
+        try:
+            yield
+        finally:
+            await model.stop()
+            await statuses.close()
+            await audit.stop()
+
+    app = FastAPI(
+        title="linkwatch API", version="1",
+        description="Alerts, the link graph, exports and referrals for analysts and referral "
+                    "officers.  Every read of personal data and every export is written to the "
+                    "audit log (DPA 2018 s.62).  Authenticate with `Authorization: Bearer <key>` "
+                    "or `X-API-Key: <key>`.",
+        lifespan=lifespan, docs_url=None, redoc_url=None)  # no CDN-hosted doc pages
+    app.include_router(router)
+
+    @app.get("/health", response_model=Health, tags=["health"],
+             summary="Liveness and read-model progress (anonymous, no personal data)")
+    async def health(request: Request) -> Health:
+        model: ReadModel = request.app.state.services.model
+        return Health(status="ok" if model.ready else "starting", ready=dict(model.caught_up),
+                      alerts=len(model.alerts), referrals=len(model.referrals),
+                      reports=model.pipeline.reports)
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(AuditUnavailable)
+    async def audit_down(_request: Request, _exc: AuditUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": "the audit log is unavailable, so nothing is disclosed; "
+                                       "try again shortly"}, status_code=503)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    app.add_middleware(_SecurityHeaders)
+    return app

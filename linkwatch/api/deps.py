@@ -1,0 +1,68 @@
+"""Who is asking (API key -> principal, role checks) and what they may reach."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from linkwatch.config import Settings
+
+from . import audit
+from .auth import KeyRing, Principal
+from .readmodel import ReadModel
+from .status import StatusStore
+
+bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the API key")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    keys: KeyRing
+    model: ReadModel
+    statuses: StatusStore
+    audit: audit.AuditSink
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the caller's principal, if it holds one of ``roles``."""
+
+    async def check(request: Request,
+                    creds: HTTPAuthorizationCredentials | None = Depends(bearer),
+                    header_key: str | None = Depends(api_key_header)) -> Principal:
+        presented = creds.credentials if creds else header_key
+        who = services(request).keys.lookup(presented) if presented else None
+        if who is None:
+            raise HTTPException(401, "missing or unknown API key: send "
+                                "'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if who.role not in roles:
+            raise HTTPException(403, f"role {who.role!r} may not use this; it needs one of "
+                                f"{', '.join(roles)}")
+        return who
+    return check
+
+
+ANALYST = ("analyst",)
+ALERT_READERS = ("analyst", "read_only")
+REFERRAL_READERS = ("analyst", "referral_officer")
+ANYONE = ("analyst", "referral_officer", "read_only")
+
+
+async def log(request: Request, who: Principal, event: str, *, wait: bool = True,
+              **details: Any) -> None:
+    """Write one s.62 record for this request (the route's template, not the raw URL)."""
+    route = request.scope.get("route")
+    endpoint = getattr(route, "path", request.url.path)
+    svc = services(request)
+    await audit.record(svc.audit, who, event, method=request.method, endpoint=endpoint,
+                       handling=svc.settings.handling, wait=wait, **details)

@@ -1,0 +1,113 @@
+"""Request and response bodies of the API (what the OpenAPI spec shows)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Severity = Literal["low", "medium", "high", "critical"]
+Status = Literal["new", "acknowledged", "assigned", "closed"]
+
+
+class Problem(BaseModel):
+    detail: str | list[Any] = Field(description="what was wrong, in words")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "starting"]
+    ready: dict[str, bool] = Field(description="which topics the read model has caught up with")
+    alerts: int
+    referrals: int
+    reports: int
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+
+
+class AlertStatus(BaseModel):
+    alert_id: str
+    status: Status = "new"
+    assignee: str | None = None
+    reason: str | None = None
+    severity: Severity | None = Field(default=None, description="the alert's severity when set")
+    version: int | None = None
+    by: str | None = None
+    at: str | None = None
+
+
+class StatusChange(BaseModel):
+    """``assigned`` needs ``assignee``; ``closed`` needs ``reason``."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["acknowledged", "assigned", "closed"]
+    assignee: str | None = Field(default=None, min_length=1, max_length=100)
+    reason: str | None = Field(default=None, min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _needs(self) -> StatusChange:
+        if self.status == "assigned" and not self.assignee:
+            raise ValueError("status 'assigned' needs 'assignee' (who is to work on it)")
+        if self.status == "closed" and not self.reason:
+            raise ValueError("status 'closed' needs 'reason' (why it is closed)")
+        return self
+
+
+class AlertSummary(BaseModel):
+    alert_id: str
+    version: int
+    type: str
+    severity: str
+    score: float
+    title: str
+    cluster_id: str | None = None
+    reports: int
+    updated_at: str
+    status: Status = "new"
+    assignee: str | None = None
+
+
+class AlertPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[AlertSummary]
+
+
+class Evidence(BaseModel):
+    report_id: str
+    kind: str | None = None
+    reported_at: str | None = None
+    category: str | None = None
+    force: str | None = None
+    markers: list[str] = []
+
+
+class AlertDetail(BaseModel):
+    alert: dict[str, Any] = Field(description="the latest Alert as on the alerts topic (contract)")
+    status: AlertStatus
+    evidence: list[Evidence] = Field(description="the evidence reports as the link graph has them")
+
+
+class CytoscapeGraph(BaseModel):
+    """Cytoscape.js elements JSON: ``{"nodes": [{"data": {...}}], "edges": [...]}``."""
+
+    elements: dict[str, list[dict[str, Any]]]
+    truncated: bool = False
+
+
+class Cluster(BaseModel):
+    cluster_id: str
+    alert_ids: list[str]
+    types: list[str]
+    severity: str
+    entities: int
+
+
+class ReferralPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[dict[str, Any]] = Field(description="Referrals as on the referrals topic")

@@ -1,0 +1,86 @@
+"""Read-model data shaped for the API: alert summaries, evidence, Cytoscape JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import networkx as nx
+
+_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+MAX_NODES = 400  # a neighbourhood bigger than this is cut (and says so)
+
+
+def summary(alert: dict[str, Any], status: dict[str, Any] | None) -> dict[str, Any]:
+    status = status or {}
+    return {"alert_id": alert["alert_id"], "version": alert.get("version", 1),
+            "type": alert.get("type", ""), "severity": alert.get("severity", "low"),
+            "score": alert.get("score", 0.0), "title": alert.get("title", ""),
+            "cluster_id": alert.get("cluster_id"), "reports": len(alert.get("report_ids", [])),
+            "updated_at": str(alert.get("updated_at", "")),
+            "status": status.get("status", "new"), "assignee": status.get("assignee")}
+
+
+def evidence(g: nx.MultiDiGraph, report_ids: Iterable[str]) -> list[dict[str, Any]]:
+    out = []
+    for rid in report_ids:
+        data = g.nodes.get(f"report:{rid}", {})
+        out.append({"report_id": rid, "kind": data.get("report_kind"),
+                    "reported_at": _plain(data.get("reported_at")),
+                    "category": data.get("category"), "force": data.get("force"),
+                    "markers": list(data.get("markers") or ())})
+    return out
+
+
+def clusters(alerts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for a in alerts:
+        cid = a.get("cluster_id")
+        if not cid:
+            continue
+        c = found.setdefault(cid, {"cluster_id": cid, "alert_ids": [], "types": set(),
+                                   "severity": "low", "entities": set()})
+        c["alert_ids"].append(a["alert_id"])
+        c["types"].add(a.get("type", ""))
+        if _RANK.get(a.get("severity", ""), 0) > _RANK[c["severity"]]:
+            c["severity"] = a["severity"]
+        c["entities"] |= {e["entity_id"] for e in a.get("entities", [])}
+    return [{**c, "alert_ids": sorted(c["alert_ids"]), "types": sorted(c["types"]),
+             "entities": len(c["entities"])} for c in sorted(found.values(),
+                                                              key=lambda c: c["cluster_id"])]
+
+
+def cytoscape(g: nx.MultiDiGraph, limit: int = MAX_NODES,
+              keep: Iterable[str] = ()) -> dict[str, Any]:
+    """Cytoscape.js elements of ``g``; at most ``limit`` nodes (``keep`` first)."""
+    keep = [n for n in keep if n in g]
+    nodes = list(dict.fromkeys([*keep, *sorted(g.nodes)]))
+    truncated = len(nodes) > limit
+    chosen = set(nodes[:limit])
+    elements: dict[str, list[dict[str, Any]]] = {"nodes": [], "edges": []}
+    for n in nodes[:limit]:
+        elements["nodes"].append({"data": {"id": n, **_attrs(g.nodes[n])}})
+    for u, v, k, d in g.edges(keys=True, data=True):
+        if u in chosen and v in chosen:
+            elements["edges"].append({"data": {"id": f"{u}|{k}|{v}", "source": u, "target": v,
+                                               **_attrs(d), "type": k}})
+    return {"elements": elements, "truncated": truncated}
+
+
+def node_details(g: nx.MultiDiGraph, node_id: str) -> dict[str, Any]:
+    return {"id": node_id, **_attrs(g.nodes[node_id]), "degree": g.degree(node_id)}
+
+
+def _attrs(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in data.items() if v is not None and v != () and v != set()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted((_plain(v) for v in value), key=str)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
