@@ -75,8 +75,8 @@ async def ensure_topics(settings: Settings, retries: int = 30) -> dict[str, int]
 
 
 def producer(settings: Settings, **kw: Any) -> AIOKafkaProducer:
-    return AIOKafkaProducer(**client_kwargs(settings), linger_ms=10,
-                            max_request_size=4 * 1024 * 1024, **kw)
+    options = {"linger_ms": 10, "max_request_size": 4 * 1024 * 1024, **kw}
+    return AIOKafkaProducer(**client_kwargs(settings), **options)
 
 
 def consumer(settings: Settings, *names: str, **kw: Any) -> AIOKafkaConsumer:
