@@ -98,19 +98,29 @@ class HubIndex:
 
     def __init__(self) -> None:
         self.verdicts: dict[str, HubVerdict] = {}
+        self._hubs: frozenset[str] | None = None  # cached; reset when a verdict changes
 
     @property
     def hubs(self) -> frozenset[str]:
-        return frozenset(n for n, v in self.verdicts.items() if v.is_hub)
+        if self._hubs is None:
+            self._hubs = frozenset(n for n, v in self.verdicts.items() if v.is_hub)
+        return self._hubs
 
     def observe(self, g: nx.MultiDiGraph, touched: Iterable[str],
                 cfg: DetectorConfig) -> frozenset[str]:
         """Re-judge touched identifier nodes (pass the full graph when you have it)."""
+        nodes = g._node  # noqa: SLF001 - plain dict reads on the per-report path
         for n in sorted(touched):
-            if n in g and m.kind_of(n) in u.IDENTIFIER_KINDS:
+            if n in nodes and m.kind_of(n) in u.IDENTIFIER_KINDS:
+                if (n not in self.verdicts and n not in cfg.hub_ignore
+                        and len(nodes[n].get("report_ids") or ()) < cfg.hub_min_reports):
+                    continue  # too few reports to be a hub, and no verdict to update
                 v = assess_hub(g, n, cfg)
                 if v.is_hub or n in self.verdicts:
+                    old = self.verdicts.get(n)
                     self.verdicts[n] = v
+                    if old is None or old.is_hub != v.is_hub:
+                        self._hubs = None
         return self.hubs
 
     def to_dict(self) -> dict[str, object]:
@@ -122,6 +132,7 @@ class HubIndex:
         for item in data.get("verdicts", []):  # type: ignore[union-attr]
             v = HubVerdict(**item)  # type: ignore[arg-type]
             index.verdicts[v.node] = v
+        index._hubs = None
         return index
 
 

@@ -20,10 +20,62 @@ from . import model as m
 _PERSON_LINK = {"phone": m.USES_PHONE, "email": m.USES_EMAIL}
 
 
+class CoOffenders:
+    """Connected components of the co-offender edges, kept up to date as edges arrive
+    (the graph only grows), so a detector finds a person's component without walking it.
+
+    ``version`` of a component changes whenever one of its co-offender edges is added
+    or gains a report; it is a global counter, so ``(root, version)`` names one state
+    of one component and results computed from it can be remembered (``memo``).
+    """
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.members: dict[str, set[str]] = {}
+        self.version: dict[str, int] = {}
+        self.memo: dict[Any, Any] = {}   # detector results per component state (ocg.py)
+        self.balls: set[Any] = set()     # memo slots for parts of big components
+        self._clock = 0
+
+    def find(self, x: str) -> str | None:
+        parent = self.parent
+        if x not in parent:
+            return None
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
+
+    def link(self, a: str, b: str) -> None:
+        for x in (a, b):
+            if x not in self.parent:
+                self.parent[x] = x
+                self.members[x] = {x}
+        ra, rb = self.find(a), self.find(b)
+        assert ra is not None and rb is not None  # noqa: S101 - both were just added
+        if ra != rb:
+            if len(self.members[ra]) < len(self.members[rb]):
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+            self.members[ra] |= self.members.pop(rb)
+            self.version.pop(rb, None)
+        self._clock += 1
+        self.version[ra] = self._clock
+
+    def component(self, x: str) -> tuple[str, set[str], int] | None:
+        """(root, members, version) of ``x``'s component, or ``None`` without co-offenders."""
+        root = self.find(x)
+        return None if root is None else (root, self.members[root], self.version[root])
+
+
 class LinkGraph:
     def __init__(self) -> None:
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         self.reports_seen: set[str] = set()
+        self.co_offenders = CoOffenders()
+        self.g.graph["co_offenders"] = self.co_offenders  # read by the ocg detector
 
     # -- building ---------------------------------------------------------
     def _node(self, node_id: str, when: datetime, report_id: str, **attrs: Any) -> str:
@@ -56,6 +108,8 @@ class LinkGraph:
         else:
             g.add_edge(u, v, key=etype, type=etype, first_seen=when, last_seen=when,
                        report_ids={report_id}, **attrs)
+        if etype == m.CO_OFFENDER:
+            self.co_offenders.link(u, v)
 
     def _identifier(self, ident: Identifier, when: datetime, rid: str) -> str | None:
         node_id = ident.canonical and ident.valid and f"{_prefix(ident.type)}:{ident.canonical}"

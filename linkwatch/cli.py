@@ -306,5 +306,10 @@ def main() -> None:
     app()
 
 
+from linkwatch.reporting.cli import report_app, share  # noqa: E402 - issue 9 commands
+app.add_typer(report_app, name="report")
+app.command()(share)
+
+
 if __name__ == "__main__":
     main()

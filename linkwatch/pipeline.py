@@ -18,13 +18,16 @@ from aiokafka import TopicPartition
 
 from linkwatch.config import Settings
 from linkwatch.graph import LinkGraph
+import copy
 import dataclasses
 import hashlib
 
 from linkwatch.graph.alerts import AlertBook
-from linkwatch.graph.detectors import load_config, run_detectors
+from linkwatch.graph.detectors import ClusterTracker, load_config, run_detectors
+from linkwatch.graph.hubs import HubIndex
 from linkwatch.rules.referrals import (
-    Decision, DecisionContext, VictimHistory, audit_record, cancellation, decide, diff_decisions,
+    Decision, DecisionContext, RoutingConfig, VictimHistory, audit_record, cancellation, decide,
+    diff_decisions,
 )
 from linkwatch.rules import neardup
 from linkwatch.rules.resolve import InMemoryIndex, Resolver
@@ -53,6 +56,9 @@ class Pipeline:
         self.resolver = Resolver(InMemoryIndex())
         self.detector_cfg = dataclasses.replace(load_config(), handling=settings.handling)
         self.alerts = AlertBook(handling=settings.handling)
+        self.clusters = ClusterTracker()
+        self.hubs = HubIndex()
+        self.routing = RoutingConfig()             # one frozen config, not one per person
         self.applied: dict[str, str] = {}          # report_id -> content hash applied
         self.decisions: dict[tuple[str, str], list[Decision]] = {}  # (report, person) -> last
         self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
@@ -75,14 +81,25 @@ class Pipeline:
         duplicate_of = self._near_duplicate(report)
         touched = self.graph.add_report(report, payload.get("enrichment"), duplicate_of)
         sub = self.graph.neighbourhood(touched, hops=2)
-        cfg = dataclasses.replace(self.detector_cfg, now=report.reported_at)
-        for finding in run_detectors(sub, touched, cfg):
+        cfg = self._config(report.reported_at, None)
+        hubs = self.hubs.observe(self.graph.g, touched, cfg)
+        cfg = self._config(report.reported_at, hubs)
+        for finding in run_detectors(sub, touched, cfg, self.clusters, self.graph.g):
             alert = self.alerts.consider(finding, report.reported_at)
             if alert is not None:
                 out.alerts.append((f"{alert.alert_id}@{alert.version}",
                                    alert.model_dump_json().encode()))
         self._refer(report, duplicate_of, out)
         return out
+
+    def _config(self, now: Any, hubs: frozenset[str] | None) -> Any:
+        """``detector_cfg`` with ``now`` and ``hubs``; ``dataclasses.replace`` re-runs
+        ``__init__`` (dear per report), so copy the frozen instance and set two fields."""
+        cfg = copy.copy(self.detector_cfg)
+        object.__setattr__(cfg, "now", now)
+        if hubs is not None:
+            object.__setattr__(cfg, "hubs", hubs)
+        return cfg
 
     def _near_duplicate(self, report: AnyReport) -> str | None:
         """The earliest report this one is a near-duplicate of (same event, other channel)."""
@@ -124,7 +141,7 @@ class Pipeline:
                 is_duplicate_of=duplicate_of if original else None,
                 original_person_ref=original[0] if original else None,
                 original_reported_at=original[1] if original else None,
-                handling=self.settings.handling)
+                routing=self.routing, handling=self.settings.handling)
             decisions = decide(report, person, ctx)
             if person.role == "victim" and person.entity_id:
                 seen.add(report.report_id)

@@ -194,3 +194,45 @@ def build(sub: nx.MultiDiGraph, *, type: str, key: str, score: float, title: str
 
 def label(sub: nx.MultiDiGraph, node: str) -> str:
     return str(sub.nodes[node].get("label") or node) if node in sub else node
+
+
+_OWN_EDGES = frozenset({m.USES_PHONE, m.USES_EMAIL, m.USES_IDENTIFIER})
+
+
+def victims_own(sub: nx.MultiDiGraph, rid: str, node: str) -> bool:
+    """The identifier is the reporting person's own in this report (their phone, email,
+    connection): ``person_ref`` or ``phones`` on a victim/reporter.  A family's landline
+    or a café's Wi-Fi that victims give as their own says nothing about an offender."""
+    for p in involved(sub, rid, m.REPORTING_ROLES):
+        for key in _OWN_EDGES:
+            data = sub.get_edge_data(p, node, key=key)
+            if data and rid in (data.get("report_ids") or ()):
+                return True
+    return False
+
+
+def offender_side(sub: nx.MultiDiGraph, node: str, rids: Iterable[str]) -> list[str]:
+    """The reports in which ``node`` is not a victim's own identifier."""
+    return [r for r in rids if not victims_own(sub, r, node)]
+
+
+def top_share(sub: nx.MultiDiGraph, rids: Iterable[str]) -> tuple[str, float]:
+    """The most common report category and its share: ``(purchase, 0.8)``."""
+    cats = [str(sub.nodes[report_node(r)].get("category") or "unknown") for r in rids]
+    if not cats:
+        return "unknown", 0.0
+    best = max(sorted(set(cats)), key=cats.count)
+    return best, cats.count(best) / len(cats)
+
+
+def households(sub: nx.MultiDiGraph, persons: Iterable[str]) -> int:
+    """Distinct households among ``persons``: people sharing a home count once."""
+    seen: dict[str, str] = {}
+    groups = 0
+    for p in persons:
+        homes = [a for a in (sub.successors(p) if p in sub else ()) if m.kind_of(a) == "address"]
+        if not any(h in seen for h in homes):
+            groups += 1
+        for h in homes:
+            seen[h] = p
+    return groups

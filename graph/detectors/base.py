@@ -21,6 +21,7 @@ class DetectorConfig:
 
     window_days: int = 90
     shared_identifier_min_reporters: int = 3
+    shared_identifier_min_type_share: float = 0.8
     hub_ignore: frozenset[str] = frozenset()
     hub_allow: frozenset[str] = frozenset()
     home_force: str = "Warwickshire Police"
@@ -38,7 +39,10 @@ class DetectorConfig:
     mule_min_victims: int = 3
     collector_min_mules: int = 2
     campaign_min_victims: int = 5
+    campaign_min_type_share: float = 0.7
     network_min_reports: int = 4
+    network_min_shared: int = 2
+    network_max_reports: int = 500
     county_lines_min_reports: int = 2
     county_lines_min_score: float = 0.4
     drugs_categories: frozenset[str] = frozenset({"drugs"})
@@ -52,6 +56,7 @@ class DetectorConfig:
     slavery_min_workers: int = 3
     cyber_min_reports: int = 3
     ocg_min_size: int = 3
+    ocg_min_reports: int = 2
     ocg_seed: int = 42
     ocg_max_component: int = 5000
 

@@ -21,8 +21,12 @@ report marked ``county_lines``          0.1
 Raised when the sum reaches ``cfg.county_lines_min_score``.  Example: deal line in
 2 drugs reports (0.25), one runner from B1 (0.15) -> 0.4, medium.
 
-cuckooing: an address with at least ``cfg.cuckoo_min_reports`` drugs/ASB reports
-(or reports marked ``cuckooing``) and a vulnerable resident.
+cuckooing: a vulnerable adult's home (domain.md s.5) with at least
+``cfg.cuckoo_min_reports`` drugs/ASB reports (or reports marked ``cuckooing``) in
+which that same resident is involved, and a suspect who is not them.  One resident
+recurring is what tells a taken-over flat from a hostel, where each report concerns
+a different one of many unrelated residents; children at an address are
+child_exploitation's.
 """
 
 from __future__ import annotations
@@ -138,10 +142,17 @@ def _cuckoo_evidence(sub: nx.MultiDiGraph, address: str, now: datetime | None,
                 or "cuckooing" in (sub.nodes[u.report_node(r)].get("markers") or ()))]
     residents = [p for p in sub.predecessors(address) if m.kind_of(p) == "person"]
     vulnerable = [p for p in residents if u.vulnerability(sub.nodes[p], now, cfg)
+                  and not u.is_child(sub.nodes[p], now, cfg)
                   and not (sub.nodes[p].get("roles") or set()) <= m.OFFENDER_ROLES]
     if len(rids) < cfg.cuckoo_min_reports or not vulnerable:
         return None
-    return rids, sorted(vulnerable)
+    involved = {p: [r for r in rids if p in u.involved(sub, r)] for p in vulnerable}
+    recurring = sorted(p for p, rs in involved.items() if len(rs) >= cfg.cuckoo_min_reports)
+    rids = sorted({r for p in recurring for r in involved[p]})
+    visitors = {s for r in rids for s in u.involved(sub, r, m.OFFENDER_ROLES)} - set(recurring)
+    if not recurring or not visitors:
+        return None
+    return rids, recurring
 
 
 def detect_cuckooing(sub: nx.MultiDiGraph, touched: set[str],

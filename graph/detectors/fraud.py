@@ -5,11 +5,18 @@
   threshold, +0.08 per extra victim, +0.2 with an elderly (>= ``cfg.elderly_age``)
   or vulnerable victim, up to +0.15 for harm.  Example: 4 victims, one aged 82 -> 0.68 high.
 * fraud_campaign: one sender/contact phone, email, domain or URL reaching at least
-  ``cfg.campaign_min_victims`` distinct victims.  Same scoring from 0.4.
+  ``cfg.campaign_min_victims`` distinct victims in fraud reports (cyber reports are
+  cyber_campaign's), one script: the commonest fraud type
+  covers at least ``cfg.campaign_min_type_share`` of the reports (a bank switchboard or
+  a retailer's address is named by victims of every kind of fraud).  Scoring from 0.4.
+* In both, a report where the identifier is the victim's own (their phone) is no evidence.
 * fraud_network: reports joined through shared non-hub identifiers (hubs are
-  discounted and listed), at least ``cfg.network_min_reports`` reports; a collector
+  discounted and listed), at least ``cfg.network_min_reports`` reports and
+  ``cfg.network_min_shared`` shared identifiers (one shared account is a mule_account,
+  one shared sender a fraud_campaign: a network joins several); a collector
   is an account sharing reports or holders with ``cfg.collector_min_mules`` mule
-  accounts.  Key: the network's earliest-seen identifier, so it is stable as it grows.
+  accounts.  The network is followed through the whole link graph (it runs further
+  than the two-hop neighbourhood), up to ``cfg.network_max_reports`` reports.  Key: the network's earliest-seen identifier, so it is stable as it grows.
 """
 
 from __future__ import annotations
@@ -30,11 +37,15 @@ LINKING_KINDS = PAYEE_KINDS | SENDER_KINDS | frozenset({"ip", "hash", "username"
 
 
 def _victims_by_role(sub: nx.MultiDiGraph, node: str, roles: frozenset[str], now: datetime | None,
-                     cfg: DetectorConfig) -> tuple[dict[str, set[str]], list[str]]:
-    """victim/reporter -> reports in which the node appears in one of ``roles``."""
+                     cfg: DetectorConfig, kinds: frozenset[str] | None = None,
+                     ) -> tuple[dict[str, set[str]], list[str]]:
+    """victim/reporter -> reports (of ``kinds``, default any) in which the node appears
+    in one of ``roles``."""
     out: dict[str, set[str]] = {}
     rids: list[str] = []
-    for rid in u.reports_of(sub, node, now, cfg.window_days):
+    for rid in u.offender_side(sub, node, u.reports_of(sub, node, now, cfg.window_days)):
+        if kinds and sub.nodes[u.report_node(rid)].get("report_kind") not in kinds:
+            continue
         data = sub.get_edge_data(u.report_node(rid), node, key=m.MENTIONS) or {}
         victims = u.involved(sub, rid, {"victim"})
         if data.get("role") not in roles and not _person_link(sub, node, victims):
@@ -105,8 +116,10 @@ def detect_fraud_campaign(sub: nx.MultiDiGraph, touched: set[str],
     for node in sorted(touched):
         if node not in sub or m.kind_of(node) not in SENDER_KINDS or u.is_hub(sub, node, cfg):
             continue
-        by_victim, rids = _victims_by_role(sub, node, SENDER_ROLES - {"person"}, now, cfg)
-        if len(by_victim) >= cfg.campaign_min_victims:
+        by_victim, rids = _victims_by_role(sub, node, SENDER_ROLES - {"person"}, now, cfg,
+                                           kinds=frozenset({"fraud"}))
+        if (len(by_victim) >= cfg.campaign_min_victims
+                and u.top_share(sub, rids)[1] >= cfg.campaign_min_type_share):
             out.append(_victim_finding(sub, node, "fraud_campaign", by_victim, rids, now, cfg,
                                        "were contacted from"))
     return out
@@ -117,12 +130,16 @@ def detect_fraud_network(sub: nx.MultiDiGraph, touched: set[str],
     now = u.now_of(sub, touched, cfg)
     starts = sorted(n for n in touched if m.kind_of(n) == "report" and n in sub
                     and sub.nodes[n].get("report_kind") in {"fraud", "cyber"})
+    # a network runs further than two hops (victim -> mule -> bank report -> collector ->
+    # bank report -> mule -> victim): follow it through the whole link graph that ``sub``
+    # is a view of, bounded by cfg.network_max_reports
+    sub = getattr(sub, "_graph", sub)
     out: dict[str, Finding] = {}
     for start in starts:
         reports, idents, hubs = _component(sub, start, now, cfg)
         shared = {i for i in idents
                   if sum(1 for r in sub.predecessors(i) if r in reports) >= 2}
-        if len(reports) < cfg.network_min_reports or not shared:
+        if len(reports) < cfg.network_min_reports or len(shared) < cfg.network_min_shared:
             continue
         anchor = min(shared, key=lambda i: (sub.nodes[i]["first_seen"], i))
         mules = {a for a in shared if m.kind_of(a) in PAYEE_KINDS and len(
@@ -163,7 +180,7 @@ def _component(sub: nx.MultiDiGraph, start: str, now: datetime | None,
     """Reports and identifiers reachable from ``start`` through non-hub identifiers in ``sub``."""
     reports, idents, hubs = {start}, set(), set()
     frontier = [start]
-    while frontier:
+    while frontier and len(reports) < cfg.network_max_reports:
         r = frontier.pop()
         for i in sub.successors(r):
             if m.kind_of(i) not in LINKING_KINDS or i in idents:

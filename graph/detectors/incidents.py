@@ -3,8 +3,8 @@
 * repeat_victim: one resolved person a victim at least ``cfg.repeat_victim_min`` times
   in the window.  Score 0.4, +0.1 per extra time, +0.25 when any report is marked
   ``domestic_abuse``, +0.15 when vulnerable.  Example: 3 domestic-abuse reports -> 0.65 high.
-* knife_crime: at least ``cfg.knife_min_incidents`` incidents with a knife (weapons or
-  marker) in the same LSOA, or within ``cfg.knife_radius_m`` metres, within
+* knife_crime: at least ``cfg.knife_min_incidents`` incidents with a knife or blade
+  (weapons or marker, any case or wording: "Knife", "bladed article") in the same LSOA, or within ``cfg.knife_radius_m`` metres, within
   ``cfg.knife_window_days`` days.  Score 0.45, +0.1 per extra incident, up to +0.2 for harm.
 """
 
@@ -52,9 +52,12 @@ def detect_repeat_victim(sub: nx.MultiDiGraph, touched: set[str],
     return out
 
 
+BLADE_WORDS = ("knife", "knives", "blade", "machete")  # "Knife", "kitchen knife", "bladed article"
+
+
 def _knife(d: dict) -> bool:
-    return ("knife" in {w.lower() for w in d.get("weapons") or ()}
-            or "knife" in (d.get("markers") or ()))
+    words = [str(w).lower() for w in (*(d.get("weapons") or ()), *(d.get("markers") or ()))]
+    return any(b in w for w in words for b in BLADE_WORDS)
 
 
 def _metres(a: dict, b: dict) -> float:

@@ -4,7 +4,19 @@ Rule (contract 'Alert', domain.md s.7): a phone, email, account, URL, ... or
 address touched by the new report, linked to reports from at least
 ``cfg.shared_identifier_min_reporters`` distinct reporting persons (victims or
 reporters, resolved ids; a report with none counts as its own reporter) within
-``cfg.window_days`` of ``cfg.now``.  Configured and detected hubs are skipped.
+``cfg.window_days`` of ``cfg.now``.  Configured and detected hubs are skipped, and so is evidence that says nothing
+about an offender:
+
+* addresses and postcodes (a home shared by victims is where they live; cuckooing
+  and modern_slavery read addresses);
+* a report in which the identifier is the reporting person's own (``person_ref`` or
+  ``phones`` on a victim: a family landline, a café's Wi-Fi);
+* people sharing a home count as one reporter (a household, not several people);
+* infrastructure (domain, IP, URL, wallet, hash): cyber_campaign owns it, and keeps an
+  IP alone from alerting;
+* reports of many different kinds: the commonest category must cover at least
+  ``cfg.shared_identifier_min_type_share`` of them (a retailer's customer-service
+  address is named by victims of every kind of fraud; one operation runs one script).
 
 Score: 0.35 at the threshold, +0.08 per extra reporter, +0.15 when a reporter is
 vulnerable (elderly, child, flagged), up to +0.15 for harm (Cambridge CHI days,
@@ -20,6 +32,8 @@ from linkwatch.graph import model as m
 from . import _util as u
 from .base import DetectorConfig, Finding
 
+PLACE_KINDS = frozenset({"address", "postcode"})
+
 
 def detect_shared_identifier(sub: nx.MultiDiGraph, touched: set[str],
                              cfg: DetectorConfig) -> list[Finding]:
@@ -27,7 +41,8 @@ def detect_shared_identifier(sub: nx.MultiDiGraph, touched: set[str],
     skip = u.skipped_hubs(cfg)
     findings = []
     for node in sorted(touched):
-        if node not in sub or m.kind_of(node) not in u.IDENTIFIER_KINDS or node in skip:
+        if (node not in sub or m.kind_of(node) not in u.IDENTIFIER_KINDS or node in skip
+                or m.kind_of(node) in PLACE_KINDS or m.kind_of(node) in u.INFRA_KINDS):
             continue
         finding = _assess(sub, node, now, cfg)
         if finding:
@@ -36,15 +51,16 @@ def detect_shared_identifier(sub: nx.MultiDiGraph, touched: set[str],
 
 
 def _assess(sub: nx.MultiDiGraph, node: str, now, cfg: DetectorConfig) -> Finding | None:
-    rids = u.reports_of(sub, node, now, cfg.window_days)
+    rids = u.offender_side(sub, node, u.reports_of(sub, node, now, cfg.window_days))
     by_reporter: dict[str, set[str]] = {}
     for rid in rids:
         for person in u.reporters(sub, rid):
             by_reporter.setdefault(person, set()).add(rid)
-    n = len(by_reporter)
-    if n < cfg.shared_identifier_min_reporters:
-        return None
     persons = sorted(p for p in by_reporter if m.kind_of(p) == "person")
+    n = u.households(sub, persons) + sum(1 for p in by_reporter if m.kind_of(p) != "person")
+    if (n < cfg.shared_identifier_min_reporters
+            or u.top_share(sub, rids)[1] < cfg.shared_identifier_min_type_share):
+        return None
     vulnerable = {p: why for p in persons
                   if (why := u.vulnerability(sub.nodes[p], now, cfg))}
     harm = u.total_harm(sub, rids)

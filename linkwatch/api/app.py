@@ -68,6 +68,7 @@ def create_app(settings: Settings, keys: KeyRing) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from linkwatch.kafka import ensure_topics
 
+        settings: Settings = app.state.settings  # read at start, so a test may point it elsewhere
         await ensure_topics(settings)
         audit = KafkaAudit(settings)
         await audit.start()
@@ -89,6 +90,7 @@ def create_app(settings: Settings, keys: KeyRing) -> FastAPI:
                     "audit log (DPA 2018 s.62).  Authenticate with `Authorization: Bearer <key>` "
                     "or `X-API-Key: <key>`.",
         lifespan=lifespan, docs_url=None, redoc_url=None)  # no CDN-hosted doc pages
+    app.state.settings = settings
     app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["health"],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["low", "medium", "high", "critical"]
 Status = Literal["new", "acknowledged", "assigned", "closed"]
@@ -38,21 +38,26 @@ class AlertStatus(BaseModel):
     at: str | None = None
 
 
-class StatusChange(BaseModel):
-    """``assigned`` needs ``assignee``; ``closed`` needs ``reason``."""
-
+class Acknowledge(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: Literal["acknowledged", "assigned", "closed"]
-    assignee: str | None = Field(default=None, min_length=1, max_length=100)
-    reason: str | None = Field(default=None, min_length=1, max_length=1000)
+    status: Literal["acknowledged"]
 
-    @model_validator(mode="after")
-    def _needs(self) -> StatusChange:
-        if self.status == "assigned" and not self.assignee:
-            raise ValueError("status 'assigned' needs 'assignee' (who is to work on it)")
-        if self.status == "closed" and not self.reason:
-            raise ValueError("status 'closed' needs 'reason' (why it is closed)")
-        return self
+
+class Assign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["assigned"]
+    assignee: str = Field(min_length=1, max_length=100, pattern=r"\S",
+                          description="who is to work on it")
+
+
+class Close(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["closed"]
+    reason: str = Field(min_length=1, max_length=1000, pattern=r"\S",
+                        description="why it is closed (kept with the status)")
+
+
+StatusChange = Annotated[Acknowledge | Assign | Close, Field(discriminator="status")]
 
 
 class AlertSummary(BaseModel):
@@ -95,7 +100,9 @@ class CytoscapeGraph(BaseModel):
     """Cytoscape.js elements JSON: ``{"nodes": [{"data": {...}}], "edges": [...]}``."""
 
     elements: dict[str, list[dict[str, Any]]]
-    truncated: bool = False
+    truncated: bool = Field(default=False, description="more nodes than shown")
+    node: dict[str, Any] | None = Field(default=None, description="the asked-for node's details "
+                                        "(neighbourhood only)")
 
 
 class Cluster(BaseModel):

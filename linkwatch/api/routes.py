@@ -29,6 +29,7 @@ from .models import (
 )
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "a request that cannot be read or made"},
     401: {"model": Problem, "description": "no or unknown API key"},
     403: {"model": Problem, "description": "the key's role may not do this"},
     503: {"model": Problem, "description": "the audit log is unavailable: nothing disclosed"},
@@ -138,8 +139,8 @@ async def set_status(request: Request, alert_id: str, change: StatusChange,
                      who: Annotated[Principal, Depends(require(*ANALYST))]) -> dict[str, Any]:
     alert = _alert(request, alert_id)
     status = {"alert_id": alert_id, "status": change.status,
-              "assignee": change.assignee if change.status == "assigned" else None,
-              "reason": change.reason, "severity": alert.get("severity"),
+              "assignee": getattr(change, "assignee", None),
+              "reason": getattr(change, "reason", None), "severity": alert.get("severity"),
               "version": alert.get("version"), "by": who.name,
               "at": datetime.now(UTC).isoformat()}
     await log(request, who, "alteration", object=alert_id, change=status)
@@ -176,7 +177,7 @@ async def list_clusters(request: Request,
 
 @router.get("/export", summary="Export part of the link graph (a disclosure: audited)",
             response_class=Response, responses={
-                **NOT_FOUND, 400: {"model": Problem, "description": "an export that cannot be made"},
+                **NOT_FOUND,
                 200: {"description": "the file; several files come as one zip",
                       "content": {m: {} for m in sorted(set(MEDIA.values()))}}})
 async def export(

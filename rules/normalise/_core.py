@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -82,17 +83,35 @@ def canonical(kind: str, raw: str) -> Canonical:
 
     ``canonical("phone", "07700 900123").node_id`` -> ``"phone:+447700900123"``.
     An unknown ``kind`` is trimmed, space-collapsed and lower-cased.
+
+    Results are cached (the same phone or account recurs across reports, and phone
+    parsing is the dearest step of intake and entity resolution); a ``Canonical`` is
+    frozen and its ``attrs`` read-only, so a shared result cannot be changed.  Card
+    numbers are never cached (they stay in memory no longer than one call).
     """
-    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    if isinstance(raw, str) and isinstance(kind, str) and kind not in _SECRET_RAW:
+        return _cached(kind, raw)  # never a full card number: those are not kept
+    return _canonical(kind, "" if raw is None else str(raw))
+
+
+@lru_cache(maxsize=1 << 18)
+def _cached(kind: str, raw: str) -> Canonical:
+    return _canonical(kind, raw)
+
+
+def _canonical(kind: str, text: str) -> Canonical:
     rule = RULES.get(kind)
     value: str | None = None
-    attrs: dict[str, object] = {}
+    attrs: Mapping[str, object] = _NO_ATTRS
     try:
         value = rule.normalise(text) if rule else _generic(text)
         if rule and rule.attrs and value is not None:
-            attrs = rule.attrs(text, value)
+            attrs = MappingProxyType(dict(rule.attrs(text, value)))
     except Exception:  # noqa: BLE001 - a normaliser must never take the stream down
-        value, attrs = None, {}
+        value, attrs = None, _NO_ATTRS
     if kind in _SECRET_RAW:
         text = finance.mask_card(text)
     return Canonical(kind, text, value, value is not None, attrs)
+
+
+_NO_ATTRS: Mapping[str, object] = MappingProxyType({})

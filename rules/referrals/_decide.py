@@ -18,7 +18,7 @@ from linkwatch.schemas import AnyReport, Person, Referral, ReferralContact
 
 from ._calendar import working_days_after
 from ._config import SERVICES, RoutingConfig
-from ._facts import Facts, VictimHistory, derive_facts
+from ._facts import Facts, VictimHistory, _word, derive_facts, words
 from ._rules import TABLES
 from ._table import Basis, Priority, PriorityResult, ServiceRules
 
@@ -141,6 +141,9 @@ def decide(report: AnyReport, person: Person, ctx: DecisionContext | None = None
     """
     ctx = ctx or DecisionContext()
     try:
+        if person.role != "victim" and not (
+                words(ctx.routing.bereaved_flags) & {_word(f) for f in person.flags if f}):
+            return []  # neither a victim nor bereaved: out of scope (as derive_facts says)
         facts = derive_facts(report, person, ctx.routing, ctx.history)
         if not facts.in_scope:
             return []

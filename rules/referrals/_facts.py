@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from linkwatch.schemas import AnyReport, Person
 
@@ -58,7 +59,24 @@ class Facts:
 
 
 def _word(text: object) -> str:
-    return str(text).strip().lower().replace(" ", "_").replace("-", "_")
+    return _word_of(text) if isinstance(text, str) else _fold(str(text))
+
+
+def _fold(text: str) -> str:
+    return text.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+_word_of = lru_cache(maxsize=4096)(_fold)  # flags, markers and config words recur
+
+
+def words(values: tuple[str, ...]) -> frozenset[str]:
+    """The folded form of a configured word list (cached: config tuples are hashable)."""
+    return _words(values)
+
+
+@lru_cache(maxsize=256)
+def _words(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_word(v) for v in values)
 
 
 def age_at(dob: date, on: date) -> int:
@@ -73,7 +91,7 @@ def _age(person: Person, on: date, cfg: RoutingConfig, flags: frozenset[str],
         return age, f"age {age} at report date (from dob)", age < cfg.child_age
     if person.age is not None:
         return person.age, f"age {person.age} as reported", person.age < cfg.child_age
-    child_flags = sorted(flags & {_word(f) for f in cfg.child_flags})
+    child_flags = sorted(flags & words(cfg.child_flags))
     if child_flags:
         unknowns.append("age: no dob or age; child by flag")
         return None, f"age unknown, child by flag {', '.join(child_flags)}", True
@@ -82,13 +100,13 @@ def _age(person: Person, on: date, cfg: RoutingConfig, flags: frozenset[str],
 
 
 def _sexual(report: AnyReport, markers: frozenset[str], cfg: RoutingConfig) -> str | None:
-    hit = sorted(markers & {_word(m) for m in cfg.sexual_offence_markers})
+    hit = sorted(markers & words(cfg.sexual_offence_markers))
     if hit:
         return f"marker {', '.join(hit)}"
     detail = getattr(report, "incident", None)
     if detail is None:
         return None
-    categories = {_word(c) for c in cfg.sexual_offence_categories}
+    categories = words(cfg.sexual_offence_categories)
     if detail.category and _word(detail.category) in categories:
         return f"category {detail.category}"
     if detail.ho_code and _ho_class(detail.ho_code) in cfg.sexual_offence_ho_classes:
@@ -106,11 +124,11 @@ def _is_fraud(report: AnyReport, cfg: RoutingConfig) -> bool:
         return True
     detail = getattr(report, "incident", None)
     category = detail.category if detail is not None else None
-    return bool(category) and _word(category) in {_word(c) for c in cfg.fraud_categories}
+    return bool(category) and _word(category) in words(cfg.fraud_categories)
 
 
 def _most_vulnerable(flags: frozenset[str], age: int | None, cfg: RoutingConfig) -> tuple[str, ...]:
-    wanted = {_word(f) for f in cfg.fraud_most_vulnerable_flags}
+    wanted = words(cfg.fraud_most_vulnerable_flags)
     found = [f"flag {f}" for f in sorted(flags & wanted)]
     if age is not None and age >= cfg.fraud_most_vulnerable_age:
         found.append(f"age {age} (>= {cfg.fraud_most_vulnerable_age})")
@@ -124,11 +142,11 @@ def derive_facts(report: AnyReport, person: Person, cfg: RoutingConfig,
     on = report.reported_at.astimezone(LONDON).date()
     flags = frozenset(_word(f) for f in person.flags if f)
     markers = frozenset(_word(m) for m in report.markers if m)
-    bereaved = bool(flags & {_word(f) for f in cfg.bereaved_flags})
+    bereaved = bool(flags & words(cfg.bereaved_flags))
     age, age_words, child = _age(person, on, cfg, flags, unknowns)
 
     sexual = _sexual(report, markers, cfg)
-    domestic = bool(markers & {_word(m) for m in cfg.domestic_abuse_markers})
+    domestic = bool(markers & words(cfg.domestic_abuse_markers))
     needs = tuple(label for label, hit in (("sexual offence", sexual), ("domestic abuse", domestic),
                                            ("bereaved relative", bereaved)) if hit)
     serious = {label for m, label in cfg.most_serious_markers.items() if _word(m) in markers}
@@ -142,7 +160,7 @@ def derive_facts(report: AnyReport, person: Person, cfg: RoutingConfig,
     prior = history.prior_count
     if prior is None:
         unknowns.append("history: prior victimisations not looked up")
-    repeat_flag = sorted(flags & {_word(f) for f in cfg.repeat_victim_flags})
+    repeat_flag = sorted(flags & words(cfg.repeat_victim_flags))
     if prior is not None and prior >= cfg.persistently_targeted_min_prior:
         repeat: str | None = f"{prior} prior victimisations in {history.window_days} days"
     elif repeat_flag:
@@ -163,10 +181,10 @@ def derive_facts(report: AnyReport, person: Person, cfg: RoutingConfig,
         age=age, age_words=age_words, child=child, markers=markers, flags=flags,
         fraud=_is_fraud(report, cfg), sexual_offence=sexual, domestic_abuse=domestic,
         bereaved=bereaved, consent_needed_for=needs, most_serious=tuple(sorted(serious)),
-        exploitation=tuple(sorted(markers & {_word(m) for m in cfg.child_exploitation_markers})),
-        modern_slavery=bool(markers & {_word(m) for m in cfg.adult_nrm_markers}),
-        vulnerable_flags=tuple(sorted(flags & {_word(f) for f in cfg.vulnerable_flags})),
-        at_risk_flags=tuple(sorted(flags & {_word(f) for f in cfg.at_risk_flags})),
+        exploitation=tuple(sorted(markers & words(cfg.child_exploitation_markers))),
+        modern_slavery=bool(markers & words(cfg.adult_nrm_markers)),
+        vulnerable_flags=tuple(sorted(flags & words(cfg.vulnerable_flags))),
+        at_risk_flags=tuple(sorted(flags & words(cfg.at_risk_flags))),
         repeat=repeat,
         most_vulnerable=_most_vulnerable(flags, age, cfg),
         support_consent=None if support_unread else consent.victim_support,

@@ -1,0 +1,244 @@
+"""Sustained load: reports at a steady rate through the full pipeline, then a burst.
+
+    python bench/soak.py [--rate 1000] [--minutes 10] [--burst-seconds 20]
+
+Every report carries a victim (so each gives a referral) and every 50th report
+completes a planted mule account (three unrelated victims paying one account),
+so alerts fire all through the run.  Measured: report-to-alert and
+report-to-referral latency (p50/p95/p99), consumer lag (sent minus accounted
+for by intake, and accepted minus committed by the link stage) and RSS of the
+workers and the broker, sampled every 5 s.  Writes bench/results/soak.csv,
+soak.png and soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiokafka import TopicPartition
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import percentile, write_results  # noqa: E402
+
+from linkwatch.config import Settings  # noqa: E402
+from linkwatch.demo import start_worker  # noqa: E402
+from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
+from linkwatch.redis_state import RedisState  # noqa: E402
+from linkwatch.stack import running_stack, stop_process  # noqa: E402
+from linkwatch.streams import topics  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def make_report(i: int, start: datetime) -> tuple[dict, str | None]:
+    """Report i; the second value is the mule key when it completes a planted mule."""
+    when = (start + timedelta(seconds=i)).isoformat()
+    victim = {"person_ref": "v1", "role": "victim", "name": f"Soak Victim {i}",
+              "dob": f"19{40 + i % 50}-0{1 + i % 9}-1{i % 9}", "consent": {"victim_support": None},
+              "postcode": f"CV{10 + i % 3} {1 + i % 9}{'ABDEFGHJ'[i % 8]}{'LNPQRSTU'[(i // 8) % 8]}"}
+    block, pos = divmod(i, 50)
+    if pos in (47, 48, 49):  # three victims pay the same planted account
+        account = f"77{block:04d} {10_000_000 + block}"
+        return ({"report_id": f"SOAK-{i}", "kind": "fraud", "source": "soak", "reported_at": when,
+                 "persons": [victim], "fraud": {"fraud_type": "investment", "amount_lost": "900"},
+                 "identifiers": [{"type": "bank_account", "role": "payee", "value": account}]},
+                f"account:77{block:04d}-{10_000_000 + block}" if pos == 49 else None)
+    return ({"report_id": f"SOAK-{i}", "kind": "incident", "source": "soak", "reported_at": when,
+             "persons": [victim], "incident": {"category": "burglary"}}, None)
+
+
+async def pace(settings: Settings, rate: int, seconds: float, first: int,
+               sent_at: dict[str, float], start: datetime) -> int:
+    prod = producer(settings)
+    await prod.start()
+    i = first
+    t0 = time.perf_counter()
+    try:
+        while True:
+            elapsed = time.perf_counter() - t0
+            if elapsed >= seconds:
+                break
+            due = first + int(elapsed * rate) if rate else i + 500
+            while i < due:
+                report, _ = make_report(i, start)
+                topic = topics.name(settings, topics.INPUT[report["kind"]])
+                await prod.send(topic, json.dumps(report).encode(), key=report["report_id"].encode())
+                sent_at[report["report_id"]] = time.time()
+                i += 1
+            await asyncio.sleep(0.005)
+        await prod.flush()
+    finally:
+        await prod.stop()
+    return i
+
+
+async def follow(settings: Settings, topic: str, sink: list[tuple[float, dict]],
+                 stop: asyncio.Event) -> None:
+    c = consumer(settings, enable_auto_commit=False, auto_offset_reset="earliest")
+    await c.start()
+    try:
+        name = topics.name(settings, topic)
+        tps = [TopicPartition(name, p) for p in (c.partitions_for_topic(name) or {0})]
+        c.assign(tps)
+        await c.seek_to_beginning(*tps)
+        while not stop.is_set():
+            batch = await c.getmany(timeout_ms=200, max_records=5000)
+            now = time.time()
+            for msgs in batch.values():
+                sink += [(now, json.loads(m.value)) for m in msgs]
+    finally:
+        await c.stop()
+
+
+async def run(args: argparse.Namespace, settings: Settings, pids: dict[str, int]) -> dict:
+    sent_at: dict[str, float] = {}
+    alerts: list[tuple[float, dict]] = []
+    referrals: list[tuple[float, dict]] = []
+    samples: list[dict] = []
+    stop = asyncio.Event()
+    state = RedisState(settings.redis_url or "", f"lw:{settings.app_id}", 60)
+    group = consumer(settings, group_id=settings.app_id, enable_auto_commit=False)
+    await group.start()
+    accepted = TopicPartition(topics.name(settings, topics.ACCEPTED), 0)
+    followers = [asyncio.create_task(follow(settings, topics.ALERTS, alerts, stop)),
+                 asyncio.create_task(follow(settings, topics.REFERRALS, referrals, stop))]
+    start = datetime.now(UTC)
+    t0 = time.time()
+
+    async def sample() -> None:
+        while not stop.is_set():
+            counts = await state.counts()
+            handled = sum(v.get(k, 0) for v in counts.values()
+                          for k in ("processed", "duplicate", "deadletter"))
+            processed = sum(v.get("processed", 0) for v in counts.values())
+            committed = await group.committed(accepted) or 0
+            row = {"t": round(time.time() - t0, 1), "sent": len(sent_at),
+                   "intake_lag": len(sent_at) - handled, "link_lag": processed - committed,
+                   "alerts": len(alerts), "referrals": len(referrals)}
+            row.update({f"rss_{k}_mb": round(rss_mb(pid), 1) for k, pid in pids.items()})
+            samples.append(row)
+            await asyncio.sleep(5)
+
+    sampler = asyncio.create_task(sample())
+    n = await pace(settings, args.rate, args.minutes * 60, 0, sent_at, start)
+    steady_n = n
+    burst_t0 = time.time()
+    n = await pace(settings, 0, args.burst_seconds, n, sent_at, start)  # as fast as it goes
+    burst_sent = n - steady_n
+    deadline = time.time() + 600
+    while time.time() < deadline and len({r["referral_id"] for _, r in referrals}) < n:
+        await asyncio.sleep(1)
+    burst_done = time.time()
+    await asyncio.sleep(6)
+    stop.set()
+    await asyncio.gather(sampler, *followers, return_exceptions=True)
+    await group.stop()
+    await state.close()
+
+    def lat(items: list[tuple[float, dict]], key) -> list[float]:  # type: ignore[no-untyped-def]
+        out = []
+        for arrived, body in items:
+            rid = key(body)
+            if rid in sent_at:
+                out.append((arrived - sent_at[rid]) * 1000)
+        return out
+
+    def steady(body: dict) -> bool:
+        return int(body["report_id"].split("-")[1]) < steady_n
+    alert_ms = lat([(t, a) for t, a in alerts],
+                   lambda a: max(a["report_ids"], key=lambda r: int(r.split("-")[1])))
+    ref_ms = lat([(t, r) for t, r in referrals if steady(r)], lambda r: r["report_id"])
+    summary = {
+        "rate_target": args.rate, "minutes": args.minutes, "reports_steady": steady_n,
+        "burst_reports": burst_sent, "burst_seconds_to_drain": round(burst_done - burst_t0, 1),
+        "burst_reports_per_s": round(burst_sent / max(burst_done - burst_t0, 1e-9)),
+        "alerts": len(alerts), "referrals": len({r["referral_id"] for _, r in referrals}),
+        **{f"alert_latency_p{q}_ms": round(percentile(alert_ms, q), 1) for q in (50, 95, 99)},
+        **{f"referral_latency_p{q}_ms": round(percentile(ref_ms, q), 1) for q in (50, 95, 99)},
+        "max_intake_lag": max((s["intake_lag"] for s in samples), default=0),
+        "max_link_lag": max((s["link_lag"] for s in samples), default=0),
+    }
+    for k in pids:
+        series = [s[f"rss_{k}_mb"] for s in samples if s[f"rss_{k}_mb"]]
+        if series:
+            summary[f"rss_{k}_first_mb"], summary[f"rss_{k}_last_mb"] = series[0], series[-1]
+            summary[f"rss_{k}_max_mb"] = max(series)
+    summary["samples"] = samples
+    return summary
+
+
+def plot(samples: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = [s["t"] for s in samples]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    ax1.plot(t, [s["intake_lag"] for s in samples], label="intake lag (messages)")
+    ax1.plot(t, [s["link_lag"] for s in samples], label="link lag (messages)")
+    ax1.set_ylabel("lag")
+    ax1.legend()
+    for key in [k for k in samples[0] if k.startswith("rss_")]:
+        ax2.plot(t, [s[key] for s in samples], label=key.removeprefix("rss_"))
+    ax2.set_ylabel("RSS (MB)")
+    ax2.set_xlabel("seconds")
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--burst-seconds", type=float, default=20.0)
+    args = ap.parse_args()
+    with running_stack(os.environ.get("KAFKA_BOOTSTRAP"), os.environ.get("REDIS_URL")) as stack:
+        app_id = f"soak-{uuid.uuid4().hex[:6]}"
+        env = {**stack.env(), "LINKWATCH_APP_ID": app_id, "LINKWATCH_TOPIC_PREFIX": f"{app_id}."}
+        settings = Settings(app_id=app_id, topic_prefix=f"{app_id}.",
+                            KAFKA_BOOTSTRAP=stack.bootstrap, REDIS_URL=stack.redis_url)
+        asyncio.run(ensure_topics(settings))
+        intake = start_worker(env, str(RESULTS / "soak-intake.log"), stages=("intake",))
+        link = start_worker(env, str(RESULTS / "soak-link.log"), stages=("link",))
+        pids = {"intake": intake.pid, "link": link.pid}
+        if stack.broker and stack.broker.proc:
+            pids["broker"] = stack.broker.proc.pid
+        time.sleep(8)  # let both join their groups
+        try:
+            summary = asyncio.run(run(args, settings, pids))
+        finally:
+            stop_process(intake)
+            stop_process(link)
+    samples = summary.pop("samples")
+    with (RESULTS / "soak.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(samples[0]))
+        writer.writeheader()
+        writer.writerows(samples)
+    plot(samples, RESULTS / "soak.png")
+    print(json.dumps(summary, indent=2))
+    write_results(RESULTS / "soak.json", summary)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""``linkwatch share``: an alert's sub-graph, pseudonymised, for a named recipient outside
+the force (a regional organised crime unit, another force, the NCA), with its marking and
+the disclosure and recipient in the audit log (DPA 2018 s.62).
+
+The package: the export files (``ftm`` for Aleph, ``stix`` for MISP/OpenCTI), every person
+and personal identifier as a keyed pseudonym (``LINKWATCH_PSEUDONYM_KEY``), and
+``MANIFEST.json`` (marking, recipient, alert id/type/version, files with SHA-256).  The
+alert's title, summary and reasons are not copied: they can name people or identifiers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from linkwatch.config import Settings
+
+SHARE_FORMATS = ("ftm", "stix")
+MANIFEST = "MANIFEST.json"
+
+
+class ShareRequestError(ValueError):
+    """A share that cannot be made as asked (names the bad value and the choices)."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def latest_alert(settings: Settings, alert_id: str) -> dict[str, Any] | None:
+    from linkwatch.streams import topics
+    from linkwatch.watch import read_topic
+
+    found = None
+    async for _key, value in read_topic(settings, topics.name(settings, topics.ALERTS)):
+        if isinstance(value, dict) and value.get("alert_id") == alert_id and (
+                found is None or value.get("version", 0) >= found.get("version", 0)):
+            found = value
+    return found
+
+
+def check_request(settings: Settings, recipient: str, fmt: str) -> bytes:
+    """The pseudonym key, once the request is known to be valid."""
+    if fmt not in SHARE_FORMATS:
+        raise ShareRequestError(f"unknown share format {fmt!r}; choose one of "
+                                f"{', '.join(SHARE_FORMATS)}")
+    if not recipient.strip() or len(recipient) > 200:
+        raise ShareRequestError("--to must name the recipient (1-200 characters), e.g. "
+                                "'ROCU West Midlands'")
+    secret = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else ""
+    if len(secret.encode()) < 16:
+        raise ShareRequestError("share needs LINKWATCH_PSEUDONYM_KEY (16+ bytes): a share "
+                                "outside the force is always pseudonymised")
+    return secret.encode()
+
+
+def run_share(settings: Settings, alert_id: str, recipient: str, out_dir: Path,
+              fmt: str = "ftm", *, purpose: str | None = None,
+              console: Console | None = None) -> list[Path]:
+    """Write the package into ``out_dir``, audit the disclosure; return the files written."""
+    from linkwatch.exporting import audit_disclosure
+    from linkwatch.graph.export import export_graph, select
+    from linkwatch.pipeline import Pipeline, replay
+
+    key = check_request(settings, recipient, fmt)
+    recipient = recipient.strip()
+    console = console or Console(stderr=True)
+    alert = asyncio.run(latest_alert(settings, alert_id))
+    if alert is None:
+        raise ShareRequestError(f"no alert {alert_id!r} on the alerts topic")
+    pipeline = Pipeline(settings)
+    n = asyncio.run(replay(settings, pipeline, committed_only=False))
+    sub = select(pipeline.graph.g, alert=alert)
+    console.print(f"link graph rebuilt from {n} reports; alert sub-graph "
+                  f"{sub.number_of_nodes()} nodes")
+    handling = alert.get("handling") or settings.handling
+    out_dir = Path(out_dir)
+    paths = export_graph(sub, fmt, out_dir, handling=handling, pseudonymise_key=key)
+    at = datetime.now(UTC).isoformat()
+    files = [{"name": p.name, "sha256": _sha256(p)} for p in paths]
+    manifest = {
+        "handling": handling, "recipient": recipient, "purpose": purpose,
+        "shared_at": at, "shared_by": settings.user, "format": fmt, "pseudonymised": True,
+        "alert": {k: alert.get(k) for k in ("alert_id", "version", "type", "severity",
+                                            "cluster_id", "updated_at")},
+        "nodes": sub.number_of_nodes(), "edges": sub.number_of_edges(), "files": files,
+        "conditions": f"{handling}: for the named recipient only; no onward sharing without "
+                      "the originating force's agreement; pseudonyms are not to be reversed.",
+    }
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    asyncio.run(audit_disclosure(settings, {
+        "event": "share", "action": "disclosure", "at": at, "user": settings.user,
+        "recipient": recipient, "purpose": purpose, "format": fmt, "pseudonymised": True,
+        "handling": handling, "alert_id": alert_id, "alert_version": alert.get("version"),
+        "nodes": sub.number_of_nodes(), "edges": sub.number_of_edges(),
+        "files": [*files, {"name": MANIFEST, "sha256": _sha256(out_dir / MANIFEST)}]}))
+    return [*paths, out_dir / MANIFEST]

@@ -1,0 +1,144 @@
+"""Where the measures' data comes from: files, or the running pipeline's topics.
+
+* files: reports as JSONL or data.police.uk street CSV (``linkwatch.ingest.read_reports``);
+  alerts and referrals as JSONL (one contract message per line).
+* topics: the internal accepted topic (reports with their enrichment; the last version of a
+  report wins), ``linkwatch.entities`` (resolved entity ids), ``alerts`` and ``referrals``
+  (with the broker's timestamp as ``published_at``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from linkwatch.ingest import read_reports
+from linkwatch.schemas import ReportAdapter
+
+from .rows import ReportRow, report_row
+
+
+@dataclass
+class Loaded:
+    rows: list[ReportRow] = field(default_factory=list)
+    alerts: list[dict[str, Any]] | None = None
+    referrals: list[dict[str, Any]] | None = None
+    rejected: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def rows_from_files(paths: Iterable[Path], loaded: Loaded | None = None) -> Loaded:
+    """Reports from JSONL / police.uk CSV files; unreadable or invalid lines are listed."""
+    loaded = loaded or Loaded()
+    for path in paths:
+        n = 0
+        for line, raw, reason in read_reports(Path(path)):
+            if raw is None:
+                loaded.rejected.append(f"{path}:{line}: {reason}")
+                continue
+            try:
+                loaded.rows.append(report_row(ReportAdapter.validate_python(raw)))
+                n += 1
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                loaded.rejected.append(f"{path}:{line}: {'.'.join(map(str, err['loc']))}: "
+                                       f"{err['msg']}")
+        loaded.sources.append(f"{path} ({n} reports)")
+    return loaded
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every JSON object in a JSONL file (blank and non-object lines skipped)."""
+    out = []
+    with Path(path).open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                obj = json.loads(line)
+                if isinstance(obj, dict):
+                    out.append(obj)
+    return out
+
+
+async def read_with_time(settings: Any, topic: str, idle_s: float = 2.0
+                         ) -> AsyncIterator[tuple[bytes | None, Any, datetime]]:
+    """(key, decoded value or None, broker timestamp) of every message, oldest first per
+    partition; stops after ``idle_s`` with nothing new (as ``linkwatch.watch.read_topic``)."""
+    from aiokafka import TopicPartition
+
+    from linkwatch.kafka import consumer
+
+    c = consumer(settings, enable_auto_commit=False, auto_offset_reset="earliest",
+                 max_partition_fetch_bytes=8 * 1024 * 1024)
+    await c.start()
+    try:
+        parts = c.partitions_for_topic(topic)
+        for _ in range(30):
+            if parts:
+                break
+            await asyncio.sleep(0.1)
+            await c._client.force_metadata_update()  # noqa: SLF001 - no public refresh
+            parts = c.partitions_for_topic(topic)
+        if not parts:
+            return
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        c.assign(tps)
+        await c.seek_to_beginning(*tps)
+        idle = 0.0
+        while idle < idle_s:
+            batch = await c.getmany(timeout_ms=250, max_records=5000)
+            if not batch:
+                idle += 0.25
+                continue
+            idle = 0.0
+            for msgs in batch.values():
+                for msg in msgs:
+                    try:
+                        value = json.loads(msg.value) if msg.value else None
+                    except ValueError:
+                        value = None
+                    yield msg.key, value, datetime.fromtimestamp(msg.timestamp / 1000, UTC)
+    finally:
+        await c.stop()
+
+
+async def from_topics(settings: Any) -> Loaded:
+    """Everything the pipeline has published, read from the start of each topic."""
+    from linkwatch.streams import topics
+
+    def name(base: str) -> str:
+        return topics.name(settings, base)
+
+    entity_of: dict[tuple[str, str], str] = {}
+    async for _k, v, _t in read_with_time(settings, name(topics.ENTITIES)):
+        if isinstance(v, dict) and v.get("entity_id"):
+            entity_of[(v["report_id"], v["person_ref"])] = v["entity_id"]
+    payloads: dict[str, dict[str, Any]] = {}
+    async for _k, v, _t in read_with_time(settings, name(topics.ACCEPTED)):
+        if isinstance(v, dict) and isinstance(v.get("report"), dict):
+            payloads[v["report"].get("report_id", "")] = v
+    alerts: list[dict[str, Any]] = []
+    referrals: list[dict[str, Any]] = []
+    loaded = Loaded(alerts=alerts, referrals=referrals)
+    for payload in payloads.values():
+        try:
+            report = ReportAdapter.validate_python(payload["report"])
+        except ValidationError as exc:
+            loaded.rejected.append(f"accepted {payload['report'].get('report_id')}: {exc}")
+            continue
+        loaded.rows.append(report_row(report, payload.get("enrichment"), entity_of))
+    async for _k, v, _t in read_with_time(settings, name(topics.ALERTS)):
+        if isinstance(v, dict):
+            alerts.append(v)
+    async for _k, v, t in read_with_time(settings, name(topics.REFERRALS)):
+        if isinstance(v, dict):
+            referrals.append({**v, "published_at": v.get("published_at") or t.isoformat()})
+    loaded.sources.append(f"topics {name(topics.ACCEPTED)}, {name(topics.ALERTS)}, "
+                          f"{name(topics.REFERRALS)} ({len(loaded.rows)} reports)")
+    return loaded

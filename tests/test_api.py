@@ -1,0 +1,285 @@
+"""`linkwatch serve` against the real embedded broker, Redis and a worker: roles,
+status changes fed back for suppression, the s.62 audit trail, and the live stream.
+
+One worker and one API process serve the whole module (starting them is most of
+the cost); each test reads or changes only what it is about."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import networkx as nx
+import pytest
+import redis
+from conftest import ARTIFACTS, Env
+from kafka_helpers import settle
+from test_pipeline_e2e import mule_reports
+
+from linkwatch.api import status_key, suppress
+from linkwatch.ingest import send_reports
+from linkwatch.stack import spawn_child, stop_process
+
+pytestmark = pytest.mark.integration
+
+KEYS = {"analyst": "key-analyst-alice", "referral_officer": "key-officer-bob",
+        "read_only": "key-reader-carol"}
+NAMES = {"analyst": "alice", "referral_officer": "bob", "read_only": "carol"}
+
+
+@dataclass
+class Served:
+    env: Env
+    url: str
+    alert: dict[str, Any]   # the mule alert the worker raised
+
+    def client(self, role: str | None = None, header: str = "bearer") -> httpx.Client:
+        headers = {}
+        if role and header == "bearer":
+            headers["Authorization"] = f"Bearer {KEYS[role]}"
+        elif role:
+            headers["X-API-Key"] = KEYS[role]
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_api(env: Env, **extra: str) -> tuple[Any, str]:
+    """``python -m linkwatch.api`` (what ``linkwatch serve`` runs) on a free port."""
+    port = free_port()
+    keys = ",".join(f"{KEYS[r]}:{r}:{NAMES[r]}" for r in KEYS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / f"{env.vars['LINKWATCH_APP_ID']}-api.log", "ab")  # noqa: SIM115
+    proc = spawn_child([sys.executable, "-m", "linkwatch.api", "--port", str(port)],
+                       env={**os.environ, **env.vars, "LINKWATCH_API_KEYS": keys, **extra},
+                       output=log)
+    env.workers.append(proc)  # stopped with the worker
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"API exited {proc.returncode}; see {log.name}"
+        try:
+            if httpx.get(f"{url}/health", timeout=2).json()["status"] == "ok":
+                return proc, url
+        except (httpx.HTTPError, ValueError, KeyError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"API did not become ready; see {log.name}")
+
+
+def wait_for_alert(url: str, key: str, pred: Any, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=10) as c:
+        while time.monotonic() < deadline:
+            found = [a for a in c.get("/api/alerts", params={"limit": 500}).json()["items"]
+                     if pred(a)]
+            if found:
+                return found[0]
+            time.sleep(1)
+    raise AssertionError("no matching alert reached the API")
+
+
+@pytest.fixture(scope="module")
+def served(stack) -> Iterator[Served]:  # type: ignore[no-untyped-def]
+    from itertools import count
+
+    env = Env(stack)
+    try:
+        env.start_worker()
+        _proc, url = start_api(env)
+        n = count(1)
+
+        def report(kind: str = "incident", **over: Any) -> dict[str, Any]:
+            return {"report_id": f"T-{next(n)}", "kind": kind, "source": "test",
+                    "reported_at": "2026-11-02T10:00:00+00:00", "persons": [], **over}
+
+        def person(ref: str = "v1", role: str = "victim", **over: Any) -> dict[str, Any]:
+            return {"person_ref": ref, "role": role, "name": f"Test Person {ref}",
+                    "dob": "1980-05-06", "consent": {"victim_support": True}, **over}
+        asyncio.run(send_reports(env.settings, mule_reports(report, person)))
+        alert = wait_for_alert(url, KEYS["analyst"], lambda a: a["reports"] >= 3)
+        yield Served(env, url, alert)
+    finally:
+        env.stop()
+
+
+def test_anonymous_sees_only_health(served: Served) -> None:
+    with served.client() as c:
+        assert c.get("/health").json()["status"] == "ok"
+        for path in ("/api/alerts", "/api/referrals", "/api/me",
+                     f"/api/alerts/{served.alert['alert_id']}"):
+            r = c.get(path)
+            assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer", (path, r.text)
+            assert "API key" in r.json()["detail"]
+        assert c.get("/api/alerts", headers={"Authorization": "Bearer not-a-key"}).status_code == 401
+        assert c.get("/api/alerts", headers={"X-API-Key": KEYS["analyst"][:-1]}).status_code == 401
+    with served.client("read_only", header="x-api-key") as c:
+        assert c.get("/api/me").json() == {"name": "carol", "role": "read_only"}
+
+
+def test_roles_matrix(served: Served) -> None:
+    aid = served.alert["alert_id"]
+    node = "account:401162-31926819"
+    calls = {  # name: (method, path, params/body)
+        "alerts": ("GET", "/api/alerts", {"severity": served.alert["severity"]}),
+        "detail": ("GET", f"/api/alerts/{aid}", None),
+        "graph": ("GET", f"/api/alerts/{aid}/graph", None),
+        "neighbourhood": ("GET", "/api/entities/neighbourhood", {"node": node, "hops": 1}),
+        "clusters": ("GET", "/api/clusters", None),
+        "referrals": ("GET", "/api/referrals", None),
+        "export": ("GET", "/api/export", {"format": "csv", "alert": aid}),
+        "status": ("PUT", f"/api/alerts/{aid}/status", {"status": "acknowledged"}),
+    }
+    allowed = {
+        "analyst": set(calls),
+        "referral_officer": {"referrals"},
+        "read_only": {"alerts", "detail", "graph", "neighbourhood", "clusters"},
+    }
+    got = {}
+    for role in KEYS:
+        with served.client(role) as c:
+            for name, (method, path, arg) in calls.items():
+                r = (c.put(path, json=arg) if method == "PUT" else c.get(path, params=arg))
+                got[(role, name)] = r.status_code
+    want = {(role, name): 200 if name in allowed[role] else 403
+            for role in KEYS for name in calls}
+    assert got == want, {k: (got[k], want[k]) for k in got if got[k] != want[k]}
+
+
+def test_bad_requests_get_clear_json_errors(served: Served) -> None:
+    aid = served.alert["alert_id"]
+    with served.client("analyst") as c:
+        cases = [  # (method, path, params or body, status, words in the detail)
+            ("PUT", f"/api/alerts/{aid}/status", {"status": "closed"}, 422, "reason"),
+            ("PUT", f"/api/alerts/{aid}/status", {"status": "assigned"}, 422, "assignee"),
+            ("PUT", f"/api/alerts/{aid}/status", {"status": "deleted"}, 422, "acknowledged"),
+            ("PUT", f"/api/alerts/{aid}/status", {"status": "closed", "reason": "  "}, 422, "S"),
+            ("PUT", "/api/alerts/NOPE/status", {"status": "acknowledged"}, 404, "no alert"),
+            ("GET", "/api/alerts/NOPE", None, 404, "no alert 'NOPE'"),
+            ("GET", "/api/alerts", {"severity": "dire"}, 422, "critical"),
+            ("GET", "/api/alerts", {"limit": 0}, 422, "greater than or equal to 1"),
+            ("GET", "/api/entities/neighbourhood", {"node": "phone:+440"}, 404, "no node"),
+            ("GET", "/api/entities/neighbourhood", {"node": "account:401162-31926819",
+                                                    "hops": 9}, 422, "less than or equal to 3"),
+            ("GET", "/api/export", {"format": "graphml"}, 400, "alert, cluster or entity"),
+            ("GET", "/api/export", {"format": "docx", "alert": aid}, 422, "graphml"),
+            ("GET", "/api/export", {"alert": aid, "pseudonymise": "true"}, 400,
+             "LINKWATCH_PSEUDONYM_KEY"),
+        ]
+        for method, path, arg, status, words in cases:
+            r = c.put(path, json=arg) if method == "PUT" else c.get(path, params=arg)
+            assert r.status_code == status, (path, arg, r.status_code, r.text)
+            assert r.headers["content-type"] == "application/json", r.headers
+            assert words in json.dumps(r.json()["detail"]), (path, arg, r.text)
+
+
+def test_alert_detail_graph_and_neighbourhood(served: Served) -> None:
+    aid = served.alert["alert_id"]
+    with served.client("read_only") as c:
+        detail = c.get(f"/api/alerts/{aid}").json()
+        graph = c.get(f"/api/alerts/{aid}/graph").json()
+        hood = c.get("/api/entities/neighbourhood",
+                     params={"node": "account:401162-31926819", "hops": 1}).json()
+    alert = detail["alert"]
+    assert alert["reasons"] and set(alert["report_ids"]) == {"MULE-0", "MULE-1", "MULE-2"}
+    assert {e["report_id"]: e["kind"] for e in detail["evidence"]} == {
+        "MULE-0": "fraud", "MULE-1": "fraud", "MULE-2": "fraud"}, detail["evidence"]
+    ids = {n["data"]["id"] for n in graph["elements"]["nodes"]}
+    assert {"account:401162-31926819", "report:MULE-0"} <= ids, ids
+    assert all({"source", "target", "type"} <= set(e["data"]) for e in graph["elements"]["edges"])
+    assert hood["node"]["kind"] == "account" and hood["node"]["degree"] >= 3, hood["node"]
+    assert {f"report:MULE-{i}" for i in range(3)} <= {n["data"]["id"]
+                                                      for n in hood["elements"]["nodes"]}
+
+
+def test_status_change_is_stored_for_suppression(served: Served) -> None:
+    aid = served.alert["alert_id"]
+    with served.client("analyst") as c:
+        r = c.put(f"/api/alerts/{aid}/status", json={"status": "assigned", "assignee": "dc-jones"})
+        assert r.status_code == 200 and r.json()["assignee"] == "dc-jones", r.text
+        r = c.put(f"/api/alerts/{aid}/status",
+                  json={"status": "closed", "reason": "known family account, no offence"})
+        assert r.status_code == 200, r.text
+        closed = c.get("/api/alerts", params={"status": "closed"}).json()["items"]
+        detail = c.get(f"/api/alerts/{aid}").json()
+    assert [a["alert_id"] for a in closed] == [aid]
+    assert detail["status"]["status"] == "closed" and detail["status"]["by"] == "alice"
+    # what the link stage reads back before it publishes the next version
+    raw = redis.Redis.from_url(served.env.settings.redis_url or "").get(
+        status_key(served.env.settings.app_id, aid))
+    stored = json.loads(raw or "null")
+    assert stored["status"] == "closed" and stored["severity"] == served.alert["severity"], stored
+    same = {**detail["alert"], "version": detail["alert"]["version"] + 1}
+    assert suppress(same, stored)
+    worse = {**same, "severity": "critical"}
+    assert served.alert["severity"] == "critical" or not suppress(worse, stored)
+
+
+def test_reads_and_exports_are_audited(served: Served, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    aid = served.alert["alert_id"]
+    with served.client("read_only") as c:
+        assert c.get(f"/api/alerts/{aid}").status_code == 200
+    with served.client("analyst") as c:
+        r = c.get("/api/export", params={"format": "graphml", "alert": aid,
+                                         "recipient": ["DS Patel, ROCU West Midlands"]})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/graphml+xml"
+    assert "attachment" in r.headers["content-disposition"]
+    path = tmp_path / "alert.graphml"
+    path.write_bytes(r.content)
+    g = nx.read_graphml(path)
+    assert "account:401162-31926819" in g and "OFFICIAL-SENSITIVE" in r.text
+    audit = asyncio.run(settle(served.env.settings, "linkwatch.audit", quiet_s=2))
+    reads = [a for a in audit if a.get("event") == "consultation" and a.get("object") == aid
+             and a.get("user") == "carol"]
+    assert reads and reads[-1]["role"] == "read_only" and reads[-1]["at"], audit[-5:]
+    assert reads[-1]["endpoint"] == "/api/alerts/{alert_id}"
+    shares = [a for a in audit if a.get("event") == "disclosure" and a.get("format") == "graphml"]
+    assert shares and shares[-1]["recipients"] == ["DS Patel, ROCU West Midlands"], audit[-5:]
+    assert shares[-1]["user"] == "alice" and shares[-1]["nodes"] == g.number_of_nodes()
+    changes = [a for a in audit if a.get("event") == "alteration"]
+    assert all(a["role"] == "analyst" for a in changes)
+
+
+async def test_stream_delivers_a_new_alert(served: Served, report_factory, person_factory
+                                           ) -> None:
+    account = ["20-00-00 55779911", "200000 55779911", "20 00 00-55779911"]
+    reports = [report_factory(
+        "fraud", report_id=f"LIVE-{i}", reported_at=f"2026-11-{12 + i:02d}T09:00:00+00:00",
+        persons=[person_factory("v1", name=f"Live Victim {i}", dob=f"19{60 + i}-03-04")],
+        identifiers=[{"type": "bank_account", "role": "payee", "value": account[i]}],
+        fraud={"fraud_type": "romance", "amount_lost": "£900.00"}) for i in range(3)]
+    headers = {"Authorization": f"Bearer {KEYS['read_only']}"}
+    events: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(base_url=served.url, headers=headers, timeout=None) as c:
+        async with c.stream("GET", "/api/alerts/stream") as resp:
+            assert resp.status_code == 200
+            assert resp.headers["content-type"].startswith("text/event-stream")
+            await send_reports(served.env.settings, reports)
+
+            async def read() -> None:
+                event = None
+                async for line in resp.aiter_lines():
+                    if line.startswith("event:"):
+                        event = line.split(":", 1)[1].strip()
+                    elif line.startswith("data:") and event == "alert":
+                        events.append(json.loads(line.split(":", 1)[1]))
+                        if events[-1]["reports"] >= 3:
+                            return
+            await asyncio.wait_for(read(), 120)
+    assert events[-1]["type"] == "mule_account" and events[-1]["status"] == "new", events
+    with served.client("analyst") as c:
+        detail = c.get(f"/api/alerts/{events[-1]['alert_id']}").json()
+    assert set(detail["alert"]["report_ids"]) == {"LIVE-0", "LIVE-1", "LIVE-2"}
