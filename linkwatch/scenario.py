@@ -454,7 +454,8 @@ def _county_line(p: _Plant) -> None:
             detail["weapons"] = ["knife"]
         reps.append(p.report("incident", t, persons, identifiers=idents, incident=detail,
                              location={"lsoa_code": places[k % len(places)]}, **extra))
-    p.truth("county_lines", (f"phone:+44{line.replace(' ', '')[1:]}",), reps, 2)
+    p.truth("county_lines", (f"phone:+44{line.replace(' ', '')[1:]}",), reps, 2,
+            persons=tuple((r["report_id"], q["person_ref"]) for r in reps for q in r["persons"]))
 
 
 def _cuckooing(p: _Plant) -> None:

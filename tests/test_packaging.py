@@ -15,6 +15,9 @@ def test_every_package_folder_is_listed() -> None:
     listed = set(tool["packages"])
     mapping = tool["package-dir"]
     found = {"linkwatch"} | {f"linkwatch.{p}" for p in TOP}
+    for init in (ROOT / "linkwatch").rglob("__init__.py"):
+        rel = init.parent.relative_to(ROOT)
+        found.add(".".join(rel.parts))
     for top in TOP:
         for init in (ROOT / top).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT / top)
