@@ -306,9 +306,12 @@ def main() -> None:
     app()
 
 
-from linkwatch.reporting.cli import report_app, share  # noqa: E402 - issue 9 commands
+from linkwatch.api.cli import serve  # noqa: E402 - the analyst API and page
+from linkwatch.reporting.cli import report_app, share  # noqa: E402 - plan measures, sharing
+
 app.add_typer(report_app, name="report")
 app.command()(share)
+app.command()(serve)
 
 
 if __name__ == "__main__":

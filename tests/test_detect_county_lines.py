@@ -68,3 +68,29 @@ def test_cuckooed_address() -> None:
     # 0.45 + 0.05*(2-2) + 0.05*1 suspect + 0.1 out of area = 0.6
     assert found[0].score == 0.6, found[0]
     assert detect_cuckooing(s.sub(touched), touched, s.cfg(cuckoo_min_reports=3)) == []
+
+
+def test_hostel_of_unrelated_residents_is_not_cuckooing() -> None:
+    """Each drugs/ASB report concerns a different vulnerable resident of one hostel:
+    nobody recurs, so nobody's home has been taken over."""
+    s = Scenario()
+    touched = set()
+    for i in range(4):
+        touched = s.add(f"H{i}", "incident", i, incident={"category": "drugs"}, persons=[
+            {"role": "victim", "entity_id": f"r{i}", "address": "1 Station Approach",
+             "postcode": "CV21 2AA", "flags": ["vulnerable"], "age": 40},
+            {"role": "suspect", "entity_id": f"x{i}", "postcode": "B6 5RQ"}])
+    assert detect_cuckooing(s.sub(touched), touched, s.cfg()) == []
+
+
+def test_children_at_an_address_are_not_cuckooing() -> None:
+    """Cuckooing is a vulnerable adult's home (domain.md s.5); children found at a
+    trap house are child_exploitation's."""
+    s = Scenario()
+    child = {"role": "victim", "entity_id": "c1", "address": "9 Canal Row",
+             "postcode": "CV11 1AA", "age": 15}
+    touched = set()
+    for i in range(3):
+        touched = s.add(f"T{i}", "incident", i, incident={"category": "drugs"}, persons=[
+            child, {"role": "suspect", "entity_id": f"x{i}", "postcode": "B6 5RQ"}])
+    assert detect_cuckooing(s.sub(touched), touched, s.cfg()) == []

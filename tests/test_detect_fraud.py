@@ -68,9 +68,49 @@ def test_fraud_network_with_collector_and_discounted_hub() -> None:
 def test_hub_does_not_glue_unrelated_victims_into_a_network() -> None:
     s = Scenario()
     touched = set()
-    for i in range(6):
-        touched = s.fraud(f"F{i}", f"v{i}", i, extra=[
+    for i in range(6):   # pairs of victims paid one account each: three pairs, not a network
+        touched = s.fraud(f"F{i}", f"v{i}", i, payee=f"20-00-0{i // 2} 1234567{i // 2}", extra=[
             {"type": "phone", "value": "03457 404404", "role": "contact"}])
     assert detect_fraud_network(s.sub(touched), touched, s.cfg(
         hub_ignore=frozenset({SWITCH}))) == []
-    assert detect_fraud_network(s.sub(touched), touched, s.cfg())  # without the hub list
+    # without the hub list the switchboard glues all six (4 shared identifiers)
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg())
+
+
+def test_one_shared_identifier_is_not_a_network() -> None:
+    """Six victims of one sender are a fraud_campaign; a network joins several identifiers
+    (network_min_shared = 2)."""
+    s = Scenario()
+    touched = set()
+    for i in range(6):
+        touched = s.fraud(f"F{i}", f"v{i}", i, sender="07700 900123")
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg()) == []
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg(network_min_shared=1))
+
+
+def test_campaign_needs_one_script() -> None:
+    """Five victims naming one contact across four fraud types is an organisation
+    everyone mentions, not a campaign (commonest type 2/5 < campaign_min_type_share 0.7)."""
+    s = Scenario()
+    touched = set()
+    for i, ftype in enumerate(["purchase", "purchase", "romance", "refund", "courier"]):
+        touched = s.fraud(f"F{i}", f"v{i}", i, sender="07700 900555", fraud_type=ftype)
+    assert detect_fraud_campaign(s.sub(touched), touched, s.cfg()) == []
+    s2 = Scenario()
+    for i in range(5):   # one script, one mislabelled: 4/5 >= 0.7
+        touched = s2.fraud(f"G{i}", f"w{i}", i, sender="07700 900555",
+                           fraud_type="courier" if i != 2 else "app")
+    assert [f.type for f in detect_fraud_campaign(s2.sub(touched), touched, s2.cfg())] == [
+        "fraud_campaign"]
+
+
+def test_victims_own_phone_is_not_a_sender() -> None:
+    """Victims who give their own (shared family) number are not contacted from it."""
+    s = Scenario()
+    touched = set()
+    for i in range(5):
+        touched = s.add(f"O{i}", "fraud", i, fraud={"fraud_type": "purchase"}, persons=[
+            {"person_ref": "v", "role": "victim", "entity_id": f"v{i}"}],
+            identifiers=[{"type": "phone", "value": "01632 960000", "role": "contact",
+                          "person_ref": "v"}])
+    assert detect_fraud_campaign(s.sub(touched), touched, s.cfg()) == []

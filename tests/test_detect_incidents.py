@@ -67,8 +67,60 @@ def test_cyber_campaign_names_indicators() -> None:
             {"type": "domain", "value": "evil-bank.example"},
             {"type": "ip", "value": "203.0.113.7"}]})
     found = detect_cyber_campaign(s.sub(touched), touched, s.cfg())
-    assert {f.key for f in found} == {"cyber_campaign:domain:evil-bank.example",
-                                      "cyber_campaign:ip:203.0.113.7"}, found
+    # one campaign, one alert: keyed by its earliest-seen indicator, naming both
+    assert [f.key for f in found] == ["cyber_campaign:domain:evil-bank.example"], found
     f = found[0]
+    assert {"domain:evil-bank.example", "ip:203.0.113.7"} <= set(f.entities), f.entities
     assert "also shared: ip:203.0.113.7" in f.reasons, f.reasons
     assert f.score == 0.5  # 0.4 + 0.05*0 + 0.1 for one more shared indicator
+
+
+def _phish(s: Scenario, rid: str, day: float, indicators: list[dict], ctype: str = "phishing",
+           victim: str | None = None) -> set[str]:
+    persons = [{"person_ref": "v", "role": "victim", "entity_id": victim}] if victim else []
+    return s.add(rid, "cyber", day, persons=persons,
+                 cyber={"cyber_type": ctype, "indicators": indicators})
+
+
+def test_one_site_written_three_ways_is_one_campaign() -> None:
+    """www., case and URLs of one registered domain are one site, even when no other
+    node joins the reports; one alert, keyed by the site."""
+    s = Scenario()
+    forms = [{"type": "domain", "value": "hsbc-verify93.com"},
+             {"type": "domain", "value": "WWW.HSBC-VERIFY93.COM"},
+             {"type": "url", "value": "http://hsbc-verify93.com/account?id=7"}]
+    touched = set()
+    for i, form in enumerate(forms):
+        touched = _phish(s, f"P{i}", i, [form])
+    found = detect_cyber_campaign(s.sub(touched), touched, s.cfg())
+    assert [f.key for f in found] == ["cyber_campaign:site:hsbc-verify93.com"], found
+    assert len(found[0].report_ids) == 3
+
+
+def test_ip_alone_or_victims_own_is_not_a_campaign() -> None:
+    """A café's public Wi-Fi: strangers behind one IP (alone, no other shared
+    indicator), and when victims give it as their own connection it is no evidence."""
+    s = Scenario()
+    touched = set()
+    for i, ctype in enumerate(["phishing", "hacking", "sextortion", "ransomware"]):
+        touched = _phish(s, f"W{i}", i, [{"type": "ip", "value": "81.134.20.6"}], ctype)
+    assert detect_cyber_campaign(s.sub(touched), touched, s.cfg()) == []
+    s2 = Scenario()
+    for i in range(4):
+        touched = _phish(s2, f"V{i}", i, [
+            {"type": "ip", "value": "81.134.20.6", "person_ref": "v"},
+            {"type": "domain", "value": f"site{i}.example.com"}], victim=f"v{i}")
+    assert detect_cyber_campaign(s2.sub(touched), touched, s2.cfg()) == []
+
+
+def test_knife_wording_and_case() -> None:
+    """"Knife", "bladed article" and a marker alone all count as knife incidents."""
+    s = Scenario()
+    touched = set()
+    for i, extra in enumerate([{"incident": {"category": "violent-crime", "weapons": ["Knife"]}},
+                               {"incident": {"category": "robbery",
+                                             "weapons": ["bladed article"]}},
+                               {"incident": {"category": "violent-crime"}, "markers": ["knife"]}]):
+        touched = s.add(f"K{i}", "incident", i, location={"lsoa_code": "E01031035"}, **extra)
+    found = detect_knife_crime(s.sub(touched), touched, s.cfg())
+    assert len(found) == 1 and len(found[0].report_ids) == 3, found

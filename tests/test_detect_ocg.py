@@ -60,7 +60,24 @@ def test_tracker_used_by_detector_keeps_id_as_group_grows() -> None:
     s = Scenario()
     tracker = ClusterTracker()
     touched = _together(s, "A0", 0, "a1", "a2", "a3")
+    assert detect_ocg(s.sub(touched), touched, s.cfg(), tracker, s.lg.g) == []  # one incident
+    touched = _together(s, "A1", 1, "a1", "a2", "a3")   # the same three again: ocg_min_reports
     first = detect_ocg(s.sub(touched), touched, s.cfg(), tracker, s.lg.g)[0].cluster_id
-    touched = _together(s, "A1", 1, "a1", "a3", "a4")
+    touched = _together(s, "A2", 2, "a1", "a3", "a4")
     second = detect_ocg(s.sub(touched), touched, s.cfg(), tracker, s.lg.g)
     assert [f.cluster_id for f in second] == [first], second
+
+
+def test_one_group_incident_is_not_an_ocg() -> None:
+    """Three suspects in one incident (and the same incident reported again through
+    another channel) are a group offence, not an organised crime group."""
+    s = Scenario()
+    touched = _together(s, "G0", 0, "g1", "g2", "g3")
+    assert detect_ocg(s.sub(touched), touched, s.cfg(), graph=s.lg.g) == []
+    touched = s.add("G0-again", "incident", 0.1, incident={"category": "burglary"},
+                    persons=[{"role": "suspect", "entity_id": w} for w in ("g1", "g2", "g3")])
+    s.lg.g.nodes["report:G0-again"]["duplicate_of"] = "G0"
+    assert detect_ocg(s.sub(touched), touched, s.cfg(), graph=s.lg.g) == []
+    touched = _together(s, "G1", 3, "g1", "g2", "g4")
+    found = detect_ocg(s.sub(touched), touched, s.cfg(), graph=s.lg.g)
+    assert len(found) == 1 and set(found[0].report_ids) >= {"G0", "G1"}, found

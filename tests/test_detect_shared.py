@@ -83,15 +83,45 @@ def test_vulnerable_and_harm_raise_severity() -> None:
     assert any("aged 81" in r for r in f.reasons), f.reasons
 
 
-def test_shared_address_through_lives_at() -> None:
+def test_shared_home_address_is_not_an_identifier_alert() -> None:
+    """Three victims living at one address (a hostel, a block) is where they live, not
+    something an offender used: addresses are cuckooing's and modern_slavery's."""
     s = Scenario()
     touched = set()
     for i in range(3):
         touched = s.add(f"I{i}", "incident", i, persons=[
             {"role": "victim", "entity_id": f"v{i}", "address": "1 High Street",
              "postcode": "CV1 1AA"}], incident={"category": "burglary"})
-    found = detect_shared_identifier(s.sub(touched), touched, s.cfg())
-    assert len(found) == 1 and found[0].key.startswith("shared_identifier:address:"), found
+    assert detect_shared_identifier(s.sub(touched), touched, s.cfg()) == []
+
+
+def _own_phone(s: Scenario, rid: str, day: float, who: str, cat: str, home: str) -> set[str]:
+    return s.add(rid, "incident", day, incident={"category": cat}, persons=[
+        {"role": "victim", "entity_id": who, "phones": ["01632 960000"], "address": home,
+         "postcode": "CV1 1AA"}])
+
+
+def test_family_landline_is_one_household_and_their_own() -> None:
+    """Victims giving their own home phone are no evidence of an offender, and people
+    sharing a home count once."""
+    s = Scenario()
+    touched = set()
+    for i in range(4):
+        touched = _own_phone(s, f"H{i}", i, f"fam{i}", "burglary", "2 Mill Lane")
+    assert detect_shared_identifier(s.sub(touched), touched, s.cfg()) == []
+
+
+def test_mixed_crime_types_do_not_make_a_shared_identifier() -> None:
+    """A retailer's email named by victims of three different frauds: no one story
+    (commonest type 1/3 < shared_identifier_min_type_share 0.8)."""
+    s = Scenario()
+    touched = set()
+    for i, ftype in enumerate(["purchase", "phishing", "refund"]):
+        touched = s.fraud(f"R{i}", f"r{i}", i, fraud_type=ftype, extra=[
+            {"type": "email", "value": "help@shop.example.com", "role": "contact"}])
+    assert detect_shared_identifier(s.sub(touched), touched, s.cfg()) == []
+    assert detect_shared_identifier(s.sub(touched), touched,
+                                    s.cfg(shared_identifier_min_type_share=0.3))
 
 
 def test_untouched_identifier_is_not_assessed() -> None:

@@ -36,7 +36,10 @@ def browser_page():  # type: ignore[no-untyped-def]
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="pip install playwright (the package only)")
     if CHROMIUM is None:
-        pytest.skip("no Chromium: apt-get install -y chromium (Debian's; nothing is downloaded)")
+        advice = "no Chromium: apt-get install -y chromium (Debian's; nothing is downloaded)"
+        if os.environ.get("CI"):
+            pytest.fail(advice + " -- scripts/test installs it when run as root")
+        pytest.skip(advice)
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         context = browser.new_context(viewport={"width": 1440, "height": 900},
@@ -106,5 +109,9 @@ def test_analyst_page(stack, browser_page, tmp_path: Path) -> None:  # type: ign
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "page.png"), full_page=True)
         assert not errors, errors
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)  # what the page showed when it went wrong
+        page.screenshot(path=str(ARTIFACTS / "page-failure.png"), full_page=True)
+        raise
     finally:
         env.stop()

@@ -42,15 +42,17 @@ def site_of(sub: nx.MultiDiGraph, node: str) -> str | None:
     return registered_domain(host.lower()) if host else None
 
 
-def _group(sub: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> tuple[str | None, set[str]]:
-    """The node's site and every non-hub domain/URL node of that site near it."""
-    site = site_of(sub, node)
+def _group(g: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> tuple[str | None, set[str]]:
+    """The node's site and every non-hub domain/URL node of that site: the domain as
+    written with and without ``www.`` (looked up directly, however far apart in the
+    graph), and the URLs named in their reports."""
+    site = site_of(g, node)
     if site is None:
         return None, {node}
-    near = {x for r in sub.predecessors(node) for x in sub.successors(r)}
-    near |= {x for r in {r for x in near for r in sub.predecessors(x)} for x in sub.successors(r)}
-    return site, {x for x in near | {node} if m.kind_of(x) in SITE_KINDS
-                  and not u.is_hub(sub, x, cfg) and site_of(sub, x) == site}
+    domains = {node} | {d for d in (f"domain:{site}", f"domain:www.{site}") if d in g}
+    near = {x for d in domains for r in g.predecessors(d) for x in g.successors(r)}
+    return site, {x for x in domains | near if m.kind_of(x) in SITE_KINDS
+                  and not u.is_hub(g, x, cfg) and site_of(g, x) == site}
 
 
 def _reports(sub: nx.MultiDiGraph, nodes: set[str], now: datetime | None,
@@ -62,6 +64,9 @@ def _reports(sub: nx.MultiDiGraph, nodes: set[str], now: datetime | None,
 def detect_cyber_campaign(sub: nx.MultiDiGraph, touched: set[str],
                           cfg: DetectorConfig) -> list[Finding]:
     now = u.now_of(sub, touched, cfg)
+    # one site written two ways may share no other node: read the whole graph ``sub`` is
+    # a view of (direct lookups only, so the work stays bounded)
+    sub = getattr(sub, "_graph", sub)
     out: dict[str, Finding] = {}
     for node in sorted(n for n in touched if n in sub and m.kind_of(n) in u.INFRA_KINDS):
         if u.is_hub(sub, node, cfg):
