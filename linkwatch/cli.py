@@ -208,12 +208,16 @@ def demo(
     seconds: Annotated[float, typer.Option(help="how long to wait for the results")] = 90.0,
     background: Annotated[int, typer.Option(help="background reports")] = 60,
     seed: Annotated[int, typer.Option()] = 7,
+    serve: Annotated[bool, typer.Option("--serve", help="then serve the analyst page on the "
+                                        "demo's alerts until Ctrl-C")] = False,
+    port: Annotated[int, typer.Option(help="port for --serve")] = 8000,
 ) -> None:
     """Start the embedded stack and a worker, stream a synthetic Warwickshire
     scenario in, show alerts and referrals as they arrive, and stop cleanly."""
     from linkwatch.demo import run_demo
 
-    raise typer.Exit(run_demo(seconds=seconds, background=background, seed=seed))
+    raise typer.Exit(run_demo(seconds=seconds, background=background, seed=seed,
+                              serve_port=port if serve else None))
 
 
 @app.command()

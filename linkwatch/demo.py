@@ -59,7 +59,27 @@ async def _watch(settings, scenario, seconds: float) -> tuple[list, list]:  # ty
     return alerts, referrals
 
 
-def run_demo(seconds: float = 90.0, background: int = 60, seed: int = 7) -> int:
+def serve_page(env: dict[str, str], port: int) -> None:
+    """Keep the stack up and serve the analyst page on the demo's data until Ctrl-C."""
+    from linkwatch.api.auth import DEV_KEYS
+
+    page = spawn_child([sys.executable, "-m", "linkwatch.cli", "serve", "--port", str(port)],
+                       env={**os.environ, **env, "LINKWATCH_DEV_MODE": "1"})
+    key = DEV_KEYS.split(",")[0].split(":")[0]
+    console.rule("analyst page")
+    console.print(f"open http://127.0.0.1:{port}/ and sign in with the development key "
+                  f"[bold]{key}[/] (analyst); Ctrl-C stops everything")
+    try:
+        while page.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_process(page)
+
+
+def run_demo(seconds: float = 90.0, background: int = 60, seed: int = 7,
+             serve_port: int | None = None) -> int:
     from linkwatch.kafka import ensure_topics
     from linkwatch.scenario import generate
 
@@ -81,17 +101,37 @@ def run_demo(seconds: float = 90.0, background: int = 60, seed: int = 7) -> int:
         try:
             scenario = generate(seed=seed, background=background)
             alerts, referrals = asyncio.run(_watch(settings, scenario, seconds))
+            _summary(scenario, alerts, referrals)
+            if serve_port:
+                serve_page(env, serve_port)
+            else:
+                console.print("run [bold]linkwatch demo --serve[/] to see these alerts in the "
+                              "analyst page")
         except KeyboardInterrupt:
             console.print("interrupted")
             return 130
         finally:
             stop_process(worker)
+    return _verdict(scenario, alerts)
+
+
+def _judge(scenario, alerts: list) -> tuple[set[str], set[str], list]:  # type: ignore[no-untyped-def]
+    """(planted structures, those an alert names, alerts naming an innocent hub)."""
     planted = {p.entity for p in scenario.planted}
-    hit = {e["entity_id"] for a in alerts for e in a.get("entities", [])} & planted
-    decoy_alerts = [a for a in alerts
-                    if any(e["entity_id"] in scenario.decoys for e in a.get("entities", []))]
+    named = {e["entity_id"] for a in alerts for e in a.get("entities", [])}
+    decoys = [a for a in alerts if any(e["entity_id"] in scenario.decoys
+                                       for e in a.get("entities", []))]
+    return planted, named & planted, decoys
+
+
+def _summary(scenario, alerts: list, referrals: list) -> None:  # type: ignore[no-untyped-def]
+    planted, hit, decoys = _judge(scenario, alerts)
     console.rule("summary")
     console.print(f"alerts: {len(alerts)} (planted structures found {len(hit)}/{len(planted)}, "
-                  f"alerts on the innocent switchboard: {len(decoy_alerts)})")
+                  f"alerts on innocent hubs: {len(decoys)})")
     console.print(f"referrals: {len(referrals)} (expected {len(scenario.expected_referrals)})")
-    return 0 if hit == planted and not decoy_alerts else 1
+
+
+def _verdict(scenario, alerts: list) -> int:  # type: ignore[no-untyped-def]
+    planted, hit, decoys = _judge(scenario, alerts)
+    return 0 if hit == planted and not decoys else 1
