@@ -8,17 +8,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiokafka import TopicPartition
+from aiokafka.structs import ConsumerRecord
 
 from linkwatch.config import Settings
 from linkwatch.kafka import consumer
 
 
-async def read_topic(settings: Settings, topic: str, *, follow: bool = False,
-                     idle_s: float = 2.0) -> AsyncIterator[tuple[bytes | None, Any]]:
-    """Yield (key, decoded JSON value) from every partition of ``topic``, oldest first.
+async def read_messages(settings: Settings, topic: str, *, follow: bool = False,
+                        idle_s: float = 2.0) -> AsyncIterator[ConsumerRecord]:
+    """Every message of every partition of ``topic``, oldest first per partition.
     Without ``follow`` it stops after ``idle_s`` seconds with nothing new (Tansu's
     high watermarks can lag, so the end is found by reading, not by asking)."""
-    c = consumer(settings, enable_auto_commit=False, auto_offset_reset="earliest")
+    c = consumer(settings, enable_auto_commit=False, auto_offset_reset="earliest",
+                 max_partition_fetch_bytes=8 * 1024 * 1024)
     await c.start()
     try:
         parts = c.partitions_for_topic(topic)
@@ -35,17 +37,30 @@ async def read_topic(settings: Settings, topic: str, *, follow: bool = False,
         await c.seek_to_beginning(*tps)
         idle = 0.0
         while follow or idle < idle_s:
-            batch = await c.getmany(timeout_ms=250, max_records=1000)
+            batch = await c.getmany(timeout_ms=250, max_records=5000)
             if not batch:
                 idle += 0.25
                 continue
             idle = 0.0
             for msgs in batch.values():
                 for msg in msgs:
-                    try:
-                        value = json.loads(msg.value) if msg.value else None
-                    except ValueError:
-                        value = {"undecodable": True}
-                    yield msg.key, value
+                    yield msg
     finally:
         await c.stop()
+
+
+def decode(value: bytes | None) -> Any:
+    """A message value as JSON; ``None`` for a tombstone; a marker when undecodable."""
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return {"undecodable": True}
+
+
+async def read_topic(settings: Settings, topic: str, *, follow: bool = False,
+                     idle_s: float = 2.0) -> AsyncIterator[tuple[bytes | None, Any]]:
+    """(key, decoded JSON value) of every message; see :func:`read_messages`."""
+    async for msg in read_messages(settings, topic, follow=follow, idle_s=idle_s):
+        yield msg.key, decode(msg.value)

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -69,43 +68,14 @@ def jsonl(path: Path) -> list[dict[str, Any]]:
 async def read_with_time(settings: Any, topic: str, idle_s: float = 2.0
                          ) -> AsyncIterator[tuple[bytes | None, Any, datetime]]:
     """(key, decoded value or None, broker timestamp) of every message, oldest first per
-    partition; stops after ``idle_s`` with nothing new (as ``linkwatch.watch.read_topic``)."""
-    from aiokafka import TopicPartition
+    partition; stops after ``idle_s`` with nothing new."""
+    from linkwatch.watch import decode, read_messages
 
-    from linkwatch.kafka import consumer
-
-    c = consumer(settings, enable_auto_commit=False, auto_offset_reset="earliest",
-                 max_partition_fetch_bytes=8 * 1024 * 1024)
-    await c.start()
-    try:
-        parts = c.partitions_for_topic(topic)
-        for _ in range(30):
-            if parts:
-                break
-            await asyncio.sleep(0.1)
-            await c._client.force_metadata_update()  # noqa: SLF001 - no public refresh
-            parts = c.partitions_for_topic(topic)
-        if not parts:
-            return
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
-        c.assign(tps)
-        await c.seek_to_beginning(*tps)
-        idle = 0.0
-        while idle < idle_s:
-            batch = await c.getmany(timeout_ms=250, max_records=5000)
-            if not batch:
-                idle += 0.25
-                continue
-            idle = 0.0
-            for msgs in batch.values():
-                for msg in msgs:
-                    try:
-                        value = json.loads(msg.value) if msg.value else None
-                    except ValueError:
-                        value = None
-                    yield msg.key, value, datetime.fromtimestamp(msg.timestamp / 1000, UTC)
-    finally:
-        await c.stop()
+    async for msg in read_messages(settings, topic, idle_s=idle_s):
+        value = decode(msg.value)
+        if isinstance(value, dict) and value.get("undecodable"):
+            value = None
+        yield msg.key, value, datetime.fromtimestamp(msg.timestamp / 1000, UTC)
 
 
 async def from_topics(settings: Any) -> Loaded:
