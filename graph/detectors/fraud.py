@@ -102,6 +102,8 @@ def detect_mule_account(sub: nx.MultiDiGraph, touched: set[str],
     for node in sorted(touched):
         if node not in sub or m.kind_of(node) not in PAYEE_KINDS or u.is_hub(sub, node, cfg):
             continue
+        if len(sub.nodes[node].get("report_ids") or ()) < cfg.mule_min_victims:
+            continue
         by_victim, rids = _victims_by_role(sub, node, frozenset({"payee"}), now, cfg)
         if len(by_victim) >= cfg.mule_min_victims:
             out.append(_victim_finding(sub, node, "mule_account", by_victim, rids, now, cfg,
@@ -115,6 +117,8 @@ def detect_fraud_campaign(sub: nx.MultiDiGraph, touched: set[str],
     out = []
     for node in sorted(touched):
         if node not in sub or m.kind_of(node) not in SENDER_KINDS or u.is_hub(sub, node, cfg):
+            continue
+        if len(sub.nodes[node].get("report_ids") or ()) < cfg.campaign_min_victims:
             continue
         by_victim, rids = _victims_by_role(sub, node, SENDER_ROLES - {"person"}, now, cfg,
                                            kinds=frozenset({"fraud"}))

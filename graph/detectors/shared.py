@@ -51,6 +51,8 @@ def detect_shared_identifier(sub: nx.MultiDiGraph, touched: set[str],
 
 
 def _assess(sub: nx.MultiDiGraph, node: str, now, cfg: DetectorConfig) -> Finding | None:
+    if len(sub.nodes[node].get("report_ids") or ()) < cfg.shared_identifier_min_reporters:
+        return None  # cheap exit: too few reports to have enough reporters
     rids = u.offender_side(sub, node, u.reports_of(sub, node, now, cfg.window_days))
     by_reporter: dict[str, set[str]] = {}
     for rid in rids:
