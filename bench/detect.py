@@ -2,7 +2,7 @@
 planted structures, innocent hubs and decisive reports are written by hand
 (``linkwatch.scenario.generate_detect``).
 
-    python bench/detect.py [--background 8000] [--per-type 6] [--rate 1000]
+    python bench/detect.py [--background 8000] [--per-type 8] [--rate 1000] [--out FILE]
 
 An embedded broker and Redis, a worker in its own processes (intake and link, so
 both cores are used), the force's configured hub list (``KNOWN_HUBS``) and a
@@ -29,6 +29,7 @@ from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_results  # noqa: E402
+from linkwatch.streams import topics  # noqa: E402
 from throughput import wait_processed  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
@@ -36,7 +37,6 @@ from linkwatch.demo import start_worker  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
 from linkwatch.scenario import STRUCTURE_TYPES, generate_detect, score_detection  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
-from linkwatch.streams import topics  # noqa: E402
 
 TARGETS = {"recall": 0.95, "precision": 0.90, "decoy_alerts": 0, "p95_s": 2.0}
 
@@ -70,10 +70,12 @@ async def send_paced(settings: Settings, reports: list[dict[str, Any]], rate: fl
 async def follow(settings: Settings, topic: str, sink: list[tuple[float, dict]],
                  stop: asyncio.Event) -> None:
     """Every message of ``topic`` from the start, with its arrival (wall) time."""
-    c = consumer(settings, enable_auto_commit=False, auto_offset_reset="earliest")
+    # a short fetch wait: the reader must not add its own latency to the measurement
+    c = consumer(settings, enable_auto_commit=False, auto_offset_reset="earliest",
+                 fetch_max_wait_ms=20)
     await c.start()
     try:
-        tps = []
+        tps: list[TopicPartition] = []
         while not tps:
             tps = [TopicPartition(topic, p) for p in (c.partitions_for_topic(topic) or ())]
             if not tps:
@@ -112,10 +114,11 @@ async def stream(settings: Settings, reports: list[dict[str, Any]], rate: float,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--background", type=int, default=8000)
-    ap.add_argument("--per-type", type=int, default=6)
+    ap.add_argument("--per-type", type=int, default=8)
     ap.add_argument("--decoy-size", type=int, default=30)
     ap.add_argument("--rate", type=float, default=1000.0, help="reports per second sent")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "detect.json"))
     args = ap.parse_args()
     s = generate_detect(seed=args.seed, background=args.background, per_type=args.per_type,
                         decoy_size=args.decoy_size)
@@ -150,19 +153,19 @@ def main() -> None:
     })
     rows = figures["per_type"]
     print(f"{'type':20} {'planted':>7} {'found':>5} {'recall':>6} {'alerts':>6} "
-          f"{'precision':>9} {'dups':>4} {'p50 s':>7} {'p95 s':>7}")
+          f"{'precision':>9} {'dups':>4} {'early':>5} {'p50 s':>7} {'p95 s':>7}")
     for t in (*STRUCTURE_TYPES, "shared_identifier"):
         r = rows[t]
         print(f"{t:20} {r['planted']:>7} {r['found']:>5} {_f(r['recall']):>6} {r['alerts']:>6} "
-              f"{_f(r['precision']):>9} {r['duplicate_alerts']:>4} {_f(r['p50_s']):>7} "
-              f"{_f(r['p95_s']):>7}")
+              f"{_f(r['precision']):>9} {r['duplicate_alerts']:>4} {r['early']:>5} "
+              f"{_f(r['p50_s']):>7} {_f(r['p95_s']):>7}")
     print(f"alert precision (all types) {figures['precision']}; alerts driven by decoys "
           f"{len(figures['decoy_alerts'])}; sent {figures['rate_sent_per_s']}/s, "
           f"processed {figures['processed_per_s']}/s")
     for what in ("decoy_alerts", "false_alerts"):
         for item in figures[what]:
             print(f"  {what[:-1]}: {item[0]}: {item[1]}")
-    write_results(Path(__file__).parent / "results" / "detect.json", figures)
+    write_results(args.out, figures)
 
 
 def _f(x: float | None) -> str:

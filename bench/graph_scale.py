@@ -55,31 +55,39 @@ def current_rss_mb() -> float:
 class World:
     """Seeded pools of people and identifiers, and reports drawn from them."""
 
-    def __init__(self, entities: int, seed: int = 7) -> None:
+    def __init__(self, seed: int = 7) -> None:
         self.rng = random.Random(seed)
         self.n = 0
-        self.people = max(100, entities // 4)        # resolved people
-        self.phones = max(100, entities // 5)
-        self.accounts = max(50, entities // 8)
+        self.people = self.phones = self.accounts = 0  # how many exist so far
         self.lsoas = 2000
-        self.offenders: list[int] = []               # preferential attachment pool
+        self.offenders: list[int] = []                  # preferential attachment pool
 
-    def _skewed(self, n: int) -> int:
-        """Mostly rare, a few popular (Pareto): reused identifiers link reports."""
-        return min(n - 1, int(self.rng.paretovariate(1.2)) - 1 + self.rng.randrange(n) // 50)
+    def _pick(self, have: int, new_share: float) -> tuple[int, int]:
+        """(index, new count): a new one, or a known one with a skew to the popular."""
+        if have == 0 or self.rng.random() < new_share:
+            return have, have + 1
+        hot = int(self.rng.paretovariate(1.2)) - 1  # a few indices recur very often
+        return (hot if hot < have and self.rng.random() < 0.5
+                else self.rng.randrange(have)), have
 
-    def _phone(self, i: int) -> str:
-        return f"07700 9{i % 100000:05d}" if i < 100000 else f"07{400000000 + i}"
+    def _phone(self, new_share: float) -> str:
+        i, self.phones = self._pick(self.phones, new_share)
+        return f"07700 9{i:05d}" if i < 100000 else f"07{400000000 + i}"
 
-    def _account(self, i: int) -> str:
+    def _account(self) -> str:
+        i, self.accounts = self._pick(self.accounts, 0.6)
         return f"{200000 + i % 700000:06d} {10000000 + i:08d}"
 
     def _offender(self) -> int:
         if self.offenders and self.rng.random() < 0.7:
-            return self.rng.choice(self.offenders)  # popular offenders offend more
-        who = self.rng.randrange(self.people)
-        self.offenders.append(who)
-        return who
+            return self.rng.choice(self.offenders)  # active offenders offend more
+        self.people += 1
+        self.offenders.append(self.people)
+        return self.people
+
+    def _victim(self) -> int:
+        i, self.people = self._pick(self.people, 0.85)
+        return i
 
     def report(self, resolved: bool) -> dict[str, Any]:
         """One synthetic report; ``resolved`` persons carry entity ids from the pool."""
@@ -98,29 +106,27 @@ class World:
                 p["postcode"] = f"CV{1 + who % 40} {who % 10}AB"
             return p
 
-        victim = rng.randrange(self.people) if resolved else 10**9 + n
+        victim = self._victim() if resolved else 10**9 + n
         persons.append(person("v1", "victim", victim,
-                              self._phone(self._skewed(self.phones)) if rng.random() < 0.7
-                              else None))
+                              self._phone(0.8) if rng.random() < 0.7 else None))
         if rng.random() < 0.5:
             k = 1 if rng.random() < 0.6 else rng.choice((2, 2, 3))
             for j in range(k):
                 who = self._offender() if resolved else 2 * 10**9 + 3 * n + j
                 persons.append(person(f"s{j + 1}", "suspect", who,
-                                      self._phone(self._skewed(self.phones))
-                                      if rng.random() < 0.3 else None))
+                                      self._phone(0.5) if rng.random() < 0.3 else None))
         base = {"report_id": f"GS-{n:08d}", "reported_at": when.isoformat(),
                 "force": "Warwickshire Police", "persons": persons}
         if rng.random() < 0.5:
             ids = [{"type": "bank_account", "role": "payee",
-                    "value": self._account(self._skewed(self.accounts))}]
+                    "value": self._account()}]
             if rng.random() < 0.02:
                 ids.append({"type": "phone", "role": "contact", "value": SWITCHBOARD})
             return {**base, "kind": "fraud", "source": "report-fraud", "identifiers": ids,
                     "fraud": {"fraud_type": rng.choice(FRAUD_TYPES),
                               "amount_lost": f"£{rng.randrange(20, 5000)}.00"}}
         return {**base, "kind": "incident", "source": "rms",
-                "location": {"lsoa_code": f"E0{1000000 + self._skewed(self.lsoas)}"},
+                "location": {"lsoa_code": f"E0{1000000 + self._pick(self.lsoas, 0)[0]}"},
                 "incident": {"category": rng.choice(CATEGORIES)}}
 
 
@@ -133,7 +139,7 @@ def build(p: Pipeline, world: World, target: int) -> tuple[int, float]:
     t0, reports, count = time.perf_counter(), 0, 0
     g = p.graph.g
     while True:
-        for _ in range(5000):
+        for _ in range(min(5000, max(1000, target // 20))):
             report = ReportAdapter.validate_python(world.report(resolved=True))
             touched = p.graph.add_report(report)
             p.hubs.observe(g, touched, p._config(report.reported_at, None))  # noqa: SLF001
@@ -141,6 +147,9 @@ def build(p: Pipeline, world: World, target: int) -> tuple[int, float]:
         gc.collect()
         gc.freeze()  # as Pipeline does every few thousand reports
         count = entities(p)
+        if reports % 100_000 == 0:
+            print(f"  {reports:,} reports, {count:,} entities, "
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)
         if count >= target:
             return reports, time.perf_counter() - t0
 
@@ -173,7 +182,7 @@ def main() -> None:
     for size in (int(x) for x in args.sizes.split(",")):
         gc.unfreeze()
         gc.collect()
-        world = World(size)
+        world = World()
         p = Pipeline(settings)
         reports, build_s = build(p, world, size)
         timed = time_sample(p, world, args.sample, settings)

@@ -221,6 +221,35 @@ def demo(
 
 
 @app.command()
+def reconcile(
+    as_json: Annotated[bool, typer.Option("--json", help="the accounts as JSON")] = False,
+) -> None:
+    """Account for every input message: processed, duplicate or dead-lettered.
+    Exits 1 when a message below the committed offset is unaccounted for (a gap)."""
+    from rich.table import Table
+
+    from linkwatch.reconcile import reconcile as run
+
+    result = asyncio.run(run(get_settings()))
+    if as_json:
+        print(json.dumps({"ok": result.ok, "totals": result.totals, "partitions": [
+            {"topic": p.topic, "partition": p.partition, "committed": p.committed,
+             "counts": p.counts, "gaps": p.gaps[:100]} for p in result.partitions]}))
+    else:
+        table = Table("topic", "partition", "read", "processed", "duplicate", "deadletter",
+                      "in flight", "gaps")
+        for p in result.partitions:
+            table.add_row(p.topic, str(p.partition), str(p.read), str(p.counts["processed"]),
+                          str(p.counts["duplicate"]), str(p.counts["deadletter"]),
+                          str(p.counts["in_flight"]),
+                          ", ".join(map(str, p.gaps[:10])) or "none")
+        out.print(table)
+        out.print("[green]every message accounted for[/]" if result.ok else
+                  f"[red]{result.totals['unaccounted']} messages unaccounted for[/]")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
 def entities(
     report: Annotated[str | None, typer.Option("--report", metavar="ID",
                                                help="show how each person of one report resolved")] = None,

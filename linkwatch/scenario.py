@@ -403,7 +403,7 @@ class _Plant:
         return dup
 
     def truth(self, type_: str, entities: tuple[str, ...], reps: list[dict], decisive: int,
-              persons: tuple[tuple[str, str], ...] = (), dups: list[dict] = (),
+              persons: tuple[tuple[str, str], ...] = (), dups: list[dict] | tuple = (),
               members: tuple[str, ...] = ()) -> None:
         self.truths.append(Truth(type_, entities, [r["report_id"] for r in reps],
                                  reps[decisive]["report_id"], persons,
@@ -473,7 +473,7 @@ def _cuckooing(p: _Plant) -> None:
         me = dict(resident, name=p.name(k % 3, *resident["name"].split()[:2]) if k else
                   resident["name"], role=rng.choice(["victim", "witness"]) if k else "victim")
         cat = rng.choice(["drugs", "anti-social-behaviour"])
-        extra = {"markers": ["cuckooing"]} if k == 2 else {}
+        extra: dict[str, Any] = {"markers": ["cuckooing"]} if k == 2 else {}
         reps.append(p.report("incident", t, [me, visitor], incident={"category": cat},
                              location={"lsoa_code": lsoa, "address": street, "postcode": pc},
                              **extra))
@@ -668,11 +668,11 @@ def _slavery(p: _Plant, child: bool) -> None:
             persons.append(dict(boss, phones=[forms[k % 3]]))
         else:
             idents.append({"type": "phone", "role": "contact", "value": forms[k % 3]})
-        extra = {"markers": [marker]} if rng.random() < 0.4 else {}
+        extra: dict[str, Any] = {"markers": [marker]} if rng.random() < 0.4 else {}
         reps.append(p.report("incident", t, persons, identifiers=idents,
                              incident={"category": cat}, location={"lsoa_code": p.lsoa()},
                              **extra))
-    need = 1 if child else 2  # index after which 2 children / 3 workers are tied to it
+    need = 0 if child else 1  # the report by which 2 children / 3 workers are tied to it
     p.truth("child_exploitation" if child else "modern_slavery",
             (canonical_node("address", f"{street} {pc}"),
              f"phone:+44{boss_phone.replace(' ', '')[1:]}"), reps, need)
@@ -879,13 +879,14 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
 
     ``person_entity``: (report_id, person_ref) -> entity id, as linkwatch resolved it
     (the entities topic), to find a planted person among an alert's entities.
-    Per type: recall, alert precision, duplicate alerts, time to alert (p50/p95 s)."""
+    Per type: recall, alert precision, duplicate alerts, time to alert (p50/p95 s; an
+    alert that came before its decisive report counts as 0 and as ``early``)."""
     from linkwatch.graph.alerts import alert_id_for
 
     first: dict[str, float] = {}
     merged: dict[str, dict[str, Any]] = {}
-    for t, a in alerts:
-        first[a["alert_id"]] = min(first.get(a["alert_id"], t), t)
+    for at, a in alerts:
+        first[a["alert_id"]] = min(first.get(a["alert_id"], at), at)
         m = merged.setdefault(a["alert_id"], {"type": a["type"], "entities": set(),
                                               "report_ids": set(), "title": a["title"]})
         m["entities"] |= {e["entity_id"] for e in a["entities"]}
@@ -900,7 +901,8 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
     decoy_ids = {alert_id_for(f"{t}:{d}") for d in s.decoys
                  for t in (*STRUCTURE_TYPES, "shared_identifier")}
     per: dict[str, dict[str, Any]] = {t: {"planted": 0, "found": 0, "duplicate_alerts": 0,
-                                          "alerts": 0, "true_alerts": 0, "delays_s": []}
+                                          "alerts": 0, "true_alerts": 0, "early": 0,
+                                          "delays_s": []}
                                       for t in (*STRUCTURE_TYPES, "shared_identifier")}
     for tr in s.truths:
         row = per[tr.type]
@@ -910,14 +912,18 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
             row["found"] += 1
             row["duplicate_alerts"] += len(hits) - 1
             if sent_at and tr.decisive in sent_at:
-                row["delays_s"].append(min(first[h] for h in hits) - sent_at[tr.decisive])
+                delay = min(first[h] for h in hits) - sent_at[tr.decisive]
+                row["early"] += delay < 0    # alerted before it was due: counts as 0
+                row["delays_s"].append(max(0.0, delay))
     false_alerts, decoy_alerts = [], []
     for aid, a in merged.items():
         row = per.setdefault(a["type"], {"planted": 0, "found": 0, "duplicate_alerts": 0,
-                                         "alerts": 0, "true_alerts": 0, "delays_s": []})
+                                         "alerts": 0, "true_alerts": 0, "early": 0,
+                                         "delays_s": []})
         row["alerts"] += 1
-        ok = any(names(tr, a, strict=False) and (a["type"] == tr.type or a["type"] in RELATED.get(tr.type, ())
-                                   or a["type"] == "shared_identifier") for tr in s.truths)
+        ok = any(names(tr, a, strict=False)
+                 and (a["type"] in {tr.type, "shared_identifier"}
+                      or a["type"] in RELATED.get(tr.type, ())) for tr in s.truths)
         from_decoys = sum(1 for r in a["report_ids"] if r in s.decoy_reports)
         if aid in decoy_ids or (not ok and (a["entities"] & set(s.decoys)
                                             or from_decoys * 2 >= len(a["report_ids"]))):
@@ -936,5 +942,6 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
             "p50_s": round(d[len(d) // 2], 3) if d else None,
             "p95_s": round(d[min(len(d) - 1, int(0.95 * len(d)))], 3) if d else None}
     total = sum(r["alerts"] for r in per.values())
-    out["precision"] = round(sum(r["true_alerts"] for r in per.values()) / total, 3) if total else None
+    true = sum(r["true_alerts"] for r in per.values())
+    out["precision"] = round(true / total, 3) if total else None
     return out

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from linkwatch.graph.detectors.base import DetectorConfig
 from linkwatch.graph.detectors.county_lines import (
-    detect_county_lines, detect_cuckooing, out_of_area,
+    detect_county_lines,
+    detect_cuckooing,
+    out_of_area,
 )
 from linkwatch.graph.detectors.synthetic import Scenario
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from linkwatch.graph.detectors.fraud import (
-    detect_fraud_campaign, detect_fraud_network, detect_mule_account,
+    detect_fraud_campaign,
+    detect_fraud_network,
+    detect_mule_account,
 )
 from linkwatch.graph.detectors.synthetic import Scenario
 

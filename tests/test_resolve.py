@@ -287,3 +287,18 @@ def test_same_name_same_postcode_different_dob_are_two_people() -> None:
     assert weight <= 0.0 and any("kept apart" in r for r in reasons), reasons
     typo = {"name": "John Smith", "dob": "1975-09-03", "postcode": "B6 5RQ"}  # day/month swap
     assert score_pair(father, typo)[0] > 20.0
+
+
+def test_a_family_landline_does_not_merge_the_family_but_an_identifier_does() -> None:
+    from linkwatch.rules.resolve import score_pair
+
+    mother = {"name": "Ann Cole", "dob": "1970-02-03", "phones": ["01632 960123"],
+              "postcode": "CV11 4AB"}
+    son = {"name": "Ben Cole", "dob": "2004-07-08", "phones": ["01632 960123"],
+           "postcode": "CV11 4AB"}
+    assert score_pair(mother, son)[0] <= 0.0  # same surname, phone, postcode: still two people
+    alias = {"name": "Annie Coles", "dob": "1971-12-30",
+             "identifiers": [{"type": "national_id", "value": "QQ123456C"}]}
+    known = {"name": "Ann Cole", "dob": "1970-02-03",
+             "identifiers": [{"type": "national_id", "value": "QQ123456C"}]}
+    assert score_pair(alias, known)[0] > 20.0  # one NI number: the same person despite the dob

@@ -10,15 +10,19 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from linkwatch.rules.enrichment import enrich
+from linkwatch.schemas import ReportAdapter
 
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
-from linkwatch.rules.enrichment import enrich
 from linkwatch.scenario import (
-    STRUCTURE_TYPES, DetectScenario, account_forms, generate_detect, phone_forms,
+    STRUCTURE_TYPES,
+    DetectScenario,
+    account_forms,
+    generate_detect,
+    phone_forms,
     score_detection,
 )
-from linkwatch.schemas import ReportAdapter
 
 
 def _run(s: DetectScenario) -> dict[str, Any]:
@@ -52,20 +56,15 @@ def test_every_planted_type_is_found(result: dict[str, Any]) -> None:
 
 
 def test_no_alert_on_an_innocent_hub(result: dict[str, Any]) -> None:
-    # the family landline is checked on its own below (entity resolution, not detection)
-    decoys = [d for d in result["decoy_alerts"] if d[0] != "repeat_victim"]
-    assert decoys == [], decoys
+    assert result["decoy_alerts"] == [], result["decoy_alerts"]
 
 
-@pytest.mark.xfail(strict=True, reason="entity resolution merges a household: a shared phone "
-                   "overrides the date-of-birth conflict (rules/resolve/_compare.py "
-                   "_dob_conflict), so four family members become one repeat victim")
 def test_family_landline_is_not_a_repeat_victim(result: dict[str, Any]) -> None:
     assert result["decoy_alerts"] == [], result["decoy_alerts"]
 
 
 def test_alerts_are_precise(result: dict[str, Any]) -> None:
-    false = Counter(a[0] for a in result["false_alerts"] if a[0] != "repeat_victim")
+    false = Counter(a[0] for a in result["false_alerts"])
     assert not false, result["false_alerts"]
 
 

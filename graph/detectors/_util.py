@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import networkx as nx
-
 from linkwatch.graph import model as m
 
 from .base import DetectorConfig, Finding

@@ -16,7 +16,8 @@
   one shared sender a fraud_campaign: a network joins several); a collector
   is an account sharing reports or holders with ``cfg.collector_min_mules`` mule
   accounts.  The network is followed through the whole link graph (it runs further
-  than the two-hop neighbourhood), up to ``cfg.network_max_reports`` reports.  Key: the network's earliest-seen identifier, so it is stable as it grows.
+  than the two-hop neighbourhood), up to ``cfg.network_max_reports`` reports.  Key: the
+  network's earliest-seen identifier, so it is stable as it grows.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import networkx as nx
-
 from linkwatch.graph import model as m
 
 from . import _util as u

@@ -4,7 +4,8 @@
   in the window.  Score 0.4, +0.1 per extra time, +0.25 when any report is marked
   ``domestic_abuse``, +0.15 when vulnerable.  Example: 3 domestic-abuse reports -> 0.65 high.
 * knife_crime: at least ``cfg.knife_min_incidents`` incidents with a knife or blade
-  (weapons or marker, any case or wording: "Knife", "bladed article") in the same LSOA, or within ``cfg.knife_radius_m`` metres, within
+  (weapons or marker, any case or wording: "Knife", "bladed article") in the same
+  LSOA, or within ``cfg.knife_radius_m`` metres, within
   ``cfg.knife_window_days`` days.  Score 0.45, +0.1 per extra incident, up to +0.2 for harm.
 """
 
@@ -14,7 +15,6 @@ import math
 from datetime import timedelta
 
 import networkx as nx
-
 from linkwatch.graph import model as m
 
 from . import _util as u
@@ -26,6 +26,8 @@ def detect_repeat_victim(sub: nx.MultiDiGraph, touched: set[str],
     now = u.now_of(sub, touched, cfg)
     out = []
     for p in sorted(n for n in touched if n in sub and m.kind_of(n) == "person"):
+        if len(sub.nodes[p].get("report_ids") or ()) < cfg.repeat_victim_min:
+            continue  # cheap exit: not in enough reports at all
         rids = sorted(u.rid_of(r) for r, _, k, d in sub.in_edges(p, keys=True, data=True)
                       if k == m.INVOLVED and d.get("role") == "victim"
                       and u.in_window(sub, u.rid_of(r), now, cfg.window_days))

@@ -66,9 +66,9 @@ class ClusterTracker:
 # a component bigger than this is examined around the touched persons only: the
 # nearest LOCAL_LIMIT persons (breadth-first, in id order).  Louvain and betweenness
 # cost grows with the square of the persons examined; this keeps one report's work
-# bounded (~5 ms) however large the co-offending network grows.
-LOCAL_LIMIT = 64
-EXACT_BETWEENNESS = 64  # up to this many persons betweenness is exact, else sampled
+# bounded (a few ms) however large the co-offending network grows.
+LOCAL_LIMIT = 32
+EXACT_BETWEENNESS = 32  # up to this many persons betweenness is exact, else sampled
 
 
 def _co_neighbours(g: nx.MultiDiGraph, p: str) -> dict[str, int]:

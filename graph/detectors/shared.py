@@ -4,8 +4,8 @@ Rule (contract 'Alert', domain.md s.7): a phone, email, account, URL, ... or
 address touched by the new report, linked to reports from at least
 ``cfg.shared_identifier_min_reporters`` distinct reporting persons (victims or
 reporters, resolved ids; a report with none counts as its own reporter) within
-``cfg.window_days`` of ``cfg.now``.  Configured and detected hubs are skipped, and so is evidence that says nothing
-about an offender:
+``cfg.window_days`` of ``cfg.now``.  Configured and detected hubs are skipped, and
+so is evidence that says nothing about an offender:
 
 * addresses and postcodes (a home shared by victims is where they live; cuckooing
   and modern_slavery read addresses);
@@ -26,7 +26,6 @@ log scale, 365 -> full).  Example: 3 reporters, one aged 80, no harm -> 0.50 med
 from __future__ import annotations
 
 import networkx as nx
-
 from linkwatch.graph import model as m
 
 from . import _util as u

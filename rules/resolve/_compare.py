@@ -323,15 +323,23 @@ def compare(model: Model, a: Record, b: Record, explain: bool = False) -> tuple[
 
 def _dob_conflict(model: Model, parts: list[tuple[Comparison, Level, Any, Any]]) -> str:
     """Two full dates of birth that disagree outright (not a typo, not a day/month swap)
-    keep two records apart unless a phone, e-mail or identifier is shared: a father and
-    son of the same name at one address are two people (capped at DOB_CONFLICT_CAP)."""
+    keep two records apart unless they share an identifier (passport, NI number), or a
+    phone or e-mail and the given name: a father and son of the same name at one
+    address, or a family on one landline, are several people (capped at DOB_CONFLICT_CAP)."""
     levels = {c.name: lv for c, lv, _, _ in parts}
     dob = levels.get(model.dob.name)
     if dob is None or dob is not model.dob.levels[-1]:
         return ""
-    for strong in (model.phones, model.emails, model.ids):
-        level = levels.get(strong.name)
-        if level is not None and level is strong.levels[0]:
-            return ""
+    ids = levels.get(model.ids.name)
+    if ids is not None and ids is model.ids.levels[0]:
+        return ""  # one national identifier: the same person, whatever the dob says
+    given = levels.get(model.given.name)
+    if given is None or given is not model.given.levels[-1]:
+        # a shared phone or e-mail overrides the conflict only for the same given name:
+        # a family landline must not make mother, father and children one person
+        for strong in (model.phones, model.emails):
+            level = levels.get(strong.name)
+            if level is not None and level is strong.levels[0]:
+                return ""
     return (f"dates of birth disagree and no phone, e-mail or identifier is shared: "
             f"kept apart (weight capped at {DOB_CONFLICT_CAP:+.1f})")

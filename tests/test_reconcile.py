@@ -1,0 +1,64 @@
+"""`linkwatch reconcile`: every input message accounted for, and a gap fails."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+import pytest
+from aiokafka import TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+from kafka_helpers import collect
+from typer.testing import CliRunner
+
+from linkwatch.cli import app
+from linkwatch.ingest import send_reports
+from linkwatch.kafka import consumer, producer
+from linkwatch.streams.topics import name
+
+pytestmark = pytest.mark.integration
+
+
+def reconcile_json(env) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(app, ["reconcile", "--json"], env={**os.environ, **env.vars})
+    return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+
+
+def test_processed_duplicates_and_dead_letters_add_up_and_a_gap_fails(
+        lw_env, report_factory, person_factory) -> None:
+    env = lw_env(LINKWATCH_PARTITIONS="1")
+    env.start_worker()
+    good = [report_factory("incident", report_id=f"REC-{i}", incident={"category": "burglary"},
+                           persons=[person_factory()]) for i in range(5)]
+
+    async def feed() -> None:
+        await send_reports(env.settings, good + good[:2])       # 2 exact redeliveries
+        prod = producer(env.settings)
+        await prod.start()
+        await prod.send_and_wait(name(env.settings, "reports.incident"), b"{broken", key=b"bad")
+        await prod.stop()
+        await collect(env.settings, "referrals", lambda r: len(r) >= 5, 90)
+        await collect(env.settings, "reports.deadletter", lambda d: len(d) >= 1, 30)
+        await asyncio.sleep(2.5)  # the worker commits its offsets every second
+    asyncio.run(feed())
+    code, report = reconcile_json(env)
+    assert code == 0 and report["ok"], report
+    assert {k: report["totals"].get(k, 0) for k in ("processed", "duplicate", "deadletter")} \
+        == {"processed": 5, "duplicate": 2, "deadletter": 1}, report
+    env.stop()
+
+    async def lose_two() -> None:
+        # a broken worker that committed past two messages it never handled
+        await send_reports(env.settings, [report_factory("incident", report_id=f"LOST-{i}")
+                                          for i in range(2)])
+        topic = name(env.settings, "reports.incident")
+        c = consumer(env.settings, group_id=env.settings.app_id, enable_auto_commit=False)
+        await c.start()
+        tp = TopicPartition(topic, 0)
+        await c.commit({tp: OffsetAndMetadata(10, "")})
+        await c.stop()
+    asyncio.run(lose_two())
+    code, report = reconcile_json(env)
+    assert code == 1 and not report["ok"]
+    assert report["partitions"][0]["gaps"] == [8, 9], report
