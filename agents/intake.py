@@ -49,6 +49,7 @@ async def _intake(stream, kind: str) -> None:  # type: ignore[no-untyped-def]
             elif next(fresh):
                 tally[part]["processed"] += 1
                 payload = enrich(outcome.report, outcome.content_hash, settings)
+                payload["source"] = src.coordinate  # for `linkwatch reconcile`
                 futures.append(await accepted_topic.send(
                     key=outcome.report.report_id.encode(),
                     value=json.dumps(payload, separators=(",", ":")).encode()))

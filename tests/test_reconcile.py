@@ -8,6 +8,7 @@ import os
 
 import pytest
 from aiokafka import TopicPartition
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.structs import OffsetAndMetadata
 from kafka_helpers import collect
 from typer.testing import CliRunner
@@ -18,6 +19,10 @@ from linkwatch.kafka import consumer, producer
 from linkwatch.streams.topics import name
 
 pytestmark = pytest.mark.integration
+
+
+class AsFaust(RoundRobinPartitionAssignor):
+    name = "faust"  # join the worker's group under its assignor's protocol name
 
 
 def reconcile_json(env) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
@@ -53,9 +58,16 @@ def test_processed_duplicates_and_dead_letters_add_up_and_a_gap_fails(
         await send_reports(env.settings, [report_factory("incident", report_id=f"LOST-{i}")
                                           for i in range(2)])
         topic = name(env.settings, "reports.incident")
-        c = consumer(env.settings, group_id=env.settings.app_id, enable_auto_commit=False)
+        c = consumer(env.settings, group_id=env.settings.app_id, enable_auto_commit=False,
+                     session_timeout_ms=6000, heartbeat_interval_ms=1000,
+                     partition_assignment_strategy=(AsFaust,))
+        c.subscribe([topic])
         await c.start()
         tp = TopicPartition(topic, 0)
+        for _ in range(60):  # wait to be a member of the group with the partition
+            await c.getmany(timeout_ms=500, max_records=1)
+            if tp in c.assignment():
+                break
         await c.commit({tp: OffsetAndMetadata(10, "")})
         await c.stop()
     asyncio.run(lose_two())
