@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 import redis.asyncio as aioredis
@@ -45,6 +46,21 @@ class RedisState:
         for i in ids:
             pipe.exists(self._k("emitted", i))
         return [not hit for hit in await pipe.execute()]
+
+    async def alert_statuses(self, app_id: str, alert_ids: Sequence[str]) -> list[dict | None]:
+        """Analysts' statuses of these alerts (written by the API), ``None`` where unset."""
+        from linkwatch.graph.feedback import status_key
+
+        if not alert_ids:
+            return []
+        raw = await self.client.mget([status_key(app_id, a) for a in alert_ids])
+        out: list[dict | None] = []
+        for item in raw:
+            try:
+                out.append(json.loads(item) if item else None)
+            except ValueError:
+                out.append(None)
+        return out
 
     async def mark_emitted(self, ids: Iterable[str]) -> None:
         pipe = self.client.pipeline(transaction=False)

@@ -2,7 +2,7 @@
 
 from .app import create_app
 from .auth import ApiSettings, AuthConfigError, KeyRing, Principal
-from .feedback import status_key, suppress
+from linkwatch.graph.feedback import status_key, suppress
 
 __all__ = ["ApiSettings", "AuthConfigError", "KeyRing", "Principal", "create_app",
            "status_key", "suppress"]

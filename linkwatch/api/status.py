@@ -8,7 +8,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from .feedback import status_key
+from linkwatch.graph.feedback import status_key
 
 
 class StatusStore:
