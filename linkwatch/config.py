@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=1_000_000, ge=1024)
     dedupe_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
     batch_size: int = Field(default=500, ge=1)
+    fetch_max_wait_ms: int = Field(default=50, ge=1, le=10_000)
     batch_within_s: float = Field(default=0.05, gt=0)
 
     shared_identifier_min_reporters: int = Field(default=3, ge=2)

@@ -7,10 +7,14 @@ import faust
 from linkwatch.config import get_settings
 from linkwatch.kafka import faust_broker_credentials
 
+from ._faust_tuning import set_fetch_max_wait
+
 settings = get_settings()
 if not settings.kafka_bootstrap:
     raise RuntimeError("KAFKA_BOOTSTRAP is not set: start the worker with `linkwatch worker`, "
                        "which starts the embedded broker when none is configured")
+
+set_fetch_max_wait(settings.fetch_max_wait_ms)
 
 app = faust.App(
     settings.app_id,
