@@ -55,9 +55,24 @@ def _write_marked(lines: Iterator[str], path: Path, handling: str) -> None:
 
 
 def write_graphml(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
+    """Streamed element by element to disk through lxml's incremental writer (the
+    marking is the graph's ``handling`` attribute); without lxml, built in memory."""
     path = out / "graph.graphml"
+    flat = flat_graph(g, ctx)
+    try:
+        from networkx.readwrite.graphml import GraphMLWriterLxml
+    except ImportError:  # pragma: no cover - lxml is a dependency
+        GraphMLWriterLxml = None  # noqa: N806
+    if GraphMLWriterLxml is not None:
+        from lxml import etree
+
+        writer = GraphMLWriterLxml(str(path), encoding="utf-8", infer_numeric_types=True)
+        writer._xml.write(etree.Comment(f" Handling: {ctx.handling} "))  # noqa: SLF001
+        writer.add_graph_element(flat)
+        writer.dump()
+        return [path]
     writer = GraphMLWriter(encoding="utf-8", infer_numeric_types=True)
-    writer.add_graph_element(flat_graph(g, ctx))
+    writer.add_graph_element(flat)
     _write_marked(iter(str(writer).splitlines()), path, ctx.handling)
     return [path]
 
