@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from linkwatch.redis_state import RedisState
 from linkwatch.streams.app import settings
+
+from linkwatch.redis_state import RedisState
 
 _state: RedisState | None = None
 

@@ -9,12 +9,15 @@ import logging
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
-from linkwatch.redis_state import RedisState
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
 from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
-    accepted_topic, cyber_topic, deadletter_topic, fraud_topic, incident_topic,
+    accepted_topic,
+    cyber_topic,
+    deadletter_topic,
+    fraud_topic,
+    incident_topic,
 )
 
 from ._state import redis_state

@@ -8,11 +8,16 @@ import json
 import logging
 
 from linkwatch.graph.feedback import suppress
-from linkwatch.pipeline import Pipeline, replay
 from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
-    accepted_topic, alerts_topic, audit_topic, entities_topic, referrals_topic,
+    accepted_topic,
+    alerts_topic,
+    audit_topic,
+    entities_topic,
+    referrals_topic,
 )
+
+from linkwatch.pipeline import Pipeline, replay
 
 from ._state import redis_state
 
@@ -33,7 +38,8 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         fresh = await redis_state().not_emitted([out_id for _, out_id, _ in messages])
         publish = await _not_suppressed(messages, fresh)
         futures = [await topic.send(key=out_id.split("@")[0].encode(), value=body)
-                   for (topic, out_id, body), send in zip(messages, publish) if send]
+                   for (topic, out_id, body), send in zip(messages, publish, strict=True)
+                   if send]
         futures += [await topic.send(key=rec_key.encode(), value=body)
                     for o in outputs
                     for topic, records in ((audit_topic, o.audit), (entities_topic, o.entities))
@@ -41,18 +47,19 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         for fut in futures:
             await fut
         await redis_state().mark_emitted(
-            out_id for (_, out_id, _), new in zip(messages, fresh) if new)
+            out_id for (_, out_id, _), new in zip(messages, fresh, strict=True) if new)
 
 
 async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # type: ignore[type-arg]
     """Fresh outputs, less alert versions the analysts have closed (graph.feedback).
     A suppressed version is still marked emitted, so a restart does not send it."""
     alerts = [(i, json.loads(body)) for i, ((topic, _, body), new)
-              in enumerate(zip(messages, fresh)) if new and topic is alerts_topic]
+              in enumerate(zip(messages, fresh, strict=True))
+              if new and topic is alerts_topic]
     statuses = await redis_state().alert_statuses(settings.app_id,
                                                   [a["alert_id"] for _, a in alerts])
     publish = list(fresh)
-    for (i, alert), status in zip(alerts, statuses):
+    for (i, alert), status in zip(alerts, statuses, strict=True):
         if suppress(alert, status):
             publish[i] = False
             log.info("alert %s v%s suppressed: closed by an analyst",

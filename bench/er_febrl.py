@@ -23,7 +23,7 @@ import os
 import subprocess  # noqa: S404 - re-runs this script
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any

@@ -28,13 +28,13 @@ from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import percentile, write_results  # noqa: E402
+from linkwatch.streams import topics  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.demo import start_worker  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
 from linkwatch.redis_state import RedisState  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
-from linkwatch.streams import topics  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -54,7 +54,8 @@ def make_report(i: int, start: datetime) -> tuple[dict, str | None]:
     when = (start + timedelta(seconds=i)).isoformat()
     victim = {"person_ref": "v1", "role": "victim", "name": f"Soak Victim {i}",
               "dob": f"19{40 + i % 50}-0{1 + i % 9}-1{i % 9}", "consent": {"victim_support": None},
-              "postcode": f"CV{10 + i % 3} {1 + i % 9}{'ABDEFGHJ'[i % 8]}{'LNPQRSTU'[(i // 8) % 8]}"}
+              "postcode": (f"CV{10 + i % 3} {1 + i % 9}"
+                           f"{'ABDEFGHJ'[i % 8]}{'LNPQRSTU'[(i // 8) % 8]}")}
     block, pos = divmod(i, 50)
     if pos in (47, 48, 49):  # three victims pay the same planted account
         account = f"77{block:04d} {10_000_000 + block}"
@@ -81,7 +82,8 @@ async def pace(settings: Settings, rate: int, seconds: float, first: int,
             while i < due:
                 report, _ = make_report(i, start)
                 topic = topics.name(settings, topics.INPUT[report["kind"]])
-                await prod.send(topic, json.dumps(report).encode(), key=report["report_id"].encode())
+                await prod.send(topic, json.dumps(report).encode(),
+                                key=report["report_id"].encode())
                 sent_at[report["report_id"]] = time.time()
                 i += 1
             await asyncio.sleep(0.005)

@@ -21,13 +21,13 @@ from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import peak_rss_mb, write_results  # noqa: E402
+from linkwatch.streams import topics  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
 from linkwatch.redis_state import RedisState  # noqa: E402
 from linkwatch.scenario import generate  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
-from linkwatch.streams import topics  # noqa: E402
 
 
 async def produce(settings: Settings, messages: list[tuple[str, bytes, bytes]]) -> float:
@@ -153,7 +153,8 @@ def main() -> None:
             t_end, totals = asyncio.run(wait_processed(settings, n + 1, 1800))
             e2e_s = t_end - t0
             worker_rss = max(vm_hwm_mb(worker.pid), vm_hwm_mb(intake.pid))
-            broker_rss = vm_hwm_mb(stack.broker.proc.pid) if stack.broker and stack.broker.proc else 0.0
+            broker_rss = (vm_hwm_mb(stack.broker.proc.pid)
+                          if stack.broker and stack.broker.proc else 0.0)
         finally:
             stop_process(worker)
             stop_process(intake)

@@ -31,7 +31,6 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import networkx as nx
-
 from linkwatch.graph import model as m
 from linkwatch.graph.detectors import _util as u
 from linkwatch.graph.detectors._util import is_hub
@@ -86,7 +85,8 @@ def _other_nodes(g: nx.MultiDiGraph, rid: str, hub: str, cfg: DetectorConfig) ->
     return {v for v in out if not (m.kind_of(v) == "person" and f"person:{rid}/" in v)}
 
 
-def detect_hubs(sub: nx.MultiDiGraph, touched: Iterable[str], cfg: DetectorConfig) -> frozenset[str]:
+def detect_hubs(sub: nx.MultiDiGraph, touched: Iterable[str],
+                cfg: DetectorConfig) -> frozenset[str]:
     """The touched identifier/address nodes that are hubs (data-detected or configured)."""
     return frozenset(n for n in touched
                      if n in sub and m.kind_of(n) in u.IDENTIFIER_KINDS

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 import networkx as nx
-
 from linkwatch.rules.normalise import canonical
 from linkwatch.schemas import AnyReport, Identifier
 

@@ -39,7 +39,8 @@ def _setup_logging(level: str) -> None:
 
 @app.command()
 def worker(
-    loglevel: Annotated[str, typer.Option("--loglevel", "-l", help="info, warning, error")] = "info",
+    loglevel: Annotated[str, typer.Option(
+        "--loglevel", "-l", help="info, warning, error")] = "info",
     stage: Annotated[list[str] | None, typer.Option(
         "--stage", help="run only these stages (intake, link); default all")] = None,
 ) -> None:
@@ -118,7 +119,8 @@ def topics_create() -> None:
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="JSONL or police.uk CSV")],
+    files: Annotated[list[Path], typer.Argument(
+        exists=True, dir_okay=False, help="JSONL or police.uk CSV")],
 ) -> None:
     """Send reports (JSONL routed by kind; data.police.uk street CSVs as incidents)."""
     from linkwatch.ingest import send_files
@@ -162,7 +164,8 @@ def _render_referral(r: dict) -> str:
 
 @app.command()
 def alerts(
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="keep printing new alerts")] = False,
+    follow: Annotated[bool, typer.Option(
+        "--follow", "-f", help="keep printing new alerts")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Print the alerts topic."""
@@ -251,8 +254,8 @@ def reconcile(
 
 @app.command()
 def entities(
-    report: Annotated[str | None, typer.Option("--report", metavar="ID",
-                                               help="show how each person of one report resolved")] = None,
+    report: Annotated[str | None, typer.Option(
+        "--report", metavar="ID", help="show how each person of one report resolved")] = None,
     dump: Annotated[Path | None, typer.Option("--dump", metavar="FILE",
                                               help="write every resolution as JSON lines")] = None,
 ) -> None:

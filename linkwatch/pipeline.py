@@ -9,6 +9,10 @@ therefore rebuilds the same state, and a re-sent output is byte-identical.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import gc
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -18,19 +22,20 @@ from aiokafka import TopicPartition
 
 from linkwatch.config import Settings
 from linkwatch.graph import LinkGraph
-import copy
-import dataclasses
-import gc
-import hashlib
-
 from linkwatch.graph.alerts import AlertBook
 from linkwatch.graph.detectors import ClusterTracker, load_config, run_detectors
 from linkwatch.graph.hubs import HubIndex
+from linkwatch.rules import neardup
 from linkwatch.rules.referrals import (
-    Decision, DecisionContext, RoutingConfig, VictimHistory, audit_record, cancellation, decide,
+    Decision,
+    DecisionContext,
+    RoutingConfig,
+    VictimHistory,
+    audit_record,
+    cancellation,
+    decide,
     diff_decisions,
 )
-from linkwatch.rules import neardup
 from linkwatch.rules.resolve import InMemoryIndex, Resolver
 from linkwatch.schemas import AnyReport, Referral, ReportAdapter
 

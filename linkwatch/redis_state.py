@@ -37,7 +37,8 @@ class RedisState:
         for report_id, digest, coord in items:
             pipe.set(self._k("seen", report_id, digest), coord, nx=True, ex=self.ttl, get=True)
         previous = await pipe.execute()
-        return [old is None or old == coord for old, (_, _, coord) in zip(previous, items)]
+        return [old is None or old == coord
+                for old, (_, _, coord) in zip(previous, items, strict=True)]
 
     async def not_emitted(self, ids: Sequence[str]) -> list[bool]:
         if not ids:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from linkwatch.config import Settings
 from linkwatch.rules.enrich import enrich_report
 from linkwatch.schemas import AnyReport
+
+from linkwatch.config import Settings
 
 
 def enrich(report: AnyReport, digest: str, settings: Settings) -> dict[str, Any]:

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from linkwatch.rules.enrich import age_of, force_key
 from linkwatch.rules.normalise import canonical
 from linkwatch.rules.normalise import name as parse_name
 from linkwatch.rules.referrals import ServiceRoute, referral_id, working_days_after
 from linkwatch.schemas import ReferralContact
 from linkwatch.schemas._base import Timestamp
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 OFFENDER_ROLES = frozenset({"suspect", "offender"})
 NETWORK_TYPES = frozenset({"county_lines", "ocg", "fraud_network", "cuckooing",

@@ -1,12 +1,31 @@
 """The wire contract as pydantic models: the single source of truth in code."""
 
 from .outputs import (
-    ALERT_TYPES, Alert, AlertEntity, AlertLink, DeadLetter, DeadLetterError, Referral,
+    ALERT_TYPES,
+    Alert,
+    AlertEntity,
+    AlertLink,
+    DeadLetter,
+    DeadLetterError,
+    Referral,
     ReferralContact,
 )
 from .report import (
-    AnyReport, Consent, CyberDetail, CyberReport, FraudDetail, FraudReport, Identifier,
-    IncidentDetail, IncidentReport, Location, Period, Person, Report, ReportAdapter, Vehicle,
+    AnyReport,
+    Consent,
+    CyberDetail,
+    CyberReport,
+    FraudDetail,
+    FraudReport,
+    Identifier,
+    IncidentDetail,
+    IncidentReport,
+    Location,
+    Period,
+    Person,
+    Report,
+    ReportAdapter,
+    Vehicle,
     parse_amount,
 )
 

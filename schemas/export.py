@@ -10,7 +10,9 @@ from pydantic import BaseModel
 from .outputs import Alert, DeadLetter, Referral
 from .report import ReportAdapter
 
-MODELS: dict[str, type[BaseModel]] = {"alert": Alert, "referral": Referral, "deadletter": DeadLetter}
+MODELS: dict[str, type[BaseModel]] = {
+    "alert": Alert, "referral": Referral, "deadletter": DeadLetter,
+}
 
 
 def json_schemas() -> dict[str, dict]:

@@ -26,7 +26,7 @@ from test_pipeline_e2e import mule_reports
 
 from linkwatch.api import status_key, suppress
 from linkwatch.ingest import send_reports
-from linkwatch.stack import spawn_child, stop_process
+from linkwatch.stack import spawn_child
 
 pytestmark = pytest.mark.integration
 
@@ -121,9 +121,11 @@ def test_anonymous_sees_only_health(served: Served) -> None:
         for path in ("/api/alerts", "/api/referrals", "/api/me",
                      f"/api/alerts/{served.alert['alert_id']}"):
             r = c.get(path)
-            assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer", (path, r.text)
+            assert r.status_code == 401, (path, r.text)
+            assert r.headers["www-authenticate"] == "Bearer", (path, r.text)
             assert "API key" in r.json()["detail"]
-        assert c.get("/api/alerts", headers={"Authorization": "Bearer not-a-key"}).status_code == 401
+        bad_bearer = {"Authorization": "Bearer not-a-key"}
+        assert c.get("/api/alerts", headers=bad_bearer).status_code == 401
         assert c.get("/api/alerts", headers={"X-API-Key": KEYS["analyst"][:-1]}).status_code == 401
     with served.client("read_only", header="x-api-key") as c:
         assert c.get("/api/me").json() == {"name": "carol", "role": "read_only"}

@@ -4,10 +4,16 @@ from datetime import date
 from typing import Any
 
 import pytest
-
 from linkwatch.rules.enrich import (
-    enrich_report, force_for_lsoa, force_for_postcode, force_key, harm_weight, is_under_18,
-    local_authority_for_lsoa, out_of_area, vulnerability,
+    enrich_report,
+    force_for_lsoa,
+    force_for_postcode,
+    force_key,
+    harm_weight,
+    is_under_18,
+    local_authority_for_lsoa,
+    out_of_area,
+    vulnerability,
 )
 from linkwatch.schemas import ReportAdapter
 

@@ -1,7 +1,6 @@
 """Wallets, file hashes, IMEIs, handles and usernames (rules/normalise/cyber.py, online.py)."""
 
 import pytest
-
 from linkwatch.rules.normalise import canonical
 
 CASES = [

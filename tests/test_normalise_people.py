@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-
 from linkwatch.rules.normalise import NameParts, age_at, dob, dob_iso, name
 
 NAMES = [

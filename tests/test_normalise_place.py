@@ -1,7 +1,6 @@
 """VRMs, postcodes and addresses (rules/normalise/place.py)."""
 
 import pytest
-
 from linkwatch.rules.normalise import address, postcode, postcode_area, postcode_outward, vrm
 
 POSTCODES = [

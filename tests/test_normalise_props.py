@@ -4,7 +4,6 @@ import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from linkwatch.rules import normalise as n
 
 PLAIN = [n.phone, n.email, n.bank_account, n.iban, n.card, n.url, n.domain, n.ip,

@@ -3,7 +3,6 @@
 import socket
 
 import pytest
-
 from linkwatch.rules.normalise import canonical, domain, email, ip, registered_domain, url
 
 EMAILS = [

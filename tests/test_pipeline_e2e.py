@@ -10,10 +10,10 @@ import signal
 
 import pytest
 from kafka_helpers import collect, settle
+from linkwatch.streams.topics import name
 
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
-from linkwatch.streams.topics import name
 
 pytestmark = pytest.mark.integration
 
@@ -65,9 +65,11 @@ BAD = {
     "missing-id": (json.dumps({"kind": "incident", "reported_at": "2026-11-01T10:00:00Z"}).encode(),
                    "missing report_id"),
     "kind-mismatch": (json.dumps({"report_id": "K1", "kind": "fraud",
-                                  "reported_at": "2026-11-01T10:00:00Z"}).encode(), "does not match"),
+                                  "reported_at": "2026-11-01T10:00:00Z"}).encode(),
+                      "does not match"),
     "wrong-type": (json.dumps({"report_id": "W1", "kind": "incident",
-                               "reported_at": "2026-11-01T10:00:00Z", "persons": "nobody"}).encode(),
+                               "reported_at": "2026-11-01T10:00:00Z",
+                               "persons": "nobody"}).encode(),
                    "valid list"),
     "impossible": (json.dumps({"report_id": "I1", "kind": "incident",
                                "reported_at": "2026-11-01T10:00:00Z",
@@ -150,7 +152,7 @@ async def test_worker_killed_and_restarted_loses_nothing_and_duplicates_nothing(
     more = mule_reports(report_factory, person_factory, n=2, start=2)
     await send_reports(env.settings, more)
     env.start_worker()
-    referrals = await collect(env.settings, "referrals", lambda r: len(r) >= 4, timeout=90)
+    await collect(env.settings, "referrals", lambda r: len(r) >= 4, timeout=90)
     alerts = await collect(env.settings, "alerts",
                            lambda a: any(len(x["report_ids"]) >= 4 for x in a), timeout=60)
     ids = [r["referral_id"] for r in await settle(env.settings, "referrals", quiet_s=3)]

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from linkwatch.schemas import ReportAdapter
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
@@ -17,9 +18,9 @@ from linkwatch.config import get_settings
 from linkwatch.reporting import outcomes, render_html, render_markdown, report_row
 from linkwatch.reporting.measures import Period
 from linkwatch.reporting.sources import rows_from_files
-from linkwatch.schemas import ReportAdapter
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "2018-07-west-yorkshire-street.csv"
+SAMPLE = (Path(__file__).resolve().parents[2]
+          / "shared" / "data" / "2018-07-west-yorkshire-street.csv")
 if not SAMPLE.exists():
     SAMPLE = Path("/work/shared/data/2018-07-west-yorkshire-street.csv")
 WY = "West Yorkshire Police"
@@ -133,14 +134,17 @@ def synthetic() -> list:  # type: ignore[type-arg]
 
 
 ALERTS = [  # v1 in November with 2 persons; v2 adds a third; an OCG in October
-    {"alert_id": "A1", "version": 1, "type": "county_lines", "created_at": "2026-11-03T00:00:00+00:00",
+    {"alert_id": "A1", "version": 1, "type": "county_lines",
+     "created_at": "2026-11-03T00:00:00+00:00",
      "updated_at": "2026-11-03T00:00:00+00:00",
      "entities": [{"entity_id": "person:E1", "kind": "person", "label": "x"},
                   {"entity_id": "person:E2", "kind": "person", "label": "y"},
                   {"entity_id": "phone:+447700900417", "kind": "phone", "label": "z"}]},
-    {"alert_id": "A1", "version": 2, "type": "county_lines", "created_at": "2026-11-03T00:00:00+00:00",
+    {"alert_id": "A1", "version": 2, "type": "county_lines",
+     "created_at": "2026-11-03T00:00:00+00:00",
      "updated_at": "2026-11-10T00:00:00+00:00",
-     "entities": [{"entity_id": f"person:E{i}", "kind": "person", "label": "x"} for i in (1, 2, 3)]},
+     "entities": [{"entity_id": f"person:E{i}", "kind": "person", "label": "x"}
+                  for i in (1, 2, 3)]},
     {"alert_id": "A2", "version": 1, "type": "ocg", "created_at": "2026-10-03T00:00:00+00:00",
      "updated_at": "2026-10-03T00:00:00+00:00",
      "entities": [{"entity_id": f"person:E{i}", "kind": "person", "label": "x"} for i in range(4)]},
@@ -153,11 +157,14 @@ REFERRALS = [
      "status": "active", "created_at": "2026-11-21T09:00:00+00:00",
      "due_by": "2026-11-25T09:00:00+00:00", "published_at": "2026-11-27T10:00:00+00:00"},
     {"referral_id": "R3", "report_id": "X", "person_ref": "v1", "service": "nrm",
-     "status": "active", "created_at": "2026-11-04T00:00:00+00:00", "due_by": "2026-11-06T00:00:00+00:00"},
+     "status": "active", "created_at": "2026-11-04T00:00:00+00:00",
+     "due_by": "2026-11-06T00:00:00+00:00"},
     {"referral_id": "R4", "report_id": "X", "person_ref": "v1", "service": "childrens_social_care",
-     "status": "active", "created_at": "2026-11-04T00:00:00+00:00", "due_by": "2026-11-06T00:00:00+00:00"},
+     "status": "active", "created_at": "2026-11-04T00:00:00+00:00",
+     "due_by": "2026-11-06T00:00:00+00:00"},
     {"referral_id": "R4", "report_id": "X", "person_ref": "v1", "service": "childrens_social_care",
-     "status": "cancelled", "created_at": "2026-11-04T00:00:00+00:00", "due_by": "2026-11-06T00:00:00+00:00"},
+     "status": "cancelled", "created_at": "2026-11-04T00:00:00+00:00",
+     "due_by": "2026-11-06T00:00:00+00:00"},
 ]
 
 
@@ -193,7 +200,8 @@ def test_synthetic_measures_have_known_answers() -> None:
 
 
 def test_alerts_and_referrals_unknown_are_not_zero() -> None:
-    result = outcomes(synthetic(), None, None, date(2026, 11, 1), date(2026, 11, 30), "Warwickshire")
+    result = outcomes(synthetic(), None, None, date(2026, 11, 1), date(2026, 11, 30),
+                      "Warwickshire")
     rows = {r["key"]: r for r in result.headline_rows()}
     assert rows["networks.county_lines.count"]["current"] is None
     assert rows["safeguarding.nrm"]["current"] is None

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from linkwatch.schemas import ReportAdapter
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
 from linkwatch.config import get_settings
 from linkwatch.reporting import histories, reoffending, report_row
 from linkwatch.reporting.measures import Period
-from linkwatch.schemas import ReportAdapter
 
 A = {"role": "suspect", "name": "Amy Again", "dob": "1995-05-05"}
 B = {"role": "offender", "name": "Ben Once", "dob": "1988-08-08"}
@@ -64,7 +64,7 @@ def test_rate_over_a_window() -> None:
     assert [h["offences"] for h in r["repeat_offenders"]] == [3, 2]
     # window 90: A's R3 and R4 both count; cohort of January only
     jan = reoffending(rows(), 90, Period(date(2026, 1, 1), date(2026, 1, 31)),
-                      data_end=datetime(2026, 12, 31, tzinfo=timezone.utc))
+                      data_end=datetime(2026, 12, 31, tzinfo=UTC))
     assert jan["complete_follow_up"]["cohort"] == 2
     assert jan["complete_follow_up"]["reoffences"] == 2 and jan["rate"] == 0.5
 
@@ -77,4 +77,5 @@ def test_cli_reoffending(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output
     assert json.loads(run.stdout)["rate"] == 0.5
     run = CliRunner().invoke(app, ["report", "reoffending", "--window-days", "30", "-i", str(path)])
-    assert run.exit_code == 0 and "| E-C | 2 | 2026-06-01 | 2026-06-10 | 9 |" in run.stdout, run.stdout
+    assert run.exit_code == 0, run.stdout
+    assert "| E-C | 2 | 2026-06-01 | 2026-06-10 | 9 |" in run.stdout, run.stdout

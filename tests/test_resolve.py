@@ -8,12 +8,24 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-
 from linkwatch.rules.resolve import (
-    BadModel, BadSplit, Comparison, InMemoryIndex, Level, Resolver, UnknownEntity, score_pair,
+    BadModel,
+    BadSplit,
+    Comparison,
+    InMemoryIndex,
+    Level,
+    Resolver,
+    UnknownEntity,
+    score_pair,
 )
 from linkwatch.rules.resolve._compare import (
-    ADDRESS, DOB, FAMILY, GIVEN, IDENTIFIERS, PHONES, POSTCODE,
+    ADDRESS,
+    DOB,
+    FAMILY,
+    GIVEN,
+    IDENTIFIERS,
+    PHONES,
+    POSTCODE,
 )
 from linkwatch.rules.resolve._features import parse_dob, record_id, split_name, to_record
 from linkwatch.schemas import Person
@@ -57,7 +69,8 @@ def resolver() -> Resolver:
     (POSTCODE, "CV11 4AB", "B1 1AA", "different"),
     (ADDRESS, "10 high street nuneaton", "10 high street nuneaton", "token similarity >= 95"),
     (ADDRESS, "10 high street nuneaton", "10 high street", "token similarity >= 95"),  # subset
-    (ADDRESS, "6 nicklin crescent longreach", "6 nicklin cre scent longreach", "token similarity >= 95"),
+    (ADDRESS, "6 nicklin crescent longreach", "6 nicklin cre scent longreach",
+     "token similarity >= 95"),
     (ADDRESS, "10 high street nuneaton", "4 mill lane rugby", "different"),
     (PHONES, ("+447700900123",), ("+447700900999", "+447700900123"), "a number in common"),
     (PHONES, ("+447700900123",), ("+447700900999",), "none in common"),
@@ -265,8 +278,10 @@ def test_record_json_round_trip(person_factory) -> None:
 def test_estimate_refits_m_and_keeps_the_levels() -> None:
     from linkwatch.rules.resolve import Model, estimate
 
-    same = [({"name": "John Smith", "dob": "1980-01-01"}, {"name": "Jon Smith", "dob": "1980-01-01"})] * 5
-    other = [({"name": "Mary Jones", "dob": "1975-06-30"}, {"name": "John Smith", "dob": "1980-01-01"})] * 5
+    same = [({"name": "John Smith", "dob": "1980-01-01"},
+             {"name": "Jon Smith", "dob": "1980-01-01"})] * 5
+    other = [({"name": "Mary Jones", "dob": "1975-06-30"},
+              {"name": "John Smith", "dob": "1980-01-01"})] * 5
     fitted = estimate(same + other, iterations=5)
     default = Model()
     for name, comparison in fitted.fields().items():

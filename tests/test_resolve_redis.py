@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
-
 from linkwatch.rules.resolve import InMemoryIndex, RedisIndex, Resolver
 from linkwatch.schemas import Person
 

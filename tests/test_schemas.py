@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from linkwatch.schemas import Alert, DeadLetter, Referral, ReportAdapter, parse_amount
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
-from linkwatch.schemas import Alert, DeadLetter, Referral, ReportAdapter, parse_amount
 
 EXAMPLES = Path(__file__).parents[1] / "schemas" / "examples"
 SCHEMA_FOR = {"report-fraud": "report", "report-incident": "report", "report-cyber": "report",
@@ -22,7 +22,8 @@ SCHEMA_FOR = {"report-fraud": "report", "report-incident": "report", "report-cyb
 def test_schema_export_validates_every_contract_example(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["schema", "export", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in tmp_path.iterdir()} == {f"{n}.schema.json" for n in set(SCHEMA_FOR.values())}
+    expected = {f"{n}.schema.json" for n in set(SCHEMA_FOR.values())}
+    assert {p.name for p in tmp_path.iterdir()} == expected
     for example, schema_name in SCHEMA_FOR.items():
         schema = json.loads((tmp_path / f"{schema_name}.schema.json").read_text())
         instance = json.loads((EXAMPLES / f"{example}.json").read_text())
@@ -51,7 +52,8 @@ def test_examples_load_into_the_models() -> None:
     assert fraud.kind == "fraud" and fraud.fraud.amount_lost == Decimal("2500.0")
     assert fraud.model_extra == {"producer_extra": {"kept": True}}  # unknown fields are kept
     incident = ReportAdapter.validate_json((EXAMPLES / "report-incident.json").read_text())
-    assert incident.reported_at.utcoffset().total_seconds() == 0  # naive -> Europe/London (GMT in Nov)
+    # naive -> Europe/London (GMT in Nov)
+    assert incident.reported_at.utcoffset().total_seconds() == 0
     Alert.model_validate_json((EXAMPLES / "alert.json").read_text())
     Referral.model_validate_json((EXAMPLES / "referral.json").read_text())
     DeadLetter.model_validate_json((EXAMPLES / "deadletter.json").read_text())

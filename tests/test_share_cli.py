@@ -47,7 +47,8 @@ def test_share_an_alert_pseudonymised_and_audit_the_recipient(
     folder = tmp_path / "ftm"
     manifest = json.loads((folder / "MANIFEST.json").read_text())
     assert manifest["recipient"] == "ROCU West Midlands" and manifest["pseudonymised"] is True
-    assert manifest["handling"] == "OFFICIAL-SENSITIVE" and manifest["alert"]["type"] == alert["type"]
+    assert manifest["handling"] == "OFFICIAL-SENSITIVE"
+    assert manifest["alert"]["type"] == alert["type"]
     text = "".join(p.read_text() for p in folder.iterdir())
     assert "31926819" not in text and "Victim 0" not in text, "personal data left in the package"
     assert "OFFICIAL-SENSITIVE" in text and "MULE-0" in text   # marking kept; report refs kept

@@ -28,7 +28,8 @@ def load_config(path: str | Path | None = None,
                 env: dict[str, str] | None = None) -> DetectorConfig:
     env = dict(os.environ if env is None else env)
     raw: dict[str, Any] = {}
-    source = Path(path) if path else Path(str(resources.files("linkwatch") / "data" / "detectors.yaml"))
+    source = (Path(path) if path
+              else Path(str(resources.files("linkwatch") / "data" / "detectors.yaml")))
     if source.exists():
         raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     elif path:

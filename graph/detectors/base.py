@@ -31,7 +31,8 @@ class DetectorConfig:
     hubs: frozenset[str] = frozenset()      # hubs detected from the data (graph/hubs.py)
     hub_min_reports: int = 20               # fewer reports than this: never a data hub
     hub_max_reports: int = 500              # this many reports in the window: a hub outright
-    hub_max_relatedness: float = 0.2        # share of its reports linked to another by anything else
+    hub_max_relatedness: float = 0.2        # share of its reports linked to another by anything
+                                            # else
     hub_min_categories: int = 3             # distinct report categories a hub's reports spread over
     hub_sample: int = 60                    # reports examined per hub assessment (bounded work)
     elderly_age: int = 65

@@ -98,7 +98,8 @@ def _line(sub: nx.MultiDiGraph, phone: str, rids: list[str], deal: bool, now: da
     if len(places) >= 2:
         add(0.1, f"reports in {len(places)} different places (LSOAs)")
     holders = sorted(p for p in sub.predecessors(phone) if m.kind_of(p) == "person")
-    runners = sorted({p for r in rids for p in u.involved(sub, r, m.OFFENDER_ROLES | {"associate"})})
+    runners = sorted({p for r in rids
+                      for p in u.involved(sub, r, m.OFFENDER_ROLES | {"associate"})})
     people = sorted(set(holders) | set(runners))
     far = [p for p in people if out_of_area(sub.nodes[p], cfg)]
     if far:
@@ -115,7 +116,8 @@ def _line(sub: nx.MultiDiGraph, phone: str, rids: list[str], deal: bool, now: da
     vehicles = sorted({v for p in people for v in sub.successors(p)
                        if m.kind_of(v) == "vehicle" and not u.is_hub(sub, v, cfg)})
     if vehicles:
-        add(0.05, f"vehicle(s) tie people to the line: {', '.join(u.label(sub, v) for v in vehicles)}")
+        add(0.05, "vehicle(s) tie people to the line: "
+                  f"{', '.join(u.label(sub, v) for v in vehicles)}")
     homes = sorted({a for p in people for a in sub.successors(p) if m.kind_of(a) == "address"})
     cuckooed = [a for a in homes if _cuckoo_evidence(sub, a, now, cfg)]
     if cuckooed:
@@ -137,7 +139,8 @@ def _line(sub: nx.MultiDiGraph, phone: str, rids: list[str], deal: bool, now: da
 def _cuckoo_evidence(sub: nx.MultiDiGraph, address: str, now: datetime | None,
                      cfg: DetectorConfig) -> tuple[list[str], list[str]] | None:
     rids = [r for r in u.reports_of(sub, address, now, cfg.window_days)
-            if (sub.nodes[u.report_node(r)].get("category") in CUCKOO_CATEGORIES | cfg.drugs_categories
+            if (sub.nodes[u.report_node(r)].get("category")
+                in CUCKOO_CATEGORIES | cfg.drugs_categories
                 or "cuckooing" in (sub.nodes[u.report_node(r)].get("markers") or ()))]
     residents = [p for p in sub.predecessors(address) if m.kind_of(p) == "person"]
     vulnerable = [p for p in residents if u.vulnerability(sub.nodes[p], now, cfg)

@@ -69,7 +69,8 @@ def _victim_finding(sub: nx.MultiDiGraph, node: str, ftype: str, by_victim: dict
     persons = sorted(p for p in by_victim if m.kind_of(p) == "person")
     vulnerable = {p: why for p in persons if (why := u.vulnerability(sub.nodes[p], now, cfg))}
     harm = u.total_harm(sub, rids)
-    score = 0.4 + 0.08 * (n - threshold) + (0.2 if vulnerable else 0) + 0.15 * u.harm_component(harm)
+    score = (0.4 + 0.08 * (n - threshold) + (0.2 if vulnerable else 0)
+             + 0.15 * u.harm_component(harm))
     name, what = u.label(sub, node), m.kind_of(node)
     types = sorted({str(sub.nodes[u.report_node(r)].get("category") or "unknown") for r in rids})
     reasons = [f"{n} different victims {verb} {what} {name} in {len(rids)} reports within "

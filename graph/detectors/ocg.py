@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
-
 from linkwatch.graph import model as m
 
 from . import _util as u

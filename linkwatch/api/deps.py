@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -37,8 +37,8 @@ def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the caller's principal, if it holds one of ``roles``."""
 
     async def check(request: Request,
-                    creds: HTTPAuthorizationCredentials | None = Depends(bearer),
-                    header_key: str | None = Depends(api_key_header)) -> Principal:
+                    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                    header_key: Annotated[str | None, Depends(api_key_header)]) -> Principal:
         presented = creds.credentials if creds else header_key
         who = services(request).keys.lookup(presented) if presented else None
         if who is None:

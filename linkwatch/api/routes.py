@@ -21,11 +21,26 @@ from linkwatch.graph.export import FORMATS, export_graph, select
 from . import views
 from .auth import Principal
 from .deps import (
-    ALERT_READERS, ANALYST, ANYONE, REFERRAL_READERS, log, require, services,
+    ALERT_READERS,
+    ANALYST,
+    ANYONE,
+    REFERRAL_READERS,
+    log,
+    require,
+    services,
 )
 from .models import (
-    AlertDetail, AlertPage, AlertStatus, Cluster, CytoscapeGraph, Me, Problem, ReferralPage,
-    Severity, Status, StatusChange,
+    AlertDetail,
+    AlertPage,
+    AlertStatus,
+    Cluster,
+    CytoscapeGraph,
+    Me,
+    Problem,
+    ReferralPage,
+    Severity,
+    Status,
+    StatusChange,
 )
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -34,7 +49,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "the key's role may not do this"},
     503: {"model": Problem, "description": "the audit log is unavailable: nothing disclosed"},
 }
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "no such item"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "no such item"},
+}
 AlertId = Annotated[str, Query(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]

@@ -6,8 +6,13 @@ Nothing here touches Kafka or Redis; reference data is read from ``linkwatch/dat
 from __future__ import annotations
 
 from .geography import (
-    force_for_lsoa, force_for_postcode, force_key, home_force, local_authority_for_lsoa,
-    lsoa_name, out_of_area,
+    force_for_lsoa,
+    force_for_postcode,
+    force_key,
+    home_force,
+    local_authority_for_lsoa,
+    lsoa_name,
+    out_of_area,
 )
 from .harm import DEFAULT_WEIGHTS, Harm, harm_weight, ho_codes
 from .report import Enrichment, PersonFacts, enrich_report

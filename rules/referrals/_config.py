@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Self, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from linkwatch.schemas import Referral, ReferralContact
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SERVICES: tuple[str, ...] = get_args(Referral.model_fields["service"].annotation)
 CONTACT_FIELDS: tuple[str, ...] = tuple(ReferralContact.model_fields)

@@ -65,7 +65,8 @@ class Comparison:
         raise AssertionError("unreachable: the last level always matches")  # pragma: no cover
 
     def with_probabilities(self, probabilities: list[tuple[float, float]]) -> Comparison:
-        levels = tuple(replace(lv, m=m, u=u) for lv, (m, u) in zip(self.levels, probabilities, strict=True))
+        levels = tuple(replace(lv, m=m, u=u)
+                       for lv, (m, u) in zip(self.levels, probabilities, strict=True))
         return replace(self, levels=levels)
 
 
@@ -246,7 +247,9 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _name_readings(model: Model, ga: str, fa: str, gb: str, fb: str) -> Iterator[tuple[bool, list[tuple[str, Level, Any, Any]]]]:
+def _name_readings(
+    model: Model, ga: str, fa: str, gb: str, fb: str,
+) -> Iterator[tuple[bool, list[tuple[str, Level, Any, Any]]]]:
     """The straight reading, then the crossed-over one scored both ways
     round (so ``compare(a, b)`` equals ``compare(b, a)``)."""
     straight = []
@@ -264,7 +267,9 @@ def _name_readings(model: Model, ga: str, fa: str, gb: str, fb: str) -> Iterator
         yield True, crossed
 
 
-def _name_part(model: Model, a: Record, b: Record) -> tuple[float, list[tuple[str, Level, Any, Any]], str]:
+def _name_part(
+    model: Model, a: Record, b: Record,
+) -> tuple[float, list[tuple[str, Level, Any, Any]], str]:
     best: tuple[float, list[tuple[str, Level, Any, Any]], str] | None = None
     for ga, fa in a.names:
         for gb, fb in b.names:

@@ -31,7 +31,8 @@ class Resolution:
     candidates_considered: int  # candidate records scored
     record_id: str = ""
     merged: tuple[str, ...] = ()  # entity ids folded into entity_id by this record
-    alternatives: list[tuple[str, float]] = field(default_factory=list)  # other entities and weights
+    # other entities and weights
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
 
 
 def _soundex(text: str) -> str:
@@ -99,11 +100,14 @@ class Resolver:
 
     # ---- resolving -----------------------------------------------------
 
-    def resolve(self, person: Any, report_id: str, reported_at: datetime | str | None) -> Resolution:
+    def resolve(self, person: Any, report_id: str,
+                reported_at: datetime | str | None) -> Resolution:
         """Resolve one person of one report and store the result."""
         return self._resolve(to_record(person, report_id, reported_at), write=True)
 
-    def resolve_many(self, items: Iterable[tuple[Any, str, datetime | str | None]]) -> list[Resolution]:
+    def resolve_many(
+        self, items: Iterable[tuple[Any, str, datetime | str | None]],
+    ) -> list[Resolution]:
         """``[(person, report_id, reported_at), ...]`` in order, one at a time."""
         return [self.resolve(person, report_id, when) for person, report_id, when in items]
 
@@ -114,10 +118,12 @@ class Resolver:
 
     def explain(self, person: Any, report_id: str = "explain",
                 reported_at: datetime | str | None = None) -> Resolution:
-        """What ``resolve`` would do, with the reasons for the best few candidates; writes nothing."""
+        """What ``resolve`` would do, with the reasons for the best few candidates;
+        writes nothing."""
         return self._resolve(to_record(person, report_id, reported_at), write=False)
 
-    def _score(self, record: Record, stored: dict[str, Stored]) -> dict[str, tuple[float, str, int]]:
+    def _score(self, record: Record,
+               stored: dict[str, Stored]) -> dict[str, tuple[float, str, int]]:
         best: dict[str, tuple[float, str, int]] = {}
         same_report: set[str] = set()
         for rid, found in stored.items():
