@@ -20,47 +20,52 @@ from linkwatch.streams.channels import (
     incident_topic,
 )
 
+from ._batch import finish_batch
 from ._state import redis_state
 
 log = logging.getLogger(__name__)
 
 
+async def _intake_batch(events: list, kind: str) -> None:  # type: ignore[type-arg]
+    now = datetime.now(UTC)
+    outcomes = []
+    for event in events:
+        msg = event.message
+        src = Source(msg.topic, msg.partition, msg.offset, msg.key)
+        outcomes.append((src, decode(src, event.value, kind, received_at=now,
+                                     max_bytes=settings.max_message_bytes)))
+    good = [(src, o) for src, o in outcomes if isinstance(o, Accepted)]
+    claims = await redis_state().claim(
+        [(o.report.report_id, o.content_hash, src.coordinate) for src, o in good])
+    futures = []
+    tally: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
+    high: dict[tuple[str, int], int] = {}
+    fresh = iter(claims)
+    for src, outcome in outcomes:
+        part = (src.topic, src.partition or 0)
+        high[part] = max(high.get(part, -1), src.offset or 0)
+        if not isinstance(outcome, Accepted):
+            tally[part]["deadletter"] += 1
+            log.info("dead-lettered %s at %s", src.coordinate, outcome.errors[0].loc)
+            futures.append(await deadletter_topic.send(
+                key=src.key, value=outcome.model_dump_json().encode()))
+        elif next(fresh):
+            tally[part]["processed"] += 1
+            payload = enrich(outcome.report, outcome.content_hash, settings)
+            payload["source"] = src.coordinate  # for `linkwatch reconcile`
+            futures.append(await accepted_topic.send(
+                key=outcome.report.report_id.encode(),
+                value=json.dumps(payload, separators=(",", ":")).encode()))
+        else:
+            tally[part]["duplicate"] += 1
+    for fut in futures:
+        await fut
+    await redis_state().count(tally, high)
+
+
 async def _intake(stream, kind: str) -> None:  # type: ignore[no-untyped-def]
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
-        now = datetime.now(UTC)
-        outcomes = []
-        for event in events:
-            msg = event.message
-            src = Source(msg.topic, msg.partition, msg.offset, msg.key)
-            outcomes.append((src, decode(src, event.value, kind, received_at=now,
-                                         max_bytes=settings.max_message_bytes)))
-        good = [(src, o) for src, o in outcomes if isinstance(o, Accepted)]
-        claims = await redis_state().claim(
-            [(o.report.report_id, o.content_hash, src.coordinate) for src, o in good])
-        futures = []
-        tally: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
-        high: dict[tuple[str, int], int] = {}
-        fresh = iter(claims)
-        for src, outcome in outcomes:
-            part = (src.topic, src.partition or 0)
-            high[part] = max(high.get(part, -1), src.offset or 0)
-            if not isinstance(outcome, Accepted):
-                tally[part]["deadletter"] += 1
-                log.info("dead-lettered %s at %s", src.coordinate, outcome.errors[0].loc)
-                futures.append(await deadletter_topic.send(
-                    key=src.key, value=outcome.model_dump_json().encode()))
-            elif next(fresh):
-                tally[part]["processed"] += 1
-                payload = enrich(outcome.report, outcome.content_hash, settings)
-                payload["source"] = src.coordinate  # for `linkwatch reconcile`
-                futures.append(await accepted_topic.send(
-                    key=outcome.report.report_id.encode(),
-                    value=json.dumps(payload, separators=(",", ":")).encode()))
-            else:
-                tally[part]["duplicate"] += 1
-        for fut in futures:
-            await fut
-        await redis_state().count(tally, high)
+        await finish_batch(_intake_batch(events, kind))
 
 
 @app.agent(incident_topic, name="intake_incident")

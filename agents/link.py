@@ -19,9 +19,31 @@ from linkwatch.streams.channels import (
 
 from linkwatch.pipeline import Pipeline, replay
 
+from ._batch import finish_batch
 from ._state import redis_state
 
 log = logging.getLogger(__name__)
+
+
+async def _link_batch(pipeline: Pipeline, events: list) -> None:  # type: ignore[type-arg]
+    outputs = [pipeline.apply(json.loads(e.value)) for e in events]
+    messages = [(topic, out_id, body)
+                for o in outputs
+                for topic, items in ((alerts_topic, o.alerts), (referrals_topic, o.referrals))
+                for out_id, body in items]
+    fresh = await redis_state().not_emitted([out_id for _, out_id, _ in messages])
+    publish = await _not_suppressed(messages, fresh)
+    futures = [await topic.send(key=out_id.split("@")[0].encode(), value=body)
+               for (topic, out_id, body), send in zip(messages, publish, strict=True)
+               if send]
+    futures += [await topic.send(key=rec_key.encode(), value=body)
+                for o in outputs
+                for topic, records in ((audit_topic, o.audit), (entities_topic, o.entities))
+                for rec_key, body in records]
+    for fut in futures:
+        await fut
+    await redis_state().mark_emitted(
+        out_id for (_, out_id, _), new in zip(messages, fresh, strict=True) if new)
 
 
 @app.agent(accepted_topic, name="link_reports")
@@ -30,24 +52,7 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
     replayed = await replay(settings, pipeline)
     log.info("link graph rebuilt from %d accepted reports", replayed)
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
-        outputs = [pipeline.apply(json.loads(e.value)) for e in events]
-        messages = [(topic, out_id, body)
-                    for o in outputs
-                    for topic, items in ((alerts_topic, o.alerts), (referrals_topic, o.referrals))
-                    for out_id, body in items]
-        fresh = await redis_state().not_emitted([out_id for _, out_id, _ in messages])
-        publish = await _not_suppressed(messages, fresh)
-        futures = [await topic.send(key=out_id.split("@")[0].encode(), value=body)
-                   for (topic, out_id, body), send in zip(messages, publish, strict=True)
-                   if send]
-        futures += [await topic.send(key=rec_key.encode(), value=body)
-                    for o in outputs
-                    for topic, records in ((audit_topic, o.audit), (entities_topic, o.entities))
-                    for rec_key, body in records]
-        for fut in futures:
-            await fut
-        await redis_state().mark_emitted(
-            out_id for (_, out_id, _), new in zip(messages, fresh, strict=True) if new)
+        await finish_batch(_link_batch(pipeline, events))
 
 
 async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # type: ignore[type-arg]

@@ -105,3 +105,14 @@ def lw_env(stack: Stack) -> Iterator[Any]:
     for env in created:
         env.stop()
 
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """CLI commands run in-process (CliRunner) read settings once per process; each test
+    passes its own environment, so the cached settings are dropped around every test."""
+    from linkwatch.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
