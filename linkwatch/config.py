@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None  # HMAC key for --pseudonymise exports and shares
     user: str = Field(default="unknown", description="who is acting, for the audit log")
 
+    referral_routing_file: str | None = None  # YAML/JSON RoutingConfig; Warwickshire if unset
+
     force: str = "Warwickshire Police"
     handling: str = "OFFICIAL-SENSITIVE"
     max_message_bytes: int = Field(default=1_000_000, ge=1024)

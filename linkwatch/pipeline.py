@@ -75,7 +75,7 @@ class Pipeline:
         self.alerts = AlertBook(handling=settings.handling)
         self.clusters = ClusterTracker()
         self.hubs = HubIndex()
-        self.routing = RoutingConfig()             # one frozen config, not one per person
+        self.routing = load_routing(settings.referral_routing_file)  # built once, frozen
         self.applied: dict[str, str] = {}          # report_id -> content hash applied
         self.decisions: dict[tuple[str, str], list[Decision]] = {}  # (report, person) -> last
         self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
@@ -222,3 +222,14 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
                 return count
     finally:
         await c.stop()
+
+
+def load_routing(path: str | None) -> RoutingConfig:
+    """The force's referral routing (``LINKWATCH_REFERRAL_ROUTING_FILE``, YAML or JSON in
+    the shape of ``RoutingConfig``); a bad file stops the worker at start-up, naming why."""
+    if not path:
+        return RoutingConfig()
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return RoutingConfig.model_validate(yaml.safe_load(fh) or {})
