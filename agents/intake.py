@@ -65,7 +65,7 @@ async def _intake_batch(events: list, kind: str) -> None:  # type: ignore[type-a
 
 async def _intake(stream, kind: str) -> None:  # type: ignore[no-untyped-def]
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
-        await finish_batch(_intake_batch(events, kind))
+        await finish_batch(lambda events=events: _intake_batch(events, kind))
 
 
 @app.agent(incident_topic, name="intake_incident")

@@ -17,7 +17,7 @@ from linkwatch.streams.channels import (
     referrals_topic,
 )
 
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.pipeline import Outputs, Pipeline, replay
 
 from ._batch import finish_batch
 from ._state import redis_state
@@ -25,8 +25,9 @@ from ._state import redis_state
 log = logging.getLogger(__name__)
 
 
-async def _link_batch(pipeline: Pipeline, events: list) -> None:  # type: ignore[type-arg]
-    outputs = [pipeline.apply(json.loads(e.value)) for e in events]
+async def _publish(outputs: list[Outputs]) -> None:
+    """Publish a batch's outputs once each (Redis 'emitted' marks), suppressing alert
+    versions the analysts closed; safe to retry."""
     messages = [(topic, out_id, body)
                 for o in outputs
                 for topic, items in ((alerts_topic, o.alerts), (referrals_topic, o.referrals))
@@ -52,7 +53,9 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
     replayed = await replay(settings, pipeline)
     log.info("link graph rebuilt from %d accepted reports", replayed)
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
-        await finish_batch(_link_batch(pipeline, events))
+        # the state changes once (pure); only the publishing is retried
+        outputs = [pipeline.apply(json.loads(e.value)) for e in events]
+        await finish_batch(lambda outputs=outputs: _publish(outputs))
 
 
 async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # type: ignore[type-arg]

@@ -55,9 +55,10 @@ async def read_all(settings: Settings, topic: str, quiet_s: float) -> list[tuple
     return out
 
 
-def score(expected: set, forbidden: set, sent: list[tuple[int, dict]]) -> dict:
+def score(expected: set, forbidden: set, sent: list[tuple[int, dict]],
+          event_of=lambda rid: rid) -> dict:  # type: ignore[no-untyped-def]
     active = [(ts, r) for ts, r in sent if r["status"] == "active"]
-    got = {(r["report_id"], r["person_ref"], r["service"]) for _, r in active}
+    got = {(event_of(r["report_id"]), r["person_ref"], r["service"]) for _, r in active}
     per_service = {}
     for svc in ALL_SERVICES:
         e = {x for x in expected if x[2] == svc}
@@ -69,7 +70,7 @@ def score(expected: set, forbidden: set, sent: list[tuple[int, dict]]) -> dict:
                             "recall": round(r, 4),
                             "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
     ids = Counter(r["referral_id"] for _, r in active)
-    keys = Counter((r["report_id"], r["person_ref"], r["service"]) for _, r in active)
+    keys = Counter((event_of(r["report_id"]), r["person_ref"], r["service"]) for _, r in active)
     on_time = sum(1 for ts, r in active
                   if datetime.fromtimestamp(ts / 1000, UTC) <= datetime.fromisoformat(r["due_by"]))
     return {"per_service": per_service, "forbidden_sent": len(got & forbidden),
@@ -101,7 +102,8 @@ def main() -> None:
             elapsed = time.perf_counter() - t0
         finally:
             stop_process(worker)
-    figures = score(scenario.expected_referrals, scenario.forbidden_referrals, sent)
+    figures = score(scenario.expected_referrals, scenario.forbidden_referrals, sent,
+                    scenario.event_of)
     figures.update({"reports": len(scenario.reports), "sent_twice": True,
                     "seconds": round(elapsed, 1)})
     print(f"{'service':24} {'expected':>8} {'sent':>6} {'precision':>9} {'recall':>7} {'F1':>6}")

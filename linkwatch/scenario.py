@@ -40,6 +40,12 @@ class Scenario:
     decoys: list[str] = field(default_factory=list)   # node ids that must not alert
     expected_referrals: set[tuple[str, str, str]] = field(default_factory=set)
     forbidden_referrals: set[tuple[str, str, str]] = field(default_factory=set)
+    # one event reported twice: either report may reach linkwatch first and be the
+    # original, so truth is stated for the pair (report id -> the pair's first id)
+    same_event: dict[str, str] = field(default_factory=dict)
+
+    def event_of(self, report_id: str) -> str:
+        return self.same_event.get(report_id, report_id)
 
 
 class _Gen:
@@ -185,10 +191,10 @@ def _referral_cases(g: _Gen) -> None:
     story = "Caller posing as police asked her to withdraw cash and hand it to a courier."
     first = g.fraud([victim], payee, "£4,800.00", "courier", narrative=story)
     again = dict(victim, person_ref="v1", name=victim["name"].upper())
-    g.fraud([again], payee, "£4,800", "courier", expect=none, forbid=everything,
-            source="bank", narrative="Customer reports courier fraud: asked by fake police "
-            "officer to withdraw cash which was collected by a courier.")
-    del first
+    second = g.fraud([again], payee, "£4,800", "courier", expect=none, forbid=everything,
+                     source="bank", narrative="Customer reports courier fraud: asked by fake "
+                     "police officer to withdraw cash which was collected by a courier.")
+    g.s.same_event[second["report_id"]] = first["report_id"]
 
 
 def generate(seed: int = 7, background: int = 60,

@@ -181,7 +181,7 @@ async def test_killed_mid_stream_every_referral_arrives_once_by_id(lw_env):
     await collect(env.settings, "referrals", lambda r: len({x["referral_id"] for x in r}) >= want,
                   timeout=120)
     sent = await settle(env.settings, "referrals", quiet_s=4)
-    got = {(r["report_id"], r["person_ref"], r["service"]) for r in sent}
+    got = {(scenario.event_of(r["report_id"]), r["person_ref"], r["service"]) for r in sent}
     assert got == scenario.expected_referrals
     assert not got & scenario.forbidden_referrals
     by_id: dict[str, set[str]] = {}
