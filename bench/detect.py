@@ -149,7 +149,7 @@ def main() -> None:
         "rate_target_per_s": args.rate, "rate_sent_per_s": round(len(s.reports) / send_s),
         "seconds_to_send": round(send_s, 1), "seconds_to_process": round(drain_s, 1),
         "processed_per_s": round(len(s.reports) / drain_s), "alert_messages": len(alerts),
-        "targets": TARGETS, "args": vars(args),
+        "targets": TARGETS, "args": {**vars(args), "out": Path(args.out).name},
     })
     rows = figures["per_type"]
     print(f"{'type':20} {'planted':>7} {'found':>5} {'recall':>6} {'alerts':>6} "
