@@ -143,6 +143,15 @@ def skipped_hubs(cfg: DetectorConfig) -> frozenset[str]:
     return (cfg.hub_ignore | cfg.hubs) - cfg.hub_allow
 
 
+def touched_addresses(sub: nx.MultiDiGraph, touched: Iterable[str]) -> set[str]:
+    """Addresses the new report touched, directly or as a touched person's home."""
+    touched = list(touched)
+    found = {n for n in touched if m.kind_of(n) == "address"}
+    found |= {a for p in touched if p in sub and m.kind_of(p) == "person"
+              for a in sub.successors(p) if m.kind_of(a) == "address"}
+    return found
+
+
 def is_hub(sub: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> bool:
     """Cheap check for a node met while traversing: known hub, or too many links to mean much."""
     if node in cfg.hub_allow:

@@ -160,9 +160,7 @@ def _cuckoo_evidence(sub: nx.MultiDiGraph, address: str, now: datetime | None,
 def detect_cuckooing(sub: nx.MultiDiGraph, touched: set[str],
                      cfg: DetectorConfig) -> list[Finding]:
     now = u.now_of(sub, touched, cfg)
-    addresses = {n for n in touched if m.kind_of(n) == "address"}
-    addresses |= {a for p in touched if p in sub and m.kind_of(p) == "person"
-                  for a in sub.successors(p) if m.kind_of(a) == "address"}
+    addresses = u.touched_addresses(sub, touched)
     out = []
     for addr in sorted(addresses):
         if addr not in sub or u.is_hub(sub, addr, cfg):
