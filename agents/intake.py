@@ -4,11 +4,11 @@ dead-letter topic with its reason.  The worker never stops on bad input."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
+import orjson
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
 from linkwatch.streams.app import app, settings
@@ -55,7 +55,7 @@ async def _intake_batch(events: list, kind: str) -> None:  # type: ignore[type-a
             payload["source"] = src.coordinate  # for `linkwatch reconcile`
             futures.append(await accepted_topic.send(
                 key=outcome.report.report_id.encode(),
-                value=json.dumps(payload, separators=(",", ":")).encode()))
+                value=orjson.dumps(payload)))
         else:
             tally[part]["duplicate"] += 1
     for fut in futures:

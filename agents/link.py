@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
+import orjson
 from linkwatch.graph.feedback import suppress
 from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
@@ -17,22 +19,31 @@ from linkwatch.streams.channels import (
     referrals_topic,
 )
 
+from linkwatch import purge
 from linkwatch.pipeline import Outputs, Pipeline, replay
 
 from ._batch import finish_batch
 from ._state import redis_state
+from .watchlist import watchlist_loaded
 
 log = logging.getLogger(__name__)
 
 
 async def _publish(outputs: list[Outputs]) -> None:
     """Publish a batch's outputs once each (Redis 'emitted' marks), suppressing alert
-    versions the analysts closed; safe to retry."""
-    messages = [(topic, out_id, body)
-                for o in outputs
-                for topic, items in ((alerts_topic, o.alerts), (referrals_topic, o.referrals))
-                for out_id, body in items]
-    fresh = await redis_state().not_emitted([out_id for _, out_id, _ in messages])
+    versions the analysts closed; safe to retry.  Alerts are numbered above every
+    version already published (``graph.alerts.number_alerts``): after a retention
+    purge the rebuilt ``AlertBook`` counts again from what is left."""
+    state = redis_state()
+    alerts = await state.number_alerts([a for o in outputs for a in o.alerts])
+    messages: list[tuple[Any, str, bytes]] = []
+    start = 0
+    for o in outputs:
+        messages += [(alerts_topic, a.out_id, a.body)
+                     for a in alerts[start:start + len(o.alerts)]]
+        messages += [(referrals_topic, out_id, body) for out_id, body in o.referrals]
+        start += len(o.alerts)
+    fresh = await state.not_emitted([out_id for _, out_id, _ in messages])
     publish = await _not_suppressed(messages, fresh)
     futures = [await topic.send(key=out_id.split("@")[0].encode(), value=body)
                for (topic, out_id, body), send in zip(messages, publish, strict=True)
@@ -43,18 +54,23 @@ async def _publish(outputs: list[Outputs]) -> None:
                 for rec_key, body in records]
     for fut in futures:
         await fut
-    await redis_state().mark_emitted(
+    await state.mark_emitted(
         out_id for (_, out_id, _), new in zip(messages, fresh, strict=True) if new)
+    await state.record_alert_versions((a.alert_id, a.digest, a.version)
+                                      for a in alerts if not a.known)
 
 
 @app.agent(accepted_topic, name="link_reports")
 async def link_reports(stream):  # type: ignore[no-untyped-def]
     pipeline = Pipeline(settings)
+    await watchlist_loaded()  # managed offenders (agents/watchlist.py) before the replay
     replayed = await replay(settings, pipeline)
     log.info("link graph rebuilt from %d accepted reports", replayed)
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+        if any(purge.is_marker(e.value) for e in events):  # retention: forget, then go on
+            pipeline, events = await purge.rebuild(settings, events)
         # the state changes once (pure); only the publishing is retried
-        outputs = [pipeline.apply(json.loads(e.value)) for e in events]
+        outputs = [pipeline.apply(orjson.loads(e.value)) for e in events]
         await finish_batch(lambda outputs=outputs: _publish(outputs))
 
 

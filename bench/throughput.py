@@ -101,6 +101,12 @@ async def wait_processed(settings: Settings, n: int, timeout: float) -> tuple[fl
     raise TimeoutError(f"pipeline did not finish: {totals}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def vm_hwm_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -148,10 +154,16 @@ def main() -> None:
             warm = dict(reports[0], report_id="warm-up")
             asyncio.run(produce(settings, [(msgs[0][0], b"warm-up", json.dumps(warm).encode())]))
             asyncio.run(wait_processed(settings, 1, 120))
+            procs = {"intake": intake.pid, "link": worker.pid}
+            if stack.broker and stack.broker.proc:
+                procs["broker"] = stack.broker.proc.pid
+            cpu0 = {k: cpu_seconds(pid) for k, pid in procs.items()}
             t0 = time.perf_counter()
             produce_s = asyncio.run(produce(settings, msgs))
             t_end, totals = asyncio.run(wait_processed(settings, n + 1, 1800))
             e2e_s = t_end - t0
+            cpu_ms = {k: round((cpu_seconds(pid) - cpu0[k]) * 1000 / n, 3)
+                      for k, pid in procs.items()}
             worker_rss = max(vm_hwm_mb(worker.pid), vm_hwm_mb(intake.pid))
             broker_rss = (vm_hwm_mb(stack.broker.proc.pid)
                           if stack.broker and stack.broker.proc else 0.0)
@@ -169,6 +181,9 @@ def main() -> None:
         "ratio_to_raw": round((n / e2e_s) / (n / raw_s), 3), "produce_seconds": round(produce_s, 2),
         "worker_peak_rss_mb": round(worker_rss, 1), "broker_peak_rss_mb": round(broker_rss, 1),
         "bench_process_peak_rss_mb": round(peak_rss_mb(), 1), "outcomes": totals,
+        # CPU each process spent per report: what bounds throughput on a given machine,
+        # and steady where wall-clock figures move with whatever else the machine runs
+        "cpu_ms_per_report": cpu_ms,
         "target_reports_per_s": 5000,
     }
     print(f"{'':32} {'messages':>9} {'seconds':>8} {'per second':>11}")

@@ -21,7 +21,9 @@ new victim -> nothing (cooldown); a 5th at 17:00 -> version 2 (new members).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +33,7 @@ from linkwatch.graph.model import kind_of
 from linkwatch.schemas import Alert, AlertEntity, AlertLink
 
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+log = logging.getLogger(__name__)
 AlreadyEmitted = Callable[[str, int], bool]
 
 
@@ -148,4 +151,88 @@ def _alert(f: Finding, entry: _Entry, now: datetime, handling: str) -> Alert:
     )
 
 
-__all__ = ["AlertBook", "alert_id_for"]
+# -- published versions ----------------------------------------------------------------
+#
+# The book's version counter is a function of the reports it has seen.  After a
+# retention purge (or on a restart after one) the link stage rebuilds the book from the
+# reports that are left, so an alert can be counted from a lower version again, and a
+# real change would come out as an ``alert_id@version`` already published (and be
+# withheld by its emitted mark).  The link stage therefore numbers alerts as it
+# publishes them, from what Redis records of past publications (``RedisState``):
+# per alert id, the highest version published and, for each content published, the
+# version it went out under.  Content is identified by ``content_digest``, which leaves
+# the version out, so it does not matter what number the book gave it.
+
+def content_digest(body: bytes) -> str:
+    """sha256 (16 hex) of an alert's JSON without its ``version``."""
+    data = json.loads(body)
+    data.pop("version", None)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """An alert as it is to be published."""
+
+    alert_id: str
+    version: int
+    body: bytes
+    digest: str
+    known: bool  # this content was published before, under ``version``
+
+    @property
+    def out_id(self) -> str:
+        return f"{self.alert_id}@{self.version}"
+
+
+def number_alerts(alerts: Sequence[tuple[str, bytes]], known: Mapping[tuple[str, str], int],
+                  published: Mapping[str, int]) -> list[Numbered]:
+    """The version each alert (``(alert_id@version, json)``, in order) is published under.
+
+    ``known``: (alert_id, digest) -> the version that content was published under;
+    ``published``: alert_id -> the highest version published.  Ordered rules, first
+    match decides:
+
+    1. the content was published before -> its version again (a retry, or a replay after
+       a restart: the emitted mark then withholds it);
+    2. the book's version is not above the highest published (counting this batch) ->
+       the highest + 1, with ``version`` rewritten in the JSON;
+    3. otherwise -> the book's version.
+
+    Pure: the same records and alerts give the same numbers, so a retried publish
+    neither bumps twice nor sends different bytes.  Example: v1..v3 published, then a
+    purge; the rebuilt book offers a change as v2 -> published as v4; offered again
+    after a restart (as v2, or as any number) -> v4 again.
+    """
+    seen = dict(known)
+    top = dict(published)
+    out: list[Numbered] = []
+    for out_id, body in alerts:
+        alert_id, _, text = out_id.partition("@")
+        offered, digest = int(text), content_digest(body)
+        version = seen.get((alert_id, digest))
+        if version is not None:
+            out.append(Numbered(alert_id, version, _versioned(body, offered, version), digest,
+                                True))
+            continue
+        version = offered
+        if alert_id in top and version <= top[alert_id]:
+            version = top[alert_id] + 1
+            log.info("alert %s offered as v%d, published as v%d (v%d already published)",
+                     alert_id, offered, version, top[alert_id])
+        seen[(alert_id, digest)] = version
+        top[alert_id] = max(version, top.get(alert_id, 0))
+        out.append(Numbered(alert_id, version, _versioned(body, offered, version), digest,
+                            False))
+    return out
+
+
+def _versioned(body: bytes, offered: int, version: int) -> bytes:
+    if version == offered:
+        return body
+    alert = Alert.model_validate_json(body)
+    return alert.model_copy(update={"version": version}).model_dump_json().encode()
+
+
+__all__ = ["AlertBook", "Numbered", "alert_id_for", "content_digest", "number_alerts"]

@@ -79,6 +79,12 @@ def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
 
     # Faust's "warn" level sets the root logger to DEBUG; info is safe.
     level = "info" if loglevel.lower().startswith("warn") else loglevel
+    try:  # uvloop: the event loop's own cost per message is about half asyncio's
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - not on Windows
+        pass
     Worker(faust_app, loglevel=level, quiet=True, redirect_stdouts=False).execute_from_commandline()
 
 
@@ -324,6 +330,49 @@ def export_cmd(
         out.print(str(path))
 
 
+@app.command()
+def purge(
+    older_than: Annotated[str, typer.Option(
+        "--older-than", metavar="SPAN|DATE",
+        help="retention period (2y, 400d, 8w) or cutoff date (2024-01-31)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only count")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Forget reports past their retention period (DPA 2018 s.39): the link graph,
+    entity index and Redis keys lose them; the audit log records the erasure."""
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    from linkwatch import purge as retention
+
+    settings = get_settings()
+    try:
+        cutoff = retention.parse_cutoff(older_than)
+    except retention.PurgeError as exc:
+        console.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(2) from None
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("reading accepted reports", total=None)
+        plan = asyncio.run(retention.plan(settings, cutoff,
+                                          progress=lambda k: bar.advance(task, k)))
+    def keys(counts: dict[str, int]) -> str:
+        return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
+
+    found = asyncio.run(retention.redis_keys(settings, plan, delete=False))
+    out.print(f"{plan.reports} reports held; {len(plan.report_ids)} reported before "
+              f"{cutoff.isoformat()} ({plan.already_purged} purged earlier); "
+              f"Redis keys: {keys(found)}", soft_wrap=True)
+    if dry_run or not plan.report_ids:
+        out.print("dry run: nothing removed" if dry_run else "nothing to purge")
+        return
+    if not yes and not typer.confirm(f"Purge {len(plan.report_ids)} reports?"):
+        raise typer.Exit(1)
+    done = asyncio.run(retention.execute(settings, plan, older_than))
+    out.print(f"purge {done.purge_id}: {done.reports} reports forgotten, Redis keys deleted: "
+              f"{keys(done.redis)}; markers at accepted offsets {done.markers[0]}.."
+              f"{done.markers[-1]}; recorded in the audit log", soft_wrap=True)
+
+
 @schema_app.command("export")
 def schema_export(directory: Path) -> None:
     """Write the contract's JSON Schema files to DIRECTORY."""
@@ -344,8 +393,10 @@ def main() -> None:
 
 from linkwatch.api.cli import serve  # noqa: E402 - the analyst API and page
 from linkwatch.reporting.cli import report_app, share  # noqa: E402 - plan measures, sharing
+from linkwatch.reporting.watchlist_cli import watchlist_app  # noqa: E402 - managed offenders
 
 app.add_typer(report_app, name="report")
+app.add_typer(watchlist_app, name="watchlist")
 app.command()(share)
 app.command()(serve)
 

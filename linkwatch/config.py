@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     user: str = Field(default="unknown", description="who is acting, for the audit log")
 
     referral_routing_file: str | None = None  # YAML/JSON RoutingConfig; Warwickshire if unset
+    offender_routing_file: str | None = None  # YAML/JSON OffenderRoutingConfig (diversion)
+    watchlist_file: str | None = None  # managed offenders, CSV or JSONL (plus the topic)
 
     force: str = "Warwickshire Police"
     handling: str = "OFFICIAL-SENSITIVE"
@@ -49,6 +51,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1)
     fetch_max_wait_ms: int = Field(default=50, ge=1, le=10_000)
     batch_within_s: float = Field(default=0.05, gt=0)
+
+    # topic retention set by `linkwatch topics create` (docs/operations.md, "Retention")
+    retention_days: int = Field(default=2190, ge=1)        # the data's period: 6 years
+    retention_margin_days: int = Field(default=31, ge=1)   # accepted topic: > purge interval
+    input_retention_days: int = Field(default=90, ge=1)    # reports.*, dead letters
 
     shared_identifier_min_reporters: int = Field(default=3, ge=2)
     shared_identifier_window_days: int = Field(default=90, ge=1)

@@ -15,6 +15,7 @@ import gc
 import hashlib
 import json
 import logging
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,9 @@ from linkwatch.graph import LinkGraph
 from linkwatch.graph.alerts import AlertBook
 from linkwatch.graph.detectors import ClusterTracker, load_config, run_detectors
 from linkwatch.graph.hubs import HubIndex
+from linkwatch.offender_desk import OffenderDesk
 from linkwatch.rules import neardup
+from linkwatch.rules.normalise import prime
 from linkwatch.rules.referrals import (
     Decision,
     DecisionContext,
@@ -36,7 +39,7 @@ from linkwatch.rules.referrals import (
     decide,
     diff_decisions,
 )
-from linkwatch.rules.resolve import InMemoryIndex, Resolver
+from linkwatch.rules.resolve import InMemoryIndex, Record, Resolver, to_record
 from linkwatch.schemas import AnyReport, Referral, ReportAdapter
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,7 @@ class Pipeline:
         self.clusters = ClusterTracker()
         self.hubs = HubIndex()
         self.routing = load_routing(settings.referral_routing_file)  # built once, frozen
+        self.offenders = OffenderDesk(settings)  # watchlist, diversion, outside share
         self.applied: dict[str, str] = {}          # report_id -> content hash applied
         self.decisions: dict[tuple[str, str], list[Decision]] = {}  # (report, person) -> last
         self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
@@ -96,10 +100,12 @@ class Pipeline:
         self.reports += 1
         if self.reports % FREEZE_EVERY == 0:
             _settle_heap()
-        self._resolve(report, out)
-        duplicate_of = self._near_duplicate(report)
+        prime(payload.get("canon", ()))
+        self._resolve(report, payload.get("er"), out)
+        duplicate_of = self._near_duplicate(report, payload.get("nd"))
         self.link(report, payload.get("enrichment"), duplicate_of, out)
         self._refer(report, duplicate_of, out)
+        self.offenders.apply(report, duplicate_of, out, self.graph, self.alerts)
         return out
 
     def link(self, report: AnyReport, enrichment: dict[str, Any] | None,
@@ -126,16 +132,19 @@ class Pipeline:
             object.__setattr__(cfg, "hubs", hubs)
         return cfg
 
-    def _near_duplicate(self, report: AnyReport) -> str | None:
-        """The earliest report this one is a near-duplicate of (same event, other channel)."""
-        summary = neardup.summary(report)
+    def _near_duplicate(self, report: AnyReport, fingerprint: dict[str, Any] | None
+                        ) -> str | None:
+        """The earliest report this one is a near-duplicate of (same event, other channel).
+        ``fingerprint``: ``neardup.fingerprint(report)`` as intake computed it."""
+        fp = fingerprint or neardup.fingerprint(report)
+        summary = fp["summary"]
         original = None
-        for key in neardup.lookup_keys(report):
+        for key in fp["lookup"]:
             for old in self.neardup_index.get(key, ()):
                 same, _reasons = neardup.is_near_duplicate(summary, old)
                 if same and (original is None or old["t"] < original["t"]):
                     original = old
-        for key in neardup.blocking_keys(report):
+        for key in fp["blocking"]:
             self.neardup_index.setdefault(key, []).append(summary)
         if original is None:
             return None
@@ -143,9 +152,14 @@ class Pipeline:
         self.duplicate_of[report.report_id] = first
         return first
 
-    def _resolve(self, report: AnyReport, out: Outputs) -> None:
-        for person in report.persons:
-            res = self.resolver.resolve(person, report.report_id, report.reported_at)
+    def _resolve(self, report: AnyReport, records: list[list[Any]] | None,
+                 out: Outputs) -> None:
+        """Resolve each person; ``records``: their ``to_record`` lists as intake made them."""
+        if records is None or len(records) != len(report.persons):
+            records = [to_record(p, report.report_id, report.reported_at).as_list()
+                       for p in report.persons]
+        for person, record in zip(report.persons, records, strict=True):
+            res = self.resolver.resolve_record(Record.from_list(record))
             person.entity_id = res.entity_id
             out.entities.append((report.report_id, json.dumps({
                 "report_id": report.report_id, "person_ref": person.person_ref,
@@ -187,12 +201,19 @@ class Pipeline:
 
 
 async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,
-                 progress: Any = None) -> int:
+                 progress: Any = None, until: int | None = None,
+                 purges: Sequence[tuple[int, Sequence[str]]] = ()) -> int:
     """Rebuild the pipeline's state from the accepted topic; nothing is published.
 
     ``committed_only``: stop at the offset the worker group has committed (a
     restarting worker); otherwise read to the end of the topic (an export).
+    ``until``: stop before this offset too (the link stage rebuilding for a purge).
+
+    Retention purges are honoured (``linkwatch.purge``): a first read collects the
+    purge markers (plus ``purges``, as (offset, report ids)), the second applies every
+    report that no later marker names.  Returns the number of reports applied.
     """
+    from linkwatch import purge
     from linkwatch.kafka import consumer
     from linkwatch.streams import topics
 
@@ -200,28 +221,53 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
     c = consumer(settings, group_id=settings.app_id, enable_auto_commit=False,
                  auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
     await c.start()
-    count = idle = 0
+    count = end = 0
     try:
         stop_at = await c.committed(tp) if committed_only else None
         if committed_only and not stop_at:
             return 0
+        if until is not None:
+            stop_at = until if stop_at is None else min(stop_at, until)
         c.assign([tp])
-        await c.seek_to_beginning(tp)
-        while True:
-            batch = (await c.getmany(tp, timeout_ms=500, max_records=5000)).get(tp, [])
-            for msg in batch:
-                if stop_at is not None and msg.offset >= stop_at:
-                    return count
-                pipeline.apply(json.loads(msg.value))
-                count += 1
-                if progress:
-                    progress(1)
-            idle = 0 if batch else idle + 1
-            # the end is found by reading: Tansu's high watermark can lag the log end
-            if idle >= 4 and (stop_at is None or await c.position(tp) >= stop_at):
-                return count
+        markers = list(purges)
+        async for msg in _read_accepted(c, tp, stop_at):
+            end = msg.offset + 1
+            if purge.is_marker(msg.value):
+                markers.append((msg.offset, purge.marker_ids(msg.value)))
+        forget = purge.forget_map(markers)
+        async for msg in _read_accepted(c, tp, end):  # no further than the first read saw
+            if purge.is_marker(msg.value):
+                continue
+            payload = json.loads(msg.value)
+            if forget and purge.forgotten(forget, payload["report"]["report_id"], msg.offset):
+                continue
+            pipeline.apply(payload)
+            count += 1
+            if progress:
+                progress(1)
+        return count
     finally:
         await c.stop()
+
+
+async def _read_accepted(c: Any, tp: TopicPartition, stop_at: int | None) -> AsyncIterator[Any]:
+    """The accepted topic's messages from its start, below ``stop_at`` (``None``: to the end)."""
+    if stop_at is not None and stop_at <= 0:
+        return
+    await c.seek_to_beginning(tp)
+    idle = 0
+    while True:
+        batch = (await c.getmany(tp, timeout_ms=500, max_records=5000)).get(tp, [])
+        for msg in batch:
+            if stop_at is not None and msg.offset >= stop_at:
+                return
+            yield msg
+            if stop_at is not None and msg.offset + 1 >= stop_at:
+                return
+        idle = 0 if batch else idle + 1
+        # the end is found by reading: Tansu's high watermark can lag the log end
+        if idle >= 4 and (stop_at is None or await c.position(tp) >= stop_at):
+            return
 
 
 def load_routing(path: str | None) -> RoutingConfig:

@@ -6,16 +6,36 @@
   (forwarded again; downstream is idempotent).
 * ``emitted:<output id>`` -> set once an alert version / referral has been acked
   by the broker, so a restarted worker does not publish it twice.
+* ``alert_version:<alert_id>`` hash: ``max`` -> the highest version published, and
+  ``<content digest>`` -> the version that content went out under, so a version is
+  never reused after a purge (``linkwatch.graph.alerts.number_alerts``).  Hashes and
+  numbers only; a purge leaves them.
 * ``count:<topic>:<partition>`` hash of outcome -> count, and the highest offset
   handled, for ``linkwatch reconcile``.
+
+A retention purge (``linkwatch.purge``) deletes a purged report's ``seen:`` claims and
+the ``emitted:`` marks of its referrals (``forget_reports``); alert marks name
+structures, not reports, and stay.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
+
+if TYPE_CHECKING:
+    from linkwatch.graph.alerts import Numbered
+
+# one content's version, and the alert's highest version (never lowered), at once
+_RECORD_VERSION = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if tonumber(redis.call('HGET', KEYS[1], 'max') or '0') < tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'max', ARGV[2])
+end
+"""
 
 
 class RedisState:
@@ -69,6 +89,35 @@ class RedisState:
             pipe.set(self._k("emitted", i), "1")
         await pipe.execute()
 
+    async def number_alerts(self, alerts: Sequence[tuple[str, bytes]]) -> list[Numbered]:
+        """``number_alerts`` (``linkwatch.graph.alerts``) for ``(alert_id@version, json)``
+        pairs, from the ``alert_version:`` records; read only (``record_alert_versions``
+        writes, once the broker has acknowledged)."""
+        from linkwatch.graph.alerts import content_digest, number_alerts
+
+        if not alerts:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        asked = [(out_id.split("@", 1)[0], content_digest(body)) for out_id, body in alerts]
+        for alert_id, digest in asked:
+            pipe.hmget(self._k("alert_version", alert_id), "max", digest)
+        known: dict[tuple[str, str], int] = {}
+        published: dict[str, int] = {}
+        for (alert_id, digest), (top, version) in zip(asked, await pipe.execute(),
+                                                      strict=True):
+            if top is not None:
+                published[alert_id] = int(top)
+            if version is not None:
+                known[(alert_id, digest)] = int(version)
+        return number_alerts(alerts, known, published)
+
+    async def record_alert_versions(self, items: Iterable[tuple[str, str, int]]) -> None:
+        """Record (alert_id, content digest, version) as published; ``max`` only rises."""
+        pipe = self.client.pipeline(transaction=False)
+        for alert_id, digest, version in items:
+            pipe.eval(_RECORD_VERSION, 1, self._k("alert_version", alert_id), digest, version)
+        await pipe.execute()
+
     async def count(self, outcomes: dict[tuple[str, int], dict[str, int]],
                     high: dict[tuple[str, int], int]) -> None:
         """Add outcome counts per input partition and record the highest offset handled."""
@@ -80,6 +129,28 @@ class RedisState:
         for (topic, partition), offset in high.items():
             pipe.hset(self._k("count", topic, str(partition)), "high", offset)
         await pipe.execute()
+
+    async def forget_reports(self, claims: Iterable[tuple[str, str]],
+                             referral_ids: Collection[str], *, delete: bool) -> dict[str, int]:
+        """Delete (``delete=False``: count) purged reports' keys: the dedupe claims
+        ``seen:<report_id>:<hash>`` given, and ``emitted:<referral id>@...`` marks of the
+        referral ids given (found with one SCAN; the status and digest after ``@`` vary)."""
+        claim_keys = [self._k("seen", rid, digest) for rid, digest in claims]
+        emitted = []
+        if referral_ids:
+            head = self._k("emitted", "")
+            async for key in self.client.scan_iter(match=head + "R*", count=1000):
+                if key.removeprefix(head).split("@", 1)[0] in referral_ids:
+                    emitted.append(key)
+        found = {"dedupe_claims": 0, "referral_marks": len(emitted)}
+        for start in range(0, len(claim_keys), 1000):
+            chunk = claim_keys[start:start + 1000]
+            found["dedupe_claims"] += await (self.client.unlink(*chunk) if delete
+                                             else self.client.exists(*chunk))
+        for start in range(0, len(emitted), 1000):
+            if delete:
+                await self.client.unlink(*emitted[start:start + 1000])
+        return found
 
     async def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}

@@ -234,6 +234,8 @@ def generate(seed: int = 7, background: int = 60,
                                     postcode="B11 1AA"))
         rep = g.incident("drugs", persons, markers=["county_lines"] if k == 4 else [],
                          identifiers=[{"type": "phone", "role": "deal_line", "value": deal_line}])
+        if k == 2:  # a child suspect: the youth justice service is told (CDA 1998 s.37-39)
+            g.s.expected_referrals.add((rep["report_id"], "s2", "youth_offending_team"))
         cl_ids.append(rep["report_id"])
     g.s.planted.append(Planted("county_lines", "phone:+447700900417", cl_ids))
     # fraud mule: one payee account, written four ways, paid by unrelated victims

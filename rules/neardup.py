@@ -57,22 +57,28 @@ def _payees(report: Any) -> list[str]:
 
 
 def _ids(report: Any) -> list[str]:
-    return [f"v:{v}" for v in _victim_ids(report)] + [f"p:{p}" for p in _payees(report)]
+    return _keyed(_victim_ids(report), _payees(report))
 
 
-def blocking_keys(report: Any) -> list[str]:
+def _keyed(victims: list[str], payees: list[str]) -> list[str]:
+    return [f"v:{v}" for v in victims] + [f"p:{p}" for p in payees]
+
+
+def blocking_keys(report: Any, ids: list[str] | None = None) -> list[str]:
     """``nd:fraud:v:<hash>:2026-11-24`` for each victim identity, ``...:p:<hash>:...`` for
     each payee: the keys to store this report's summary under."""
     day = _event_time(report).date().isoformat()
-    return [f"nd:{report.kind}:{i}:{day}" for i in _ids(report)]
+    return [f"nd:{report.kind}:{i}:{day}" for i in (_ids(report) if ids is None else ids)]
 
 
-def lookup_keys(report: Any, window_hours: float = 72) -> list[str]:
+def lookup_keys(report: Any, window_hours: float = 72, ids: list[str] | None = None
+                ) -> list[str]:
     """Every key whose day lies within ``window_hours`` of this report's event time."""
     when, span = _event_time(report), timedelta(hours=window_hours)
     first, last = (when - span).date(), (when + span).date()
     days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-    return [f"nd:{report.kind}:{i}:{d}" for i in _ids(report) for d in days]
+    return [f"nd:{report.kind}:{i}:{d}" for i in (_ids(report) if ids is None else ids)
+            for d in days]
 
 
 def _address(report: Any) -> tuple[str | None, str | None]:
@@ -83,18 +89,30 @@ def _address(report: Any) -> tuple[str | None, str | None]:
     return address(raw) if raw else None, postcode(pc) if pc else None
 
 
-def summary(report: Any) -> dict[str, Any]:
+def summary(report: Any, victims: list[str] | None = None,
+            payees: list[str] | None = None) -> dict[str, Any]:
     """Small JSON-able fingerprint: ids, times, amount, address and narrative text."""
+    victims = _victim_ids(report) if victims is None else victims
+    payees = _payees(report) if payees is None else payees
     detail = getattr(report, report.kind, None)
     amount = getattr(detail, "amount_lost", None)
     addr, pc = _address(report)
     text = " ".join((report.narrative or "").lower().split())[:_TEXT_CHARS]
     return {
         "report_id": report.report_id, "kind": report.kind, "source": report.source,
-        "t": _event_time(report).isoformat(), "victims": _victim_ids(report),
-        "payees": _payees(report), "amount": str(amount) if amount is not None else None,
+        "t": _event_time(report).isoformat(), "victims": victims,
+        "payees": payees, "amount": str(amount) if amount is not None else None,
         "address": addr, "postcode": pc, "narrative": text,
     }
+
+
+def fingerprint(report: Any) -> dict[str, Any]:
+    """``summary``, ``lookup`` and ``blocking`` keys in one pass (identities hashed once):
+    JSON-able, so intake computes it and the link stage only looks it up."""
+    victims, payees = _victim_ids(report), _payees(report)
+    ids = _keyed(victims, payees)
+    return {"summary": summary(report, victims, payees),
+            "lookup": lookup_keys(report, ids=ids), "blocking": blocking_keys(report, ids=ids)}
 
 
 def _amount_close(a: str | None, b: str | None) -> bool:

@@ -2,6 +2,8 @@
 
 from .outputs import (
     ALERT_TYPES,
+    OFFENDER_SERVICES,
+    VICTIM_SERVICES,
     Alert,
     AlertEntity,
     AlertLink,
@@ -30,8 +32,9 @@ from .report import (
 )
 
 __all__ = [
-    "ALERT_TYPES", "Alert", "AlertEntity", "AlertLink", "AnyReport", "Consent", "CyberDetail",
-    "CyberReport", "DeadLetter", "DeadLetterError", "FraudDetail", "FraudReport", "Identifier",
-    "IncidentDetail", "IncidentReport", "Location", "Period", "Person", "Referral",
-    "ReferralContact", "Report", "ReportAdapter", "Vehicle", "parse_amount",
+    "ALERT_TYPES", "OFFENDER_SERVICES", "VICTIM_SERVICES", "Alert", "AlertEntity", "AlertLink",
+    "AnyReport", "Consent", "CyberDetail", "CyberReport", "DeadLetter", "DeadLetterError",
+    "FraudDetail", "FraudReport", "Identifier", "IncidentDetail", "IncidentReport", "Location",
+    "Period", "Person", "Referral", "ReferralContact", "Report", "ReportAdapter", "Vehicle",
+    "parse_amount",
 ]

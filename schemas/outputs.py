@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -14,10 +14,15 @@ ALERT_TYPES = (
     "fraud_campaign", "cyber_campaign", "modern_slavery", "child_exploitation",
     "cuckooing", "repeat_victim", "knife_crime", "managed_offender",
 )
-Service = Literal[
+VictimService = Literal[
     "victim_support", "fraud_victim_support", "nrm", "ms1_duty_to_notify",
     "childrens_social_care", "domestic_abuse",
 ]
+# Extension (issue 9, docs/referrals.md): offender-side diversion services on the same topic.
+OffenderService = Literal["drug_alcohol_intervention", "youth_offending_team"]
+Service = Literal[VictimService, OffenderService]
+VICTIM_SERVICES: tuple[str, ...] = get_args(VictimService)
+OFFENDER_SERVICES: tuple[str, ...] = get_args(OffenderService)
 
 
 class AlertEntity(OutputModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -80,12 +81,23 @@ class Env:
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, ensure_topics(self.settings)).result()
 
-    def start_worker(self) -> Any:
+    def start_worker(self, wait: bool = True) -> Any:
+        """A worker process; with ``wait``, return once its link stage has rebuilt its state
+        and reads new reports (a test's quiet window must not start before the worker)."""
         from linkwatch.demo import start_worker
 
         ARTIFACTS.mkdir(exist_ok=True)
-        proc = start_worker(self.vars, str(ARTIFACTS / f"{self.vars['LINKWATCH_APP_ID']}.log"))
+        log = ARTIFACTS / f"{self.vars['LINKWATCH_APP_ID']}.log"
+        start = log.stat().st_size if log.exists() else 0
+        proc = start_worker(self.vars, str(log))
         self.workers.append(proc)
+        deadline = time.monotonic() + 90
+        while wait and time.monotonic() < deadline and proc.poll() is None:
+            with log.open("rb") as fh:
+                fh.seek(start)
+                if b"link graph rebuilt from" in fh.read():
+                    break
+            time.sleep(0.1)
         return proc
 
     def stop(self) -> None:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -143,11 +144,13 @@ def test_roles_matrix(served: Served) -> None:
         "referrals": ("GET", "/api/referrals", None),
         "export": ("GET", "/api/export", {"format": "csv", "alert": aid}),
         "status": ("PUT", f"/api/alerts/{aid}/status", {"status": "acknowledged"}),
+        "outcomes": ("GET", "/api/outcomes", {"from": "2026-11-10", "to": "2026-11-12",
+                                              "format": "json"}),
     }
     allowed = {
         "analyst": set(calls),
         "referral_officer": {"referrals"},
-        "read_only": {"alerts", "detail", "graph", "neighbourhood", "clusters"},
+        "read_only": {"alerts", "detail", "graph", "neighbourhood", "clusters", "outcomes"},
     }
     got = {}
     for role in KEYS:
@@ -285,3 +288,37 @@ async def test_stream_delivers_a_new_alert(served: Served, report_factory, perso
     with served.client("analyst") as c:
         detail = c.get(f"/api/alerts/{events[-1]['alert_id']}").json()
     assert set(detail["alert"]["report_ids"]) == {"LIVE-0", "LIVE-1", "LIVE-2"}
+
+
+def test_outcomes_page_is_served(served: Served) -> None:
+    """The plan's measures from what the API follows, checked against the fixture's input:
+    fraud reports MULE-0 (10 Nov 2026) and MULE-1 (11 Nov), each with one consenting victim
+    (MULE-2 and the stream test's reports are from 12 Nov on)."""
+    period = {"from": "2026-11-10", "to": "2026-11-11"}
+    deadline = time.monotonic() + 60
+    with served.client("analyst") as c:
+        while True:
+            body = c.get("/api/outcomes", params={**period, "format": "json"}).json()
+            cur = body["current"]
+            if (cur["reports"], cur["fraud_cyber"]["referred"]) == (2, 2) \
+                    or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        page = c.get("/api/outcomes", params=period)
+        bad = c.get("/api/outcomes", params={"from": "2026-11-11", "to": "2026-11-10"})
+        dues = [datetime.fromisoformat(r["due_by"]) for r in c.get(
+            "/api/referrals", params={"limit": 500}).json()["items"]
+            if r["report_id"] in {"MULE-0", "MULE-1"}]
+    assert cur["reports"] == 2 and cur["by_category"] == {"investment": {"count": 2,
+                                                                         "harm": cur["harm"]}}
+    assert cur["fraud_cyber"]["victims"] == 2 and cur["fraud_cyber"]["referred"] == 2, cur
+    # on time: published (just now, by the worker) no later than due (2 working days after
+    # the report); the fixture's reports are dated, the publishing is not
+    now = datetime.now(UTC)
+    assert cur["fraud_cyber"]["timed"] == 2 and len(dues) == 2
+    assert cur["fraud_cyber"]["on_time"] == sum(now <= d for d in dues), (cur, dues)
+    assert body["previous"]["reports"] == 0 and body["comparable"] is False
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.text.count("OFFICIAL-SENSITIVE") >= 2 and "<svg" in page.text
+    assert "2026-11-10 to 2026-11-11" in page.text
+    assert bad.status_code == 400 and "on or before" in bad.json()["detail"]

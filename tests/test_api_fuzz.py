@@ -80,6 +80,7 @@ def test_no_request_breaks_the_api(case, planted) -> None:  # type: ignore[no-un
     response = case.call(headers={"Authorization": f"Bearer {KEY}"})
     assert response.status_code < 500, (case.method, case.path, response.text)
     # every check (the re-send without the key included), except that /api/export's
-    # "one of alert, cluster or entity" is a rule OpenAPI cannot state: its 400 is right
-    skip = [positive_data_acceptance] if case.path == "/api/export" else []
+    # "one of alert, cluster or entity" and /api/outcomes' "from on or before to, within
+    # a century" are rules OpenAPI cannot state: their 400 is right
+    skip = [positive_data_acceptance] if case.path in ("/api/export", "/api/outcomes") else []
     case.validate_response(response, excluded_checks=skip)

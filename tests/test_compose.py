@@ -71,3 +71,15 @@ def test_documented_in_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for name in ("KAFKA_BOOTSTRAP", "REDIS_URL", "LINKWATCH_PARTITIONS", "docker compose"):
         assert name in readme, name
+
+
+def test_topic_retention_defaults_match_the_code() -> None:
+    # topic-init (`linkwatch topics create`) creates the topics with these retentions
+    env = load()["services"]["topic-init"]["environment"]
+    for name in ("LINKWATCH_RETENTION_DAYS", "LINKWATCH_RETENTION_MARGIN_DAYS",
+                 "LINKWATCH_INPUT_RETENTION_DAYS"):
+        match = re.fullmatch(r"\$\{" + name + r":-(\d+)\}", str(env[name]))
+        assert match, (name, env[name])
+        field = Settings.model_fields[name.removeprefix("LINKWATCH_").lower()]
+        assert int(match.group(1)) == field.default, name
+    assert load()["services"]["topic-init"]["command"] == ["topics", "create"]

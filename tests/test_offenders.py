@@ -170,6 +170,7 @@ def test_outside_share_of_an_alert_and_its_reason() -> None:
     homes = {"person:E0": "West Midlands", "person:E1": "West Midlands",
              "E2": "Warwickshire", "person:E3": None}
     share = o.alert_outside_share(alert, homes, "Warwickshire Police")
-    assert share == {"share": 0.6667, "known": 3, "outside": 2, "forces": {"West Midlands": 2}}
+    assert share == {"share": 0.6667, "known": 3, "outside": 2, "forces": {"West Midlands": 2},
+                     "persons": 4}
     assert o.outside_reason(share, "Warwickshire Police") == (
         "2 of 3 persons with a known home live outside Warwickshire Police (West Midlands 2): 67%")

@@ -25,8 +25,9 @@ from .audit import AuditUnavailable, KafkaAudit
 from .auth import KeyRing
 from .deps import Services
 from .models import Health
+from .outcomes import router as outcomes_router
 from .readmodel import ReadModel
-from .routes import router
+from .routes import ERRORS, router
 from .status import StatusStore
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def create_app(settings: Settings, keys: KeyRing) -> FastAPI:
         lifespan=lifespan, docs_url=None, redoc_url=None)  # no CDN-hosted doc pages
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(outcomes_router, responses=ERRORS)
 
     @app.get("/health", response_model=Health, tags=["health"],
              summary="Liveness and read-model progress (anonymous, no personal data)")

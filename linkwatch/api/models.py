@@ -88,6 +88,9 @@ class Evidence(BaseModel):
     category: str | None = None
     force: str | None = None
     markers: list[str] = []
+    outside_share: float | None = Field(default=None, description="share of its persons with a "
+                                        "known home who live outside the owning force")
+    outside_forces: dict[str, int] = Field(default={}, description="their home forces")
 
 
 class AlertDetail(BaseModel):

@@ -6,6 +6,8 @@ the link graph, kept up to date by following the topics.
 * The link graph is rebuilt by folding the internal accepted topic through
   :class:`linkwatch.pipeline.Pipeline`, as the link stage does, and then followed;
   the pipeline's outputs are discarded (the worker publishes them, not us).
+* For the plan's measures (``/api/outcomes``): one ``reporting.ReportRow`` per accepted
+  report, every alert version, and when each referral was first published.
 
 New alert versions are offered to subscribers (the live stream).  Everything
 here runs on the one event loop, so request handlers read a consistent state.
@@ -18,12 +20,15 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import TopicPartition
 
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
+from linkwatch.reporting.rows import ReportRow, report_row
+from linkwatch.schemas import ReportAdapter
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +41,21 @@ class ReadModel:
         self.alerts: dict[str, dict[str, Any]] = {}
         self.referrals: dict[str, dict[str, Any]] = {}
         self.pipeline = Pipeline(settings)
+        # for the plan's measures (``/api/outcomes``): every report as a flat row (latest
+        # version), every alert version, and when each referral was first published
+        self.rows: dict[str, ReportRow] = {}
+        self.alert_versions: list[dict[str, Any]] = []
+        self.published: dict[str, str] = {}
         self.caught_up: dict[str, bool] = {"alerts": False, "referrals": False, "graph": False}
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._positions: dict[TopicPartition, int] = {}  # next offset, kept over reconnects
 
     # -- state ----------------------------------------------------------------------------
-    def add_alert(self, alert: dict[str, Any]) -> None:
+    def add_alert(self, alert: dict[str, Any], published_ms: int | None = None) -> None:
         if not isinstance(alert, dict) or "alert_id" not in alert:
             return
+        self.alert_versions.append(alert)
         old = self.alerts.get(alert["alert_id"])
         if old is not None and int(old.get("version", 0)) >= int(alert.get("version", 0)):
             return  # a redelivery or an older version
@@ -55,15 +66,32 @@ class ReadModel:
             except asyncio.QueueFull:
                 self._subscribers.discard(queue)  # too slow: its stream ends, it reconnects
 
-    def add_referral(self, referral: dict[str, Any]) -> None:
+    def add_referral(self, referral: dict[str, Any], published_ms: int | None = None) -> None:
         if isinstance(referral, dict) and "referral_id" in referral:
             self.referrals[referral["referral_id"]] = referral
+            if published_ms is not None and referral.get("status", "active") == "active":
+                self.published.setdefault(referral["referral_id"], datetime.fromtimestamp(
+                    published_ms / 1000, UTC).isoformat())
 
-    def apply_accepted(self, payload: dict[str, Any]) -> None:
+    def apply_accepted(self, payload: dict[str, Any], published_ms: int | None = None) -> None:
         try:
             self.pipeline.apply(payload)
+            self._add_row(payload)
         except Exception:  # noqa: BLE001 - one bad record must not stop the read model
             log.exception("read model could not apply an accepted report")
+
+    def _add_row(self, payload: dict[str, Any]) -> None:
+        report = ReportAdapter.validate_python(payload["report"])
+        rid = report.report_id
+        entity_of = {(rid, ref): entity for entity, (ref, _t)
+                     in self.pipeline.persons_of.get(rid, {}).items()}
+        self.rows[rid] = report_row(report, payload.get("enrichment"), entity_of)
+
+    def referral_messages(self) -> list[dict[str, Any]]:
+        """The latest message of every referral, with ``published_at`` (when the broker first
+        took it active), as ``reporting.measures`` reads them."""
+        return [{**r, "published_at": self.published.get(rid)}
+                for rid, r in self.referrals.items()]
 
     @property
     def ready(self) -> bool:
@@ -99,7 +127,7 @@ class ReadModel:
                 await task
         self._tasks = []
 
-    async def _follow(self, topic: str, name: str, apply: Callable[[Any], None]) -> None:
+    async def _follow(self, topic: str, name: str, apply: Callable[[Any, int], None]) -> None:
         """Read ``topic`` from the start for ever; reconnect after a broker failure."""
         while True:
             try:
@@ -110,7 +138,7 @@ class ReadModel:
                 log.warning("following %s failed (%s); retrying in 2 s", topic, exc)
                 await asyncio.sleep(2.0)
 
-    async def _read(self, topic: str, name: str, apply: Callable[[Any], None]) -> None:
+    async def _read(self, topic: str, name: str, apply: Callable[[Any, int], None]) -> None:
         from linkwatch.kafka import consumer
 
         c = consumer(self.settings, enable_auto_commit=False, auto_offset_reset="earliest",
@@ -142,7 +170,7 @@ class ReadModel:
                             value = json.loads(msg.value) if msg.value else None
                         except ValueError:
                             continue
-                        apply(value)
+                        apply(value, msg.timestamp)
                         positions[tp] = msg.offset + 1
                     await asyncio.sleep(0)  # let requests in between batches
         finally:

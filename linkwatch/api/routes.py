@@ -136,7 +136,8 @@ async def get_alert(request: Request, alert_id: str,
     status = await svc.statuses.get(alert_id) or {"alert_id": alert_id}
     await log(request, who, "consultation", object=alert_id)
     return {"alert": alert, "status": status,
-            "evidence": views.evidence(svc.model.pipeline.graph.g, alert.get("report_ids", []))}
+            "evidence": views.evidence(svc.model.pipeline.graph.g, alert.get("report_ids", []),
+                                       svc.settings.force)}
 
 
 @router.get("/alerts/{alert_id}/graph", response_model=CytoscapeGraph, responses=NOT_FOUND,

@@ -22,14 +22,25 @@ def summary(alert: dict[str, Any], status: dict[str, Any] | None) -> dict[str, A
             "status": status.get("status", "new"), "assignee": status.get("assignee")}
 
 
-def evidence(g: nx.MultiDiGraph, report_ids: Iterable[str]) -> list[dict[str, Any]]:
+def evidence(g: nx.MultiDiGraph, report_ids: Iterable[str],
+             home: str = "Warwickshire Police") -> list[dict[str, Any]]:
+    """Each evidence report as the graph has it, with the share of its persons whose home
+    force is not the report's owning force (``home`` when it names none) and their forces."""
+    from linkwatch.rules.offenders import outside_share
+
     out = []
     for rid in report_ids:
-        data = g.nodes.get(f"report:{rid}", {})
+        node = f"report:{rid}"
+        data = g.nodes.get(node, {})
+        persons = {p: {"home_force": g.nodes[p].get("home_force")}
+                   for p in (g.successors(node) if node in g else ())
+                   if p.startswith("person:")}
+        share = outside_share({"force": data.get("force") or home, "persons": persons})
         out.append({"report_id": rid, "kind": data.get("report_kind"),
                     "reported_at": _plain(data.get("reported_at")),
                     "category": data.get("category"), "force": data.get("force"),
-                    "markers": list(data.get("markers") or ())})
+                    "markers": list(data.get("markers") or ()),
+                    "outside_share": share["share"], "outside_forces": share["forces"]})
     return out
 
 

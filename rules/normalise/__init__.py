@@ -10,7 +10,7 @@ The per-family functions return the canonical value or ``None`` and never raise
 
 from __future__ import annotations
 
-from ._core import RULES, Canonical, canonical, node_prefix
+from ._core import RULES, Canonical, canonical, node_prefix, prime, primer
 from .cyber import crypto_wallet, file_hash, imei
 from .dates import age_at, dob, dob_iso
 from .finance import bank_account, card, card_hash, iban, mask_card
@@ -24,6 +24,6 @@ __all__ = [
     "NICKNAMES", "RULES", "Canonical", "NameParts", "address", "age_at", "bank_account",
     "canonical", "card", "card_hash", "crypto_wallet", "dob", "dob_iso", "domain", "email",
     "file_hash", "given_canonical", "iban", "imei", "ip", "mask_card", "name", "node_prefix",
-    "phone", "postcode", "postcode_area", "postcode_outward", "registered_domain",
-    "social_handle", "url", "username", "vrm",
+    "phone", "postcode", "postcode_area", "postcode_outward", "prime", "primer",
+    "registered_domain", "social_handle", "url", "username", "vrm",
 ]

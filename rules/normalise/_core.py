@@ -8,7 +8,7 @@ are typed URIs (followthemoney ``graph.py``): ``phone:+447700900123``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -90,8 +90,32 @@ def canonical(kind: str, raw: str) -> Canonical:
     numbers are never cached (they stay in memory no longer than one call).
     """
     if isinstance(raw, str) and isinstance(kind, str) and kind not in _SECRET_RAW:
-        return _cached(kind, raw)  # never a full card number: those are not kept
+        return _PRIMED.get((kind, raw)) or _cached(kind, raw)  # never a full card number
     return _canonical(kind, "" if raw is None else str(raw))
+
+
+# Canonical forms another process already computed (``prime``): intake parses each
+# person's phones, and ships the results so the link stage does not parse them again.
+_PRIMED: dict[tuple[str, str], Canonical] = {}
+_PRIMED_MAX = 1 << 18
+
+
+def primer(kind: str, raw: str) -> list[Any]:
+    """``[kind, raw, value, attrs]``: one computed form, JSON-able, for ``prime``."""
+    c = canonical(kind, raw)
+    return [kind, c.raw, c.value, dict(c.attrs)]
+
+
+def prime(entries: Iterable[Sequence[Any]]) -> None:
+    """Remember forms made by ``primer`` (in another process) so ``canonical`` returns
+    them without parsing.  Only for kinds whose raw text may be kept (never cards)."""
+    if len(_PRIMED) >= _PRIMED_MAX:
+        _PRIMED.clear()  # bounded: the worst case is parsing again
+    for kind, raw, value, attrs in entries:
+        if kind not in _SECRET_RAW and isinstance(raw, str):
+            _PRIMED[(kind, raw)] = Canonical(
+                kind, raw, value, value is not None,
+                MappingProxyType(dict(attrs)) if attrs else _NO_ATTRS)
 
 
 @lru_cache(maxsize=1 << 18)

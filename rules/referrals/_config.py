@@ -8,12 +8,14 @@ Embed it in the settings model as ``referral_routing: RoutingConfig = RoutingCon
 
 from __future__ import annotations
 
-from typing import Self, get_args
+from typing import Self
 
-from linkwatch.schemas import Referral, ReferralContact
+from linkwatch.schemas import VICTIM_SERVICES, ReferralContact
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SERVICES: tuple[str, ...] = get_args(Referral.model_fields["service"].annotation)
+# the victim services only: the offender diversion services on the same topic
+# (``schemas.OFFENDER_SERVICES``) are decided by ``rules.offenders``, not by this table
+SERVICES: tuple[str, ...] = VICTIM_SERVICES
 CONTACT_FIELDS: tuple[str, ...] = tuple(ReferralContact.model_fields)
 WARWICKSHIRE = "Warwickshire Police"
 

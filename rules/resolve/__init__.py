@@ -26,6 +26,7 @@ from __future__ import annotations
 from ._compare import Comparison, Level, Model
 from ._errors import BadModel, BadSplit, ResolveError, UnknownEntity
 from ._estimate import estimate
+from ._features import Record, to_record
 from ._index import Index, InMemoryIndex, RedisIndex
 from ._resolver import DEFAULT_THRESHOLD, Resolution, Resolver, score_pair
 
@@ -38,6 +39,7 @@ __all__ = [
     "InMemoryIndex",
     "Level",
     "Model",
+    "Record",
     "RedisIndex",
     "Resolution",
     "ResolveError",
@@ -45,4 +47,5 @@ __all__ = [
     "UnknownEntity",
     "estimate",
     "score_pair",
+    "to_record",
 ]

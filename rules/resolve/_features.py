@@ -161,18 +161,23 @@ class Record:
     emails: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
 
+    def as_list(self) -> list[Any]:
+        """The fields in order, JSON-able (``from_list`` reads it back)."""
+        return [self.rid, self.report_id, self.person_ref, self.reported_at,
+                self.names, self.dob, self.birth_year, self.gender, self.postcode,
+                self.address, self.phones, self.emails, self.ids]
+
+    @classmethod
+    def from_list(cls, f: list[Any]) -> Record:
+        return cls(f[0], f[1], f[2], f[3], tuple(tuple(n) for n in f[4]), f[5], f[6],
+                   f[7], f[8], f[9], tuple(f[10]), tuple(f[11]), tuple(f[12]))
+
     def to_json(self) -> str:
-        return json.dumps([
-            self.rid, self.report_id, self.person_ref, self.reported_at,
-            self.names, self.dob, self.birth_year, self.gender, self.postcode,
-            self.address, self.phones, self.emails, self.ids,
-        ], separators=(",", ":"))
+        return json.dumps(self.as_list(), separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Record:
-        f = json.loads(text)
-        return cls(f[0], f[1], f[2], f[3], tuple(tuple(n) for n in f[4]), f[5], f[6],
-                   f[7], f[8], f[9], tuple(f[10]), tuple(f[11]), tuple(f[12]))
+        return cls.from_list(json.loads(text))
 
 
 def _get(person: Any, name: str) -> Any:

@@ -105,6 +105,11 @@ class Resolver:
         """Resolve one person of one report and store the result."""
         return self._resolve(to_record(person, report_id, reported_at), write=True)
 
+    def resolve_record(self, record: Record) -> Resolution:
+        """``resolve`` for a person already turned into a ``Record`` (``to_record`` is pure
+        and per report, so intake computes it and the single link stage does not)."""
+        return self._resolve(record, write=True)
+
     def resolve_many(
         self, items: Iterable[tuple[Any, str, datetime | str | None]],
     ) -> list[Resolution]:

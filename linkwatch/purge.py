@@ -1,0 +1,304 @@
+"""Retention purge (DPA 2018 s.39): forget reports past their retention period.
+
+``linkwatch purge --older-than 2y`` reads the accepted topic, picks the reports whose
+latest version was reported before the cutoff, deletes their Redis keys, appends a
+purge marker to the accepted topic and records the erasure in the audit log
+(s.62: when, who, what; report ids, never personal data).
+
+The accepted topic is append-only, and the link stage's state is a pure function of
+it, so the marker is the one place the purge is written down.  One rule, applied by
+``replay`` and by the live link stage alike::
+
+    a report message at offset o is skipped when a marker at an offset after o
+    names its report id
+
+Example: ``R1`` at 3, a marker naming ``R1`` at 9, ``R1`` sent again at 12: the
+copy at 3 is forgotten, the one at 12 is kept (it arrived after the purge).  The
+graph, the entity-resolution index, the near-duplicate index and the referral
+decisions all forget it, because they are rebuilt without it.  Outputs already
+published stay where they are (``docs/operations.md``, "Retention").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from linkwatch.config import Settings
+
+log = logging.getLogger(__name__)
+
+LONDON = ZoneInfo("Europe/London")
+MARKER_PREFIX = b'{"purge":'   # markers are written with "purge" as their first key
+IDS_PER_MARKER = 5_000         # keeps each marker and audit record far below 1 MB
+_SPAN = re.compile(r"^\s*(\d+)\s*([ywd])\s*$", re.IGNORECASE)
+
+
+class PurgeError(ValueError):
+    """A purge that cannot be made as asked (names the bad value and the choices)."""
+
+
+def parse_cutoff(text: str, now: datetime | None = None) -> datetime:
+    """The instant before which reports are past retention.
+
+    ``2y`` (calendar years: 29 February goes to the 28th), ``400d``, ``8w``, or an ISO
+    date or time (naive means Europe/London, as in the contract; a date means its
+    midnight).  Example: ``2y`` at 2026-11-24T10:00Z is 2024-11-24T10:00Z.
+    """
+    now = now or datetime.now(UTC)
+    span = _SPAN.match(text)
+    if span:
+        n, unit = int(span.group(1)), span.group(2).lower()
+        if unit == "y":
+            try:
+                cutoff = now.replace(year=now.year - n)
+            except ValueError:  # 29 February in a year without one
+                cutoff = now.replace(year=now.year - n, day=28)
+        else:
+            cutoff = now - timedelta(days=n * (7 if unit == "w" else 1))
+    else:
+        try:
+            parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise PurgeError(f"--older-than {text!r}: give a span such as 2y, 400d or 8w, "
+                             "or an ISO date such as 2024-01-31") from None
+        if len(text.strip()) == 10:  # a bare date: its midnight, London time
+            parsed = datetime.combine(date.fromisoformat(text.strip()), datetime.min.time())
+        cutoff = parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
+    if cutoff >= now:
+        raise PurgeError(f"--older-than {text!r} is {cutoff.isoformat()}, not in the past: "
+                         "that would purge every report")
+    return cutoff
+
+
+# -- the marker and the skip rule ------------------------------------------------------
+
+def marker(purge_id: str, before: datetime, report_ids: Sequence[str], *, requested_at: datetime,
+           part: int = 1, parts: int = 1) -> bytes:
+    body = {"purge": {"purge_id": purge_id, "reason": "retention", "before": before.isoformat(),
+                      "requested_at": requested_at.isoformat(), "part": part, "parts": parts,
+                      "report_ids": list(report_ids)}}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def is_marker(value: bytes | None) -> bool:
+    return bool(value) and value.startswith(MARKER_PREFIX)  # type: ignore[union-attr]
+
+
+def marker_ids(value: bytes) -> list[str]:
+    return list(json.loads(value)["purge"]["report_ids"])
+
+
+def forget_map(markers: Iterable[tuple[int, Iterable[str]]]) -> dict[str, int]:
+    """report id -> offset of the last marker naming it."""
+    out: dict[str, int] = {}
+    for offset, ids in markers:
+        for rid in ids:
+            out[rid] = max(offset, out.get(rid, -1))
+    return out
+
+
+def forgotten(forget: dict[str, int], report_id: str, offset: int) -> bool:
+    """The skip rule (module docstring)."""
+    return forget.get(report_id, -1) > offset
+
+
+async def rebuild(settings: Settings, events: Sequence[Any]) -> tuple[Any, list[Any]]:
+    """The link stage meets a batch holding purge markers: a new ``Pipeline`` replayed up
+    to the batch, honouring every marker before and in it, and the batch's events left
+    to apply (markers and reports a later marker of the batch names are dropped).  The
+    state after the batch is what a restart would rebuild; nothing is re-published.
+
+    Faust acknowledges a batch even when its agent is cancelled half way (see
+    ``agents/_batch.py``), so a cancelled rebuild is finished, and the cancellation
+    asked for again, to arrive once the caller has applied and published the batch.
+    A failed rebuild (the broker briefly gone) is retried with back-off."""
+    task = asyncio.ensure_future(_retrying(settings, events))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        result = await task
+        current = asyncio.current_task()
+        if current is not None:
+            current.cancel()
+        return result
+
+
+async def _retrying(settings: Settings, events: Sequence[Any]) -> tuple[Any, list[Any]]:
+    delay = 0.25
+    while True:
+        try:
+            return await _rebuild(settings, events)
+        except Exception as exc:  # noqa: BLE001 - retried: acking the batch unhandled is worse
+            log.warning("purge rebuild failed (%s); retrying in %.2fs", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+async def _rebuild(settings: Settings, events: Sequence[Any]) -> tuple[Any, list[Any]]:
+    from linkwatch.pipeline import Pipeline, replay
+
+    markers = [(e.message.offset, marker_ids(e.value)) for e in events if is_marker(e.value)]
+    forget = forget_map(markers)
+    keep = [e for e in events if not is_marker(e.value)
+            and not forgotten(forget, json.loads(e.value)["report"]["report_id"],
+                              e.message.offset)]
+    pipeline = Pipeline(settings)
+    n = await replay(settings, pipeline, committed_only=False, until=events[0].message.offset,
+                     purges=markers)
+    log.info("retention purge: link state rebuilt from %d reports, %d ids named by %d markers",
+             n, len(forget), len(markers))
+    return pipeline, keep
+
+
+# -- what to purge ----------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    """What a purge would remove, from one read of the accepted topic."""
+
+    cutoff: datetime
+    report_ids: list[str] = field(default_factory=list)  # live reports past retention
+    hashes: dict[str, set[str]] = field(default_factory=dict)   # report -> content hashes
+    persons: dict[str, set[str]] = field(default_factory=dict)  # report -> person refs
+    scanned: int = 0           # messages read
+    reports: int = 0           # distinct live reports
+    already_purged: int = 0    # named by an earlier marker and not sent again since
+
+
+def _reported_at(report: dict[str, Any]) -> datetime | None:
+    try:
+        t = datetime.fromisoformat(str(report["reported_at"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=LONDON)
+
+
+async def plan(settings: Settings, cutoff: datetime,
+               progress: Callable[[int], None] | None = None) -> Plan:
+    from linkwatch.streams import topics
+    from linkwatch.watch import read_messages
+
+    result = Plan(cutoff)
+    latest: dict[str, tuple[int, bool]] = {}   # report -> (offset, past retention)
+    purged_at: dict[str, int] = {}
+    async for msg in read_messages(settings, topics.name(settings, topics.ACCEPTED)):
+        result.scanned += 1
+        if progress:
+            progress(1)
+        if is_marker(msg.value):
+            for rid in marker_ids(msg.value):
+                purged_at[rid] = msg.offset
+            continue
+        body = json.loads(msg.value)
+        report = body["report"]
+        rid = report["report_id"]
+        when = _reported_at(report)
+        old = when is not None and when < cutoff
+        latest[rid] = (msg.offset, old)
+        if old:  # only these can be purged: keep memory to them
+            result.hashes.setdefault(rid, set()).add(body.get("hash", ""))
+            result.persons.setdefault(rid, set()).update(
+                p.get("person_ref") or "" for p in report.get("persons") or ())
+    live = {rid: old for rid, (offset, old) in latest.items() if offset > purged_at.get(rid, -1)}
+    result.reports = len(live)
+    result.already_purged = len(latest) - len(live)
+    result.report_ids = sorted(rid for rid, old in live.items() if old)
+    chosen = set(result.report_ids)
+    result.hashes = {r: h for r, h in result.hashes.items() if r in chosen}
+    result.persons = {r: p for r, p in result.persons.items() if r in chosen}
+    return result
+
+
+def referral_ids(p: Plan) -> set[str]:
+    """Every referral id the purged reports could have had (any person, any service)."""
+    from typing import get_args
+
+    from linkwatch.rules.referrals import referral_id
+    from linkwatch.schemas.outputs import Service
+
+    return {referral_id(rid, ref, service) for rid, refs in p.persons.items()
+            for ref in refs for service in get_args(Service)}
+
+
+# -- doing it ---------------------------------------------------------------------------
+
+@dataclass
+class Done:
+    purge_id: str
+    reports: int
+    markers: list[int]          # their offsets on the accepted topic
+    redis: dict[str, int]       # kind of key -> how many deleted
+
+
+def _who(settings: Settings) -> str:
+    if settings.user != "unknown":
+        return settings.user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _redis(settings: Settings) -> Any:
+    from linkwatch.redis_state import RedisState
+
+    return RedisState(settings.redis_url or "redis://127.0.0.1:6379/0", f"lw:{settings.app_id}",
+                      settings.dedupe_ttl_s)
+
+
+async def redis_keys(settings: Settings, p: Plan, *, delete: bool) -> dict[str, int]:
+    """Count (or delete) the purged reports' Redis keys: dedupe claims and referral marks."""
+    state = _redis(settings)
+    try:
+        return await state.forget_reports(
+            [(rid, h) for rid, hs in p.hashes.items() for h in hs], referral_ids(p),
+            delete=delete)
+    finally:
+        await state.close()
+
+
+async def execute(settings: Settings, p: Plan, older_than: str) -> Done:
+    """Redis keys first (a failure stops here, and running the purge again finishes it),
+    then the markers, then the audit record naming them."""
+    from linkwatch.kafka import producer
+    from linkwatch.streams import topics
+
+    purge_id = "P" + uuid.uuid4().hex[:16]
+    now = datetime.now(UTC)
+    deleted = await redis_keys(settings, p, delete=True)
+    chunks = [p.report_ids[i:i + IDS_PER_MARKER]
+              for i in range(0, len(p.report_ids), IDS_PER_MARKER)]
+    prod = producer(settings, acks="all")
+    await prod.start()
+    try:
+        offsets = []
+        for n, ids in enumerate(chunks, 1):
+            meta = await prod.send_and_wait(
+                topics.name(settings, topics.ACCEPTED),
+                marker(purge_id, p.cutoff, ids, requested_at=now, part=n, parts=len(chunks)),
+                key=f"purge:{purge_id}".encode(), partition=0)
+            offsets.append(meta.offset)
+        for n, (ids, offset) in enumerate(zip(chunks, offsets, strict=True), 1):
+            record = {"event": "purge", "purge_id": purge_id, "at": now.isoformat(),
+                      "user": _who(settings), "reason": "retention (DPA 2018 s.39)",
+                      "older_than": older_than, "before": p.cutoff.isoformat(),
+                      "reports": len(p.report_ids), "part": n, "parts": len(chunks),
+                      "marker": {"topic": topics.name(settings, topics.ACCEPTED),
+                                 "partition": 0, "offset": offset},
+                      "redis_keys_deleted": deleted, "handling": settings.handling,
+                      "report_ids": ids}
+            await prod.send_and_wait(topics.name(settings, topics.AUDIT),
+                                     json.dumps(record).encode(), key=b"purge")
+    finally:
+        await prod.stop()
+    return Done(purge_id, len(p.report_ids), offsets, deleted)
