@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from aiokafka import TopicPartition
@@ -49,11 +50,29 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+@lru_cache(maxsize=1)
+def _names() -> tuple[list[str], list[str]]:
+    """Synthetic given and family names (Faker en_GB's lists), as real reports spread them."""
+    from faker import Faker
+
+    fake = Faker("en_GB")
+    fake.seed_instance(11)
+    given = sorted({fake.first_name() for _ in range(3000)})
+    family = sorted({fake.last_name() for _ in range(3000)})
+    return given, family
+
+
 def make_report(i: int, start: datetime) -> tuple[dict, str | None]:
-    """Report i; the second value is the mule key when it completes a planted mule."""
+    """Report i; the second value is the mule key when it completes a planted mule.
+    Victims are distinct people: names, dates of birth and postcodes spread as in real
+    reports (one shared name for everyone would make every report an ER near-miss)."""
     when = (start + timedelta(seconds=i)).isoformat()
-    victim = {"person_ref": "v1", "role": "victim", "name": f"Soak Victim {i}",
-              "dob": f"19{40 + i % 50}-0{1 + i % 9}-1{i % 9}", "consent": {"victim_support": None},
+    given, family = _names()
+    h = (i * 2654435761) % 2**32  # a deterministic spread of i
+    victim = {"person_ref": "v1", "role": "victim",
+              "name": f"{given[h % len(given)]} {family[(h >> 12) % len(family)]}",
+              "dob": f"{1940 + h % 66}-{1 + (h >> 7) % 12:02d}-{1 + (h >> 11) % 28:02d}",
+              "consent": {"victim_support": None},
               "postcode": (f"CV{10 + i % 3} {1 + i % 9}"
                            f"{'ABDEFGHJ'[i % 8]}{'LNPQRSTU'[(i // 8) % 8]}")}
     block, pos = divmod(i, 50)

@@ -222,9 +222,12 @@ NAME_SWAP_PENALTY = 1.0  # bits taken off when given and family names only agree
 SWAP_MIN_BITS = 0.0  # ... and only when no crossed name is evidence against
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Model:
-    """The comparisons used to score a pair, and the match threshold (bits)."""
+    """The comparisons used to score a pair, and the match threshold (bits).
+
+    Compared and hashed by identity (``eq=False``): a model keys the name-score cache,
+    and hashing its nested comparisons on every pair would cost more than it saves."""
 
     given: Comparison = GIVEN
     family: Comparison = FAMILY
@@ -270,9 +273,18 @@ def _name_readings(
 def _name_part(
     model: Model, a: Record, b: Record,
 ) -> tuple[float, list[tuple[str, Level, Any, Any]], str]:
+    return _names_score(model, a.names, b.names)
+
+
+@lru_cache(maxsize=1 << 16)
+def _names_score(
+    model: Model, names_a: tuple[tuple[str, str], ...], names_b: tuple[tuple[str, str], ...],
+) -> tuple[float, list[tuple[str, Level, Any, Any]], str]:
+    """The best reading of two records' names.  Cached: a common name ("john smith")
+    meets the same names in every block it shares, and this is most of a pair's cost."""
     best: tuple[float, list[tuple[str, Level, Any, Any]], str] | None = None
-    for ga, fa in a.names:
-        for gb, fb in b.names:
+    for ga, fa in names_a:
+        for gb, fb in names_b:
             for swapped, parts in _name_readings(model, ga, fa, gb, fb):
                 total = sum(p[1].weight for p in parts)
                 note = ""
