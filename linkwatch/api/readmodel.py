@@ -8,6 +8,11 @@ the link graph, kept up to date by following the topics.
   the pipeline's outputs are discarded (the worker publishes them, not us).
 * For the plan's measures (``/api/outcomes``): one ``reporting.ReportRow`` per accepted
   report, every alert version, and when each referral was first published.
+* Retention purges (``linkwatch.purge``) are honoured as by the link stage: a report
+  message is skipped when a marker later in the accepted topic names its id.  A fresh
+  start first reads the topic's markers, so it never folds in what they name; a marker
+  met while following drops the named reports' rows at once and rebuilds the graph and
+  the rows by ``pipeline.replay`` up to the marker, then swaps the new state in.
 
 New alert versions are offered to subscribers (the live stream).  Everything
 here runs on the one event loop, so request handlers read a consistent state.
@@ -19,20 +24,47 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import TopicPartition
 
+from linkwatch import purge
 from linkwatch.config import Settings
-from linkwatch.pipeline import Pipeline
+from linkwatch.pipeline import Outputs, Pipeline, replay
 from linkwatch.reporting.rows import ReportRow, report_row
 from linkwatch.schemas import ReportAdapter
 
 log = logging.getLogger(__name__)
 
 _IDLE_POLLS = 4  # empty polls of 250 ms in a row = caught up (Tansu's watermarks can lag)
+Take = Callable[[TopicPartition, Sequence[Any]], Awaitable[None]]  # one partition's batch
+
+
+class _Pipeline(Pipeline):
+    """The link stage's pipeline plus one ``ReportRow`` per report it applies, so that a
+    rebuild (``replay``) rebuilds the graph and the rows together."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.rows: dict[str, ReportRow] = {}
+
+    def apply(self, payload: dict[str, Any]) -> Outputs:
+        try:
+            out = super().apply(payload)
+            self._add_row(payload)
+            return out
+        except Exception:  # noqa: BLE001 - one bad record must not stop the read model
+            log.exception("read model could not apply an accepted report")
+            return Outputs()
+
+    def _add_row(self, payload: dict[str, Any]) -> None:
+        report = ReportAdapter.validate_python(payload["report"])
+        rid = report.report_id
+        entity_of = {(rid, ref): entity for entity, (ref, _t)
+                     in self.persons_of.get(rid, {}).items()}
+        self.rows[rid] = report_row(report, payload.get("enrichment"), entity_of)
 
 
 class ReadModel:
@@ -40,16 +72,17 @@ class ReadModel:
         self.settings = settings
         self.alerts: dict[str, dict[str, Any]] = {}
         self.referrals: dict[str, dict[str, Any]] = {}
-        self.pipeline = Pipeline(settings)
+        self.pipeline = _Pipeline(settings)
         # for the plan's measures (``/api/outcomes``): every report as a flat row (latest
-        # version), every alert version, and when each referral was first published
-        self.rows: dict[str, ReportRow] = {}
+        # version, ``rows``), every alert version, and when each referral was first published
         self.alert_versions: list[dict[str, Any]] = []
         self.published: dict[str, str] = {}
         self.caught_up: dict[str, bool] = {"alerts": False, "referrals": False, "graph": False}
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._positions: dict[TopicPartition, int] = {}  # next offset, kept over reconnects
+        self._markers: dict[int, list[str]] | None = None  # purge markers: offset -> ids
+        self._forget: dict[str, int] = {}  # report id -> offset of the last marker naming it
 
     # -- state ----------------------------------------------------------------------------
     def add_alert(self, alert: dict[str, Any], published_ms: int | None = None) -> None:
@@ -74,18 +107,12 @@ class ReadModel:
                     published_ms / 1000, UTC).isoformat())
 
     def apply_accepted(self, payload: dict[str, Any], published_ms: int | None = None) -> None:
-        try:
-            self.pipeline.apply(payload)
-            self._add_row(payload)
-        except Exception:  # noqa: BLE001 - one bad record must not stop the read model
-            log.exception("read model could not apply an accepted report")
+        self.pipeline.apply(payload)
 
-    def _add_row(self, payload: dict[str, Any]) -> None:
-        report = ReportAdapter.validate_python(payload["report"])
-        rid = report.report_id
-        entity_of = {(rid, ref): entity for entity, (ref, _t)
-                     in self.pipeline.persons_of.get(rid, {}).items()}
-        self.rows[rid] = report_row(report, payload.get("enrichment"), entity_of)
+    @property
+    def rows(self) -> dict[str, ReportRow]:
+        """report id -> its row (latest version); purged reports are not here."""
+        return self.pipeline.rows
 
     def referral_messages(self) -> list[dict[str, Any]]:
         """The latest message of every referral, with ``published_at`` (when the broker first
@@ -112,11 +139,11 @@ class ReadModel:
         s = self.settings
         self._tasks = [
             asyncio.create_task(self._follow(topics.name(s, topics.ALERTS), "alerts",
-                                             self.add_alert)),
+                                             self._each(self.add_alert))),
             asyncio.create_task(self._follow(topics.name(s, topics.REFERRALS), "referrals",
-                                             self.add_referral)),
+                                             self._each(self.add_referral))),
             asyncio.create_task(self._follow(topics.name(s, topics.ACCEPTED), "graph",
-                                             self.apply_accepted)),
+                                             self._take_accepted)),
         ]
 
     async def stop(self) -> None:
@@ -127,18 +154,20 @@ class ReadModel:
                 await task
         self._tasks = []
 
-    async def _follow(self, topic: str, name: str, apply: Callable[[Any, int], None]) -> None:
+    async def _follow(self, topic: str, name: str, take: Take) -> None:
         """Read ``topic`` from the start for ever; reconnect after a broker failure."""
         while True:
             try:
-                await self._read(topic, name, apply)
+                if name == "graph" and self._markers is None:
+                    await self._read_markers(topic)
+                await self._read(topic, name, take)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - keep following after broker trouble
                 log.warning("following %s failed (%s); retrying in 2 s", topic, exc)
                 await asyncio.sleep(2.0)
 
-    async def _read(self, topic: str, name: str, apply: Callable[[Any, int], None]) -> None:
+    async def _read(self, topic: str, name: str, take: Take) -> None:
         from linkwatch.kafka import consumer
 
         c = consumer(self.settings, enable_auto_commit=False, auto_offset_reset="earliest",
@@ -165,13 +194,82 @@ class ReadModel:
                 if idle >= _IDLE_POLLS:
                     self.caught_up[name] = True
                 for tp, msgs in batch.items():
-                    for msg in msgs:
-                        try:
-                            value = json.loads(msg.value) if msg.value else None
-                        except ValueError:
-                            continue
-                        apply(value, msg.timestamp)
-                        positions[tp] = msg.offset + 1
+                    await take(tp, msgs)
                     await asyncio.sleep(0)  # let requests in between batches
         finally:
             await c.stop()
+
+    def _each(self, apply: Callable[[Any, int], None]) -> Take:
+        """A batch handler applying each decoded message with its broker timestamp."""
+        async def take(tp: TopicPartition, msgs: Sequence[Any]) -> None:
+            for msg in msgs:
+                try:
+                    value = json.loads(msg.value) if msg.value else None
+                except ValueError:
+                    continue
+                apply(value, msg.timestamp)
+                self._positions[tp] = msg.offset + 1
+        return take
+
+    # -- the accepted topic, honouring retention purges ---------------------------------------
+    async def _read_markers(self, topic: str) -> None:
+        """Before the first read: every purge marker already on the accepted topic, so the
+        read skips what they name instead of rebuilding once per marker."""
+        from linkwatch.watch import read_messages
+
+        markers: dict[int, list[str]] = {}
+        async for msg in read_messages(self.settings, topic, idle_s=1.0):
+            if purge.is_marker(msg.value):
+                markers[msg.offset] = purge.marker_ids(msg.value)
+        self._markers = markers
+        self._forget = purge.forget_map(markers.items())
+        if markers:
+            log.info("read model: %d purge markers name %d reports", len(markers),
+                     len(self._forget))
+
+    async def _take_accepted(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
+        """Fold a batch of the accepted topic in.  A marker not met before rebuilds the
+        state up to it (with every new marker of the batch), as the link stage does
+        (``purge.rebuild``); the rest of the batch then goes on from there."""
+        known = self._markers or {}
+        new = [(m.offset, purge.marker_ids(m.value)) for m in msgs
+               if purge.is_marker(m.value) and m.offset not in known]
+        if new:
+            at = new[0][0]
+            self._apply(tp, [m for m in msgs if m.offset < at])
+            await self._rebuild(tp, at, new)
+            msgs = [m for m in msgs if m.offset > at]
+        self._apply(tp, msgs)
+
+    def _apply(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
+        for msg in msgs:
+            if not purge.is_marker(msg.value):
+                try:
+                    payload = json.loads(msg.value)
+                    rid = payload["report"]["report_id"]
+                except (ValueError, TypeError, KeyError):
+                    log.warning("read model skipped an unreadable accepted message at %d",
+                                msg.offset)
+                else:
+                    if not purge.forgotten(self._forget, rid, msg.offset):
+                        self.apply_accepted(payload, msg.timestamp)
+            self._positions[tp] = msg.offset + 1
+
+    async def _rebuild(self, tp: TopicPartition, at: int,
+                       new: list[tuple[int, list[str]]]) -> None:
+        """Forget the reports ``new`` markers name: their rows go at once; the graph and the
+        other rows are replayed up to offset ``at`` without them and swapped in.  A failed
+        replay raises: the read resumes at the marker and tries again."""
+        for _offset, ids in new:
+            for rid in ids:
+                self.pipeline.rows.pop(rid, None)
+        pipeline = _Pipeline(self.settings)
+        n = await replay(self.settings, pipeline, committed_only=False, until=at, purges=new)
+        self.pipeline = pipeline
+        markers = self._markers if self._markers is not None else {}
+        markers.update(new)
+        self._markers = markers
+        self._forget = purge.forget_map(markers.items())
+        self._positions[tp] = at + 1
+        log.info("retention purge: read model rebuilt from %d reports, %d ids named by "
+                 "%d markers", n, sum(len(ids) for _o, ids in new), len(new))

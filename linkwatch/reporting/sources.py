@@ -3,8 +3,10 @@
 * files: reports as JSONL or data.police.uk street CSV (``linkwatch.ingest.read_reports``);
   alerts and referrals as JSONL (one contract message per line).
 * topics: the internal accepted topic (reports with their enrichment; the last version of a
-  report wins), ``linkwatch.entities`` (resolved entity ids), ``alerts`` and ``referrals``
-  (with the broker's timestamp as ``published_at``).
+  report wins; retention purges honoured: a report message is skipped when a purge marker
+  later in the topic names its id, ``linkwatch.purge``), ``linkwatch.entities`` (resolved
+  entity ids), ``alerts`` and ``referrals`` (with the broker's timestamp as
+  ``published_at``).
 """
 
 from __future__ import annotations
@@ -78,6 +80,26 @@ async def read_with_time(settings: Any, topic: str, idle_s: float = 2.0
         yield msg.key, value, datetime.fromtimestamp(msg.timestamp / 1000, UTC)
 
 
+async def accepted_payloads(settings: Any) -> dict[str, dict[str, Any]]:
+    """report id -> its latest accepted message, without the reports a retention purge
+    forgot.  The topic has one partition, read in order: a purge marker drops the ids it
+    names from what was read before it; a report sent again after the marker is kept."""
+    from linkwatch import purge
+    from linkwatch.streams import topics
+    from linkwatch.watch import decode, read_messages
+
+    payloads: dict[str, dict[str, Any]] = {}
+    async for msg in read_messages(settings, topics.name(settings, topics.ACCEPTED)):
+        if purge.is_marker(msg.value):
+            for rid in purge.marker_ids(msg.value):
+                payloads.pop(rid, None)
+            continue
+        v = decode(msg.value)
+        if isinstance(v, dict) and isinstance(v.get("report"), dict):
+            payloads[v["report"].get("report_id", "")] = v
+    return payloads
+
+
 async def from_topics(settings: Any) -> Loaded:
     """Everything the pipeline has published, read from the start of each topic."""
     from linkwatch.streams import topics
@@ -89,10 +111,7 @@ async def from_topics(settings: Any) -> Loaded:
     async for _k, v, _t in read_with_time(settings, name(topics.ENTITIES)):
         if isinstance(v, dict) and v.get("entity_id"):
             entity_of[(v["report_id"], v["person_ref"])] = v["entity_id"]
-    payloads: dict[str, dict[str, Any]] = {}
-    async for _k, v, _t in read_with_time(settings, name(topics.ACCEPTED)):
-        if isinstance(v, dict) and isinstance(v.get("report"), dict):
-            payloads[v["report"].get("report_id", "")] = v
+    payloads = await accepted_payloads(settings)
     alerts: list[dict[str, Any]] = []
     referrals: list[dict[str, Any]] = []
     loaded = Loaded(alerts=alerts, referrals=referrals)
