@@ -50,6 +50,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+# Warwickshire's CV districts, and the letters a postcode's unit uses: about 54,000
+# postcodes, so a few victims share one, as in a real county (not a hundred)
+_DISTRICTS = (7, 8, 9, 10, 11, 12, 13, 21, 22, 23, 31, 32, 33, 34, 35, 37, 47)
+_UNIT = "ABDEFGHJLNPQRSTUWXYZ"
+
+
 @lru_cache(maxsize=1)
 def _names() -> tuple[list[str], list[str]]:
     """Synthetic given and family names (Faker en_GB's lists), as real reports spread them."""
@@ -73,8 +79,8 @@ def make_report(i: int, start: datetime) -> tuple[dict, str | None]:
               "name": f"{given[h % len(given)]} {family[(h >> 12) % len(family)]}",
               "dob": f"{1940 + h % 66}-{1 + (h >> 7) % 12:02d}-{1 + (h >> 11) % 28:02d}",
               "consent": {"victim_support": None},
-              "postcode": (f"CV{10 + i % 3} {1 + i % 9}"
-                           f"{'ABDEFGHJ'[i % 8]}{'LNPQRSTU'[(i // 8) % 8]}")}
+              "postcode": (f"CV{_DISTRICTS[(h >> 5) % len(_DISTRICTS)]} {1 + (h >> 9) % 9}"
+                           f"{_UNIT[(h >> 13) % 20]}{_UNIT[(h >> 18) % 20]}")}
     block, pos = divmod(i, 50)
     if pos in (47, 48, 49):  # three victims pay the same planted account
         account = f"77{block:04d} {10_000_000 + block}"
