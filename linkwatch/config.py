@@ -8,8 +8,9 @@ and ``REDIS_URL`` are read without prefix, as the deployment guide names them.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,3 +66,17 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_config_file(path: str | None, model: type[M]) -> M:
+    """A configuration file (YAML or JSON) in the shape of the pydantic ``model``; the
+    model's defaults when ``path`` is unset.  A bad file raises at start-up, naming why."""
+    if not path:
+        return model()
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return model.model_validate(yaml.safe_load(fh) or {})

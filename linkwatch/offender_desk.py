@@ -26,7 +26,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from linkwatch.config import Settings
+from linkwatch.config import Settings, load_config_file
 from linkwatch.graph.alerts import AlertBook
 from linkwatch.graph.detectors.base import Finding
 from linkwatch.rules.offenders import (
@@ -69,12 +69,7 @@ def load_offender_routing(path: str | None) -> OffenderRoutingConfig:
     """``LINKWATCH_OFFENDER_ROUTING_FILE`` (YAML or JSON in the shape of
     ``OffenderRoutingConfig``); Warwickshire's services when unset.  A bad file stops the
     worker at start-up, naming why."""
-    if not path:
-        return OffenderRoutingConfig()
-    import yaml
-
-    with open(path, encoding="utf-8") as fh:
-        return OffenderRoutingConfig.model_validate(yaml.safe_load(fh) or {})
+    return load_config_file(path, OffenderRoutingConfig)
 
 
 class OffenderDesk:

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
-from linkwatch.config import Settings
+from linkwatch.config import Settings, load_config_file
 from linkwatch.graph import LinkGraph
 from linkwatch.graph.alerts import AlertBook
 from linkwatch.graph.detectors import ClusterTracker, load_config, run_detectors
@@ -273,9 +273,4 @@ async def _read_accepted(c: Any, tp: TopicPartition, stop_at: int | None) -> Asy
 def load_routing(path: str | None) -> RoutingConfig:
     """The force's referral routing (``LINKWATCH_REFERRAL_ROUTING_FILE``, YAML or JSON in
     the shape of ``RoutingConfig``); a bad file stops the worker at start-up, naming why."""
-    if not path:
-        return RoutingConfig()
-    import yaml
-
-    with open(path, encoding="utf-8") as fh:
-        return RoutingConfig.model_validate(yaml.safe_load(fh) or {})
+    return load_config_file(path, RoutingConfig)
