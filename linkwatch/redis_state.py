@@ -156,7 +156,7 @@ class RedisState:
         out: dict[str, dict[str, int]] = {}
         async for key in self.client.scan_iter(self._k("count", "*")):
             out[key.removeprefix(self._k("count", ""))] = {
-                k: int(v) for k, v in (await self.client.hgetall(key)).items()}
+                str(k): int(v) for k, v in (await self.client.hgetall(key)).items()}
         return out
 
     async def close(self) -> None:
