@@ -126,20 +126,29 @@ def co_offender_graph(g: nx.MultiDiGraph, persons: Iterable[str], cap: int) -> n
     return _canonical_graph(g, seen)
 
 
-def _analyse(h: nx.Graph, seed: int) -> tuple[list[frozenset[str]], dict[str, float]]:
-    """Louvain communities and betweenness of one co-offender graph."""
+def _analyse(h: nx.Graph, seed: int) -> tuple[list[frozenset[str]]]:
+    """Louvain communities of one co-offender graph."""
     if h.number_of_edges() == 0:
-        return [], {}
-    comms = [frozenset(c) for c in nx.community.louvain_communities(
-        h, weight="weight", seed=seed)]
-    k = len(h) if len(h) <= EXACT_BETWEENNESS else EXACT_BETWEENNESS
-    between = nx.betweenness_centrality(h, k=k if k < len(h) else None, seed=seed)
-    return comms, between
+        return ([],)
+    return ([frozenset(c) for c in nx.community.louvain_communities(
+        h, weight="weight", seed=seed)],)
+
+
+def _betweenness(h: nx.Graph, seed: int) -> dict[str, float]:
+    """Betweenness of one co-offender graph, computed when a community of it becomes an
+    alert (most reports raise none) and remembered on the graph, which the component
+    memo keeps: the same graph and seed give the same figures whenever it is asked."""
+    between = h.graph.get("betweenness")
+    if between is None:
+        k = len(h) if len(h) <= EXACT_BETWEENNESS else EXACT_BETWEENNESS
+        between = h.graph["betweenness"] = nx.betweenness_centrality(
+            h, k=k if k < len(h) else None, seed=seed)
+    return between
 
 
 def _components(g: nx.MultiDiGraph, persons: list[str], cfg: DetectorConfig,
-                use_index: bool) -> list[tuple[nx.Graph, list[frozenset[str]], dict[str, float]]]:
-    """(co-offender graph, communities, betweenness) for each component of ``persons``.
+                use_index: bool) -> list[tuple[nx.Graph, list[frozenset[str]]]]:
+    """(co-offender graph, communities) for each component of ``persons``.
 
     With the link graph's component index (``LinkGraph.co_offenders``) a component's
     analysis is remembered until one of its co-offender edges changes; the result is
@@ -191,25 +200,25 @@ def detect_ocg(sub: nx.MultiDiGraph, touched: set[str], cfg: DetectorConfig,
     parts = [part for part in parts if part[1]]
     if not parts:
         return []
-    comms = sorted((c for _, cs, _ in parts for c in cs), key=lambda c: (-len(c), min(c)))
+    comms = sorted((c for _, cs in parts for c in cs), key=lambda c: (-len(c), min(c)))
     ids = (tracker or ClusterTracker()).assign(comms) if tracker else [
         "C" + hashlib.sha256(min(c, key=lambda p: (g.nodes[p]["first_seen"], p)).encode())
         .hexdigest()[:12] for c in comms]
-    h_of = {p: h for h, cs, _ in parts for c in cs for p in c}
-    between = {p: b for _, _, bs in parts for p, b in bs.items()}
+    h_of = {p: h for h, cs in parts for c in cs for p in c}
     member_of = {p: i for i, c in enumerate(comms) for p in c}
     out = []
     for i, comm in enumerate(comms):
         if len(comm) < cfg.ocg_min_size or not comm & set(persons):
             continue
         brokers = sorted(p for p in comm if any(member_of[q] != i for q in h_of[p][p]))
-        players = sorted(comm, key=lambda p: (-h_of[p].degree(p), -between.get(p, 0), p))[:3]
         links = sorted((a, b, m.CO_OFFENDER) for a in comm for b in g._succ[a]  # noqa: SLF001
                        if b in comm and m.CO_OFFENDER in g._succ[a][b])  # noqa: SLF001
         rids = sorted({r for lk in links for r in g.edges[lk]["report_ids"]})
         events = [r for r in rids if not g.nodes[u.report_node(r)].get("duplicate_of")]
         if len(events) < cfg.ocg_min_reports:  # one group incident is not an OCG
             continue
+        between = _betweenness(h_of[min(comm)], cfg.ocg_seed)
+        players = sorted(comm, key=lambda p: (-h_of[p].degree(p), -between.get(p, 0), p))[:3]
         harm = u.total_harm(g, rids)
         score = (0.35 + 0.05 * (len(comm) - cfg.ocg_min_size) + 0.1 * bool(brokers)
                  + 0.2 * u.harm_component(harm))
