@@ -146,12 +146,14 @@ async def _retrying(settings: Settings, events: Sequence[Any]) -> tuple[Any, lis
 
 async def _rebuild(settings: Settings, events: Sequence[Any]) -> tuple[Any, list[Any]]:
     from linkwatch.pipeline import Pipeline, replay
+    from linkwatch.rules.normalise import forget_cached
 
     markers = [(e.message.offset, marker_ids(e.value)) for e in events if is_marker(e.value)]
     forget = forget_map(markers)
     keep = [e for e in events if not is_marker(e.value)
             and not forgotten(forget, json.loads(e.value)["report"]["report_id"],
                               e.message.offset)]
+    forget_cached()  # the identifier caches hold raw forms from the purged reports too
     pipeline = Pipeline(settings)
     n = await replay(settings, pipeline, committed_only=False, until=events[0].message.offset,
                      purges=markers)

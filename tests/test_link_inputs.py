@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
-from linkwatch.rules.normalise import _core, canonical, prime, primer
+from linkwatch.rules.normalise import _core, canonical, forget_cached, prime, primer
 
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
@@ -67,5 +67,7 @@ def test_a_primed_form_is_returned_without_parsing_and_cards_are_never_primed() 
         assert got.node_id == "phone:+447700900123" and got.attrs["fictional"] is True
         assert phone_module._parse.cache_info().currsize == 0  # noqa: SLF001 - not parsed
         assert ("card", "4111 1111 1111 1111") not in _core._PRIMED  # noqa: SLF001
+        forget_cached()  # what a retention purge's rebuild does
+        assert not _core._PRIMED and _core._cached.cache_info().currsize == 0  # noqa: SLF001
     finally:
         _core._PRIMED.clear()  # noqa: SLF001

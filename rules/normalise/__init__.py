@@ -10,7 +10,7 @@ The per-family functions return the canonical value or ``None`` and never raise
 
 from __future__ import annotations
 
-from ._core import RULES, Canonical, canonical, node_prefix, prime, primer
+from ._core import RULES, Canonical, canonical, forget_cached, node_prefix, prime, primer
 from .cyber import crypto_wallet, file_hash, imei
 from .dates import age_at, dob, dob_iso
 from .finance import bank_account, card, card_hash, iban, mask_card
@@ -23,7 +23,7 @@ from .web import domain, email, ip, registered_domain, url
 __all__ = [
     "NICKNAMES", "RULES", "Canonical", "NameParts", "address", "age_at", "bank_account",
     "canonical", "card", "card_hash", "crypto_wallet", "dob", "dob_iso", "domain", "email",
-    "file_hash", "given_canonical", "iban", "imei", "ip", "mask_card", "name", "node_prefix",
-    "phone", "postcode", "postcode_area", "postcode_outward", "prime", "primer",
+    "file_hash", "forget_cached", "given_canonical", "iban", "imei", "ip", "mask_card", "name",
+    "node_prefix", "phone", "postcode", "postcode_area", "postcode_outward", "prime", "primer",
     "registered_domain", "social_handle", "url", "username", "vrm",
 ]

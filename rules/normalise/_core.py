@@ -118,6 +118,14 @@ def prime(entries: Iterable[Sequence[Any]]) -> None:
                 MappingProxyType(dict(attrs)) if attrs else _NO_ATTRS)
 
 
+def forget_cached() -> None:
+    """Drop every remembered form (primed and parsed): a retention purge must not leave
+    the raw identifiers of purged reports in this process's caches."""
+    _PRIMED.clear()
+    _cached.cache_clear()
+    phone.clear_cache()
+
+
 @lru_cache(maxsize=1 << 18)
 def _cached(kind: str, raw: str) -> Canonical:
     return _canonical(kind, raw)

@@ -71,3 +71,8 @@ def phone_attrs(raw: str, value: str | None, region: str = "GB") -> dict[str, ob
         return {}
     text = raw.strip().removeprefix("tel:").strip()
     return {"fictional": True} if _parse(text, region)[1] else {}
+
+
+def clear_cache() -> None:
+    """Forget every parsed number (``normalise.forget_cached``)."""
+    _parse.cache_clear()
