@@ -13,18 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from linkwatch.rules.enrich import age_of
 from linkwatch.rules.normalise import canonical
-from linkwatch.rules.referrals import ServiceRoute, referral_id, working_days_after
+from linkwatch.rules.referrals import (
+    Basis,
+    Level,
+    Priority,
+    ServiceRoute,
+    referral_id,
+    working_days_after,
+)
 from linkwatch.schemas import OFFENDER_SERVICES, Referral, ReferralContact
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._identity import OFFENDER_ROLES, OffenderRuleError
 
-Basis = Literal["consent", "no_consent_needed", "duty_to_notify"]
-Priority = Literal["standard", "enhanced", "urgent"]
 OffenderReferral = Referral   # the contract's Referral, with an offender service
 
 _ROUTES = {
@@ -122,14 +127,6 @@ def offender_facts(report: Any, person: Any, cfg: OffenderRoutingConfig) -> Offe
 
 
 Test = Callable[[OffenderFacts], str | None]
-
-
-@dataclass(frozen=True)
-class Level:
-    test: Test
-    referred: bool
-    basis: Basis
-    otherwise: bool = False
 
 
 @dataclass(frozen=True)

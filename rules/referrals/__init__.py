@@ -14,9 +14,11 @@ from ._config import RoutingConfig, ServiceRoute
 from ._decide import Decision, DecisionContext, decide, referral_id
 from ._errors import ReferralError, ReferralRuleError
 from ._facts import VictimHistory
+from ._table import Basis, Level, Priority
 
 __all__ = [
-    "Decision", "DecisionContext", "DecisionDiff", "ReferralError", "ReferralRuleError",
-    "RoutingConfig", "ServiceRoute", "VictimHistory", "audit_record", "cancellation", "decide",
-    "diff_decisions", "is_working_day", "referral_id", "working_days_after",
+    "Basis", "Decision", "DecisionContext", "DecisionDiff", "Level", "Priority",
+    "ReferralError", "ReferralRuleError", "RoutingConfig", "ServiceRoute", "VictimHistory",
+    "audit_record", "cancellation", "decide", "diff_decisions", "is_working_day",
+    "referral_id", "working_days_after",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Generic, Literal, TypeVar, get_args
 
 from ._config import SERVICES
 from ._errors import ReferralRuleError
@@ -24,11 +24,15 @@ LEVELS = ("urgent", "enhanced")
 PriorityResult = tuple[Priority, tuple[str, ...], tuple[str, ...]]  # level, rules fired, reasons
 
 
-@dataclass(frozen=True)
-class Level:
-    """One outcome: when ``test`` returns words, the service is (not) referred on ``basis``."""
+F = TypeVar("F")  # the facts a table's tests read: victim ``Facts`` or ``OffenderFacts``
 
-    test: Test
+
+@dataclass(frozen=True)
+class Level(Generic[F]):
+    """One outcome: when ``test`` returns words, the service is (not) referred on ``basis``.
+    Shared with the offender diversion table (``rules.offenders``)."""
+
+    test: Callable[[F], str | None]
     referred: bool
     basis: Basis
     otherwise: bool = False
