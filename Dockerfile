@@ -9,7 +9,8 @@ COPY streams ./streams
 COPY agents ./agents
 COPY graph ./graph
 COPY rules ./rules
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 linkwatch
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 linkwatch \
+    && mkdir -p /data && chown linkwatch /data && chmod 700 /data
 USER linkwatch
 ENTRYPOINT ["linkwatch"]
 CMD ["worker", "-l", "info"]

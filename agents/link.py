@@ -19,7 +19,7 @@ from linkwatch.streams.channels import (
     referrals_topic,
 )
 
-from linkwatch import purge
+from linkwatch import purge, snapshot
 from linkwatch.pipeline import Outputs, Pipeline, replay
 
 from ._batch import finish_batch
@@ -62,16 +62,34 @@ async def _publish(outputs: list[Outputs]) -> None:
 
 @app.agent(accepted_topic, name="link_reports")
 async def link_reports(stream):  # type: ignore[no-untyped-def]
-    pipeline = Pipeline(settings)
     await watchlist_loaded()  # managed offenders (agents/watchlist.py) before the replay
-    replayed = await replay(settings, pipeline)
+    pipeline, replayed = await _rebuild()
     log.info("link graph rebuilt from %d accepted reports", replayed)
+    snapshots = snapshot.Writer(settings, pipeline.reports)
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
         if any(purge.is_marker(e.value) for e in events):  # retention: forget, then go on
             pipeline, events = await purge.rebuild(settings, events)
+            snapshots.forget(pipeline.reports)
         # the state changes once (pure); only the publishing is retried
         outputs = [pipeline.apply(orjson.loads(e.value)) for e in events]
         await finish_batch(lambda outputs=outputs: _publish(outputs))
+        if events:
+            snapshots.maybe(pipeline, events[-1].message.offset + 1)
+
+
+async def _rebuild() -> tuple[Pipeline, int]:
+    """The state before the first uncommitted report: the snapshot, if there is a usable
+    one, and the reports after it; else every report (``linkwatch.snapshot``)."""
+    saved = snapshot.load(settings)
+    if saved is not None:
+        try:
+            more = await replay(settings, saved.pipeline, start=saved.offset)
+            return saved.pipeline, saved.reports + more
+        except snapshot.Stale as why:
+            log.info("snapshot not used, and deleted: %s", why)
+            snapshot.forget(settings)  # it holds reports a purge has removed since
+    pipeline = Pipeline(settings)
+    return pipeline, await replay(settings, pipeline)
 
 
 async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # type: ignore[type-arg]

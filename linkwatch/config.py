@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1)
     session_timeout_s: float = Field(default=10.0, gt=0)
     rebalance_timeout_s: float = Field(default=10.0, gt=0)
-    data_dir: str = ".linkwatch"
+    data_dir: str = ".linkwatch"   # link-stage snapshots (linkwatch/snapshot.py)
+    snapshot_every: int = Field(default=50_000, ge=0)  # reports between snapshots; 0: none
     log_level: str = "info"
 
     pseudonym_key: SecretStr | None = None  # HMAC key for --pseudonymise exports and shares

@@ -89,6 +89,23 @@ class Pipeline:
         self.persons_of: dict[str, dict[str, tuple[str, Any]]] = {}  # report -> entity -> (ref, t)
         self.reports = 0
 
+    # -- snapshots (``linkwatch.snapshot``) ----------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything computed from reports; not the settings (they hold secrets) nor the
+        live watchlist, which ``restored`` attaches again."""
+        state = dict(self.__dict__)
+        del state["settings"]
+        state["offenders"] = copy.copy(self.offenders)
+        state["offenders"].watchlist = None
+        return state
+
+    def restored(self, settings: Settings) -> None:
+        """Attach what a snapshot leaves out (the settings, the shared watchlist)."""
+        from linkwatch.offender_desk import shared_watchlist
+
+        self.settings = settings
+        self.offenders.watchlist = shared_watchlist(settings)
+
     def apply(self, payload: dict[str, Any]) -> Outputs:
         """Fold one accepted report in; return what should be published."""
         out = Outputs()
@@ -202,7 +219,7 @@ class Pipeline:
 
 async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,
                  progress: Any = None, until: int | None = None,
-                 purges: Sequence[tuple[int, Sequence[str]]] = ()) -> int:
+                 purges: Sequence[tuple[int, Sequence[str]]] = (), start: int = 0) -> int:
     """Rebuild the pipeline's state from the accepted topic; nothing is published.
 
     ``committed_only``: stop at the offset the worker group has committed (a
@@ -212,9 +229,14 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
     Retention purges are honoured (``linkwatch.purge``): a first read collects the
     purge markers (plus ``purges``, as (offset, report ids)), the second applies every
     report that no later marker names.  Returns the number of reports applied.
+
+    ``start``: read from this offset, ``pipeline`` holding everything before it (a
+    snapshot, ``linkwatch.snapshot``); a purge marker from there on could name reports
+    the snapshot holds, so it raises ``snapshot.Stale`` and the caller replays it all.
     """
     from linkwatch import purge
     from linkwatch.kafka import consumer
+    from linkwatch.snapshot import Stale
     from linkwatch.streams import topics
 
     tp = TopicPartition(topics.name(settings, topics.ACCEPTED), 0)
@@ -230,12 +252,15 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
             stop_at = until if stop_at is None else min(stop_at, until)
         c.assign([tp])
         markers = list(purges)
-        async for msg in _read_accepted(c, tp, stop_at):
+        end = start
+        async for msg in _read_accepted(c, tp, stop_at, start):
             end = msg.offset + 1
             if purge.is_marker(msg.value):
+                if start:
+                    raise Stale(f"purge marker at accepted offset {msg.offset}, past {start}")
                 markers.append((msg.offset, purge.marker_ids(msg.value)))
         forget = purge.forget_map(markers)
-        async for msg in _read_accepted(c, tp, end):  # no further than the first read saw
+        async for msg in _read_accepted(c, tp, end, start):  # no further than the first read
             if purge.is_marker(msg.value):
                 continue
             payload = json.loads(msg.value)
@@ -250,11 +275,16 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
         await c.stop()
 
 
-async def _read_accepted(c: Any, tp: TopicPartition, stop_at: int | None) -> AsyncIterator[Any]:
-    """The accepted topic's messages from its start, below ``stop_at`` (``None``: to the end)."""
-    if stop_at is not None and stop_at <= 0:
+async def _read_accepted(c: Any, tp: TopicPartition, stop_at: int | None,
+                         start: int = 0) -> AsyncIterator[Any]:
+    """The accepted topic's messages from ``start`` (0: its beginning), below ``stop_at``
+    (``None``: to the end)."""
+    if stop_at is not None and stop_at <= start:
         return
-    await c.seek_to_beginning(tp)
+    if start:
+        c.seek(tp, start)
+    else:
+        await c.seek_to_beginning(tp)
     idle = 0
     while True:
         batch = (await c.getmany(tp, timeout_ms=500, max_records=5000)).get(tp, [])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import jellyfish
@@ -87,12 +87,19 @@ def _codes(name: str) -> tuple[str, str]:
     return jellyfish.soundex(name), jellyfish.metaphone(name)
 
 
+def _jw_ge(a: str, b: str, cut: float) -> bool:
+    return _jw(a, b) >= cut
+
+
 def _jw_at_least(cut: float) -> Test:
-    """``_jw_at_least(0.92)("jonathon", "jonathan")`` is True (0.95)."""
-    def test(a: str, b: str) -> bool:
-        return _jw(a, b) >= cut
-    test.__name__ = f"jw_{cut}"
-    return test
+    """``_jw_at_least(0.92)("jonathon", "jonathan")`` is True (0.95).  A ``partial`` of a
+    module function, not a closure, so a model pickles (``linkwatch.snapshot``)."""
+    return _named(partial(_jw_ge, cut=cut), f"jw_{cut}")
+
+
+def _named(test: Any, name: str) -> Test:
+    test.__name__ = name
+    return test  # type: ignore[no-any-return]
 
 
 def _sounds_alike(a: str, b: str) -> bool:
@@ -138,12 +145,13 @@ def _address_similarity(a: str, b: str) -> float:
     return max(tokens, fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
 
 
+def _address_ge(a: str, b: str, cut: float) -> bool:
+    return _address_similarity(a, b) >= cut
+
+
 def _address_at_least(cut: float) -> Test:
     """``"10 high street"`` / ``"10 hihg street coventry"`` scores about 93."""
-    def test(a: str, b: str) -> bool:
-        return _address_similarity(a, b) >= cut
-    test.__name__ = f"address_{cut}"
-    return test
+    return _named(partial(_address_ge, cut=cut), f"address_{cut}")
 
 
 def _within_a_year(a: int, b: int) -> bool:
