@@ -1,8 +1,10 @@
 """ocg: co-offending networks (edges ``co_offender``), domain.md s.6.
 
 Louvain communities (``nx.community.louvain_communities``, seeded by ``cfg.ocg_seed``)
-over the co-offender component of the touched persons only, capped at
-``cfg.ocg_max_component`` persons (bounded work).  A community with a touched
+over the co-offender component of the touched persons only; a component of more
+than ``LOCAL_LIMIT`` persons (or ``cfg.ocg_max_component``, if smaller) is examined
+around them (that many persons nearest them), so one report's work does not grow
+with the co-offending network (a city's can join thousands).  A community with a touched
 person and at least ``cfg.ocg_min_size`` members, co-offending across at least
 ``cfg.ocg_min_reports`` reports, is an OCG candidate.  Key
 players: highest degree and betweenness; brokers: members linked into another
@@ -17,6 +19,7 @@ so when clusters merge or split the id follows the larger overlap.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,8 +31,15 @@ from .base import DetectorConfig, Finding
 
 
 class ClusterTracker:
+    """Known clusters (``clusters``: id -> members), changed only by ``assign``.
+
+    ``_holding`` (person -> ids of the clusters holding them) finds the clusters a
+    community overlaps without scanning every cluster ever seen: the work per
+    community is its size, not the number of clusters (which grows with the graph)."""
+
     def __init__(self) -> None:
         self.clusters: dict[str, frozenset[str]] = {}
+        self._holding: dict[str, set[str]] = {}
 
     def assign(self, communities: Iterable[Iterable[str]]) -> list[str]:
         """One id per community, in the order given."""
@@ -38,8 +48,9 @@ class ClusterTracker:
         ids: list[str | None] = [None] * len(comms)
         taken: set[str] = set()
         for i in order:
-            best = max(((len(comms[i] & mem), cid) for cid, mem in self.clusters.items()
-                        if cid not in taken and comms[i] & mem), default=None)
+            overlapping = {c for p in comms[i] for c in self._holding.get(p, ())} - taken
+            best = max(((len(comms[i] & self.clusters[c]), c) for c in overlapping),
+                       default=None)
             if best:
                 cid = best[1]
             else:
@@ -48,9 +59,29 @@ class ClusterTracker:
                     cid = "C" + hashlib.sha256(cid.encode()).hexdigest()[:12]
             taken.add(cid)
             ids[i] = cid
-        for i, cid in enumerate(ids):
-            self.clusters[cid] = comms[i]  # type: ignore[index]
+        for i, got in enumerate(ids):
+            self._set(got, comms[i])  # type: ignore[arg-type]
         return ids  # type: ignore[return-value]
+
+    def _set(self, cid: str, members: frozenset[str]) -> None:
+        for p in self.clusters.get(cid, ()):
+            held = self._holding[p]
+            held.discard(cid)
+            if not held:
+                del self._holding[p]
+        self.clusters[cid] = members
+        for p in members:
+            self._holding.setdefault(p, set()).add(cid)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"clusters": self.clusters}  # the index is derived: rebuilt on load
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """From a snapshot (``linkwatch.snapshot``), including one written before the
+        index existed (its state is ``{"clusters": ...}`` too)."""
+        self.__init__()  # type: ignore[misc]
+        for k, v in state.get("clusters", {}).items():
+            self._set(k, frozenset(v))
 
     def to_dict(self) -> dict[str, Any]:
         return {"clusters": {k: sorted(v) for k, v in sorted(self.clusters.items())}}
@@ -58,7 +89,8 @@ class ClusterTracker:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClusterTracker:
         t = cls()
-        t.clusters = {k: frozenset(v) for k, v in data.get("clusters", {}).items()}
+        for k, v in data.get("clusters", {}).items():
+            t._set(k, frozenset(v))
         return t
 
 
@@ -68,6 +100,8 @@ class ClusterTracker:
 # bounded (a few ms) however large the co-offending network grows.
 LOCAL_LIMIT = 32
 EXACT_BETWEENNESS = 32  # up to this many persons betweenness is exact, else sampled
+MEMO_SIZE = 4096        # analyses remembered, least recently used dropped first
+_MEMO = ("ocg", "analyses")  # their slot in the component index's memo
 
 
 def _co_neighbours(g: nx.MultiDiGraph, p: str) -> dict[str, int]:
@@ -81,83 +115,103 @@ def _co_neighbours(g: nx.MultiDiGraph, p: str) -> dict[str, int]:
     return out
 
 
-def _canonical_graph(g: nx.MultiDiGraph, persons: Iterable[str]) -> nx.Graph:
-    """Co-offender graph induced on ``persons``, built in id order (so Louvain, which is
-    seeded but order-sensitive, gives the same communities for the same edges)."""
-    keep = sorted(persons)
-    inside = set(keep)
+def _edges(near: dict[str, dict[str, int]]) -> tuple[tuple[str, str, int], ...]:
+    """The weighted co-offender edges among ``near``'s persons (given in id order with
+    their co-offenders), each once, in id order."""
+    return tuple((p, q, w) for p, nb in near.items() for q, w in sorted(nb.items())
+                 if p < q and q in near)
+
+
+def _graph(persons: Iterable[str], edges: Iterable[tuple[str, str, int]]) -> nx.Graph:
+    """The co-offender graph, built in id order (so Louvain, which is seeded but
+    order-sensitive, gives the same communities for the same edges)."""
     h = nx.Graph()
-    h.add_nodes_from(keep)
-    for p in keep:
-        for q, w in sorted(_co_neighbours(g, p).items()):
-            if q in inside and p < q:
-                h.add_edge(p, q, weight=w)
+    h.add_nodes_from(persons)
+    for p, q, w in edges:
+        h.add_edge(p, q, weight=w)
     return h
 
 
-def _ball(g: nx.MultiDiGraph, start: list[str], members: set[str], cap: int) -> list[str]:
-    """Up to ``cap`` persons of one component nearest to ``start`` (breadth-first, id order)."""
+class _Analysis:
+    """Louvain communities of one co-offender graph (persons in id order, weighted
+    edges), with each person's neighbours in it and, once an alert asks, betweenness.
+
+    The graph itself is not kept: an ``nx.Graph`` whose views have been used holds
+    reference cycles, and one remembered across the pipeline's ``gc.freeze`` and then
+    dropped from the memo would never be freed.  Betweenness rebuilds the same graph
+    (same order, same figures)."""
+
+    __slots__ = ("_between", "adj", "communities", "edges", "persons", "seed")
+
+    def __init__(self, persons: tuple[str, ...], edges: tuple[tuple[str, str, int], ...],
+                 seed: int) -> None:
+        self.persons, self.edges, self.seed = persons, edges, seed
+        adj: dict[str, list[str]] = {p: [] for p in persons}
+        for p, q, _ in edges:
+            adj[p].append(q)
+            adj[q].append(p)
+        self.adj = {p: tuple(qs) for p, qs in adj.items()}
+        self.communities = [frozenset(c) for c in nx.community.louvain_communities(
+            _graph(persons, edges), weight="weight", seed=seed)] if edges else []
+        self._between: dict[str, float] | None = None
+
+    def degree(self, p: str) -> int:
+        return len(self.adj[p])
+
+    def betweenness(self) -> dict[str, float]:
+        """Computed when a community of this graph becomes an alert (most reports raise
+        none), then remembered with the analysis."""
+        if self._between is None:
+            n = len(self.persons)
+            self._between = nx.betweenness_centrality(
+                _graph(self.persons, self.edges),
+                k=EXACT_BETWEENNESS if n > EXACT_BETWEENNESS else None, seed=self.seed)
+        return self._between
+
+
+def _near(g: nx.MultiDiGraph, persons: Iterable[str]) -> dict[str, dict[str, int]]:
+    return {p: _co_neighbours(g, p) for p in sorted(persons)}
+
+
+def _ball(g: nx.MultiDiGraph, start: list[str], members: set[str] | None,
+          cap: int) -> dict[str, dict[str, int]]:
+    """Up to ``cap`` persons of one component (``members``; ``None``: whatever the
+    co-offender edges reach) nearest to ``start``, breadth-first in id order; in id
+    order, each with its co-offenders (read once: a busy offender's adjacency is long)."""
+    near: dict[str, dict[str, int]] = {}
     seen, frontier = set(start[:cap]), sorted(start[:cap])
     while frontier and len(seen) < cap:
         nxt = []
         for p in frontier:
-            for q in sorted(_co_neighbours(g, p)):
-                if q in members and q not in seen and len(seen) < cap:
+            if len(seen) >= cap:
+                break
+            near[p] = _co_neighbours(g, p)
+            for q in sorted(near[p]):
+                if (members is None or q in members) and q not in seen and len(seen) < cap:
                     seen.add(q)
                     nxt.append(q)
         frontier = nxt
-    return sorted(seen)
-
-
-def co_offender_graph(g: nx.MultiDiGraph, persons: Iterable[str], cap: int) -> nx.Graph:
-    """Undirected co-offender component of ``persons`` (at most ``cap`` persons, nearest
-    first); weight = shared reports."""
-    start = sorted(p for p in persons if p in g)
-    seen = set(start)
-    frontier = list(start)
-    while frontier and len(seen) < cap:
-        nxt = []
-        for p in frontier:
-            for q in sorted(_co_neighbours(g, p)):
-                if q not in seen and len(seen) < cap:
-                    seen.add(q)
-                    nxt.append(q)
-        frontier = nxt
-    return _canonical_graph(g, seen)
-
-
-def _analyse(h: nx.Graph, seed: int) -> tuple[list[frozenset[str]]]:
-    """Louvain communities of one co-offender graph."""
-    if h.number_of_edges() == 0:
-        return ([],)
-    return ([frozenset(c) for c in nx.community.louvain_communities(
-        h, weight="weight", seed=seed)],)
-
-
-def _betweenness(h: nx.Graph, seed: int) -> dict[str, float]:
-    """Betweenness of one co-offender graph, computed when a community of it becomes an
-    alert (most reports raise none) and remembered on the graph, which the component
-    memo keeps: the same graph and seed give the same figures whenever it is asked."""
-    between = h.graph.get("betweenness")
-    if between is None:
-        k = len(h) if len(h) <= EXACT_BETWEENNESS else EXACT_BETWEENNESS
-        between = h.graph["betweenness"] = nx.betweenness_centrality(
-            h, k=k if k < len(h) else None, seed=seed)
-    return between
+    return {p: near[p] if p in near else _co_neighbours(g, p) for p in sorted(seen)}
 
 
 def _components(g: nx.MultiDiGraph, persons: list[str], cfg: DetectorConfig,
-                use_index: bool) -> list[tuple[nx.Graph, list[frozenset[str]]]]:
-    """(co-offender graph, communities) for each component of ``persons``.
+                use_index: bool) -> list[_Analysis]:
+    """The analysis of each co-offender component of ``persons`` (of the ball around
+    them in a component of more than ``LOCAL_LIMIT`` persons).
 
-    With the link graph's component index (``LinkGraph.co_offenders``) a component's
-    analysis is remembered until one of its co-offender edges changes; the result is
-    the same as computing it afresh (it depends only on the component's edges)."""
+    With the link graph's component index (``LinkGraph.co_offenders``) analyses are
+    remembered (the last ``MEMO_SIZE``): a whole component's until one of its
+    co-offender edges changes, a ball's by its weighted edges.  Either way the result is
+    the one computed afresh: it depends only on the graph analysed."""
     cap = min(cfg.ocg_max_component, LOCAL_LIMIT)
     index = g.graph.get("co_offenders") if use_index else None
     if index is None:
-        h = co_offender_graph(g, persons, cap)
-        return [(h, *_analyse(h, cfg.ocg_seed))]
+        start = sorted(p for p in persons if p in g)
+        reach = _ball(g, start, None, cap) if len(start) <= cap else _near(g, start)
+        return [_Analysis(tuple(reach), _edges(reach), cfg.ocg_seed)]
+    memo = index.memo.get(_MEMO)
+    if memo is None:
+        memo = index.memo[_MEMO] = OrderedDict()
     groups: dict[str, list[str]] = {}
     for p in persons:
         found = index.component(p)
@@ -166,23 +220,25 @@ def _components(g: nx.MultiDiGraph, persons: list[str], cfg: DetectorConfig,
     out = []
     for root, starts in sorted(groups.items(), key=lambda kv: min(kv[1])):
         _, members, version = index.component(root)
-        whole = len(members) <= cap
-        # one remembered analysis per whole component; balls of a big one in a small cache
-        slot = root if whole else ("ball", root, tuple(sorted(starts)))
-        key = (version, cfg.ocg_seed, cap)
-        cached = index.memo.get(slot)
-        if cached is not None and cached[0] == key:
-            hit = cached[1]
+        near: dict[str, dict[str, int]] | None = None
+        slot: tuple[Any, ...]
+        if len(members) <= cap:
+            slot = ("component", root, version, cfg.ocg_seed)
         else:
-            h = _canonical_graph(g, members if whole else _ball(g, starts, members, cap))
-            hit = (h, *_analyse(h, cfg.ocg_seed))
-            if not whole and len(index.balls) > 4096:
-                for stale in index.balls:
-                    index.memo.pop(stale, None)
-                index.balls.clear()
-            if not whole:
-                index.balls.add(slot)
-            index.memo[slot] = (key, hit)
+            near = _ball(g, starts, members, cap)
+            slot = (tuple(near), _edges(near), cfg.ocg_seed)
+        hit = memo.get(slot)
+        if hit is None:
+            if near is None:
+                near = _near(g, members)
+                hit = _Analysis(tuple(near), _edges(near), cfg.ocg_seed)
+            else:
+                hit = _Analysis(*slot)
+            memo[slot] = hit
+            if len(memo) > MEMO_SIZE:
+                memo.popitem(last=False)
+        else:
+            memo.move_to_end(slot)
         out.append(hit)
     return out
 
@@ -196,36 +252,36 @@ def detect_ocg(sub: nx.MultiDiGraph, touched: set[str], cfg: DetectorConfig,
                      and (g.nodes[p].get("roles") or set()) & m.OFFENDER_ROLES)
     if not persons:
         return []
-    parts = _components(g, persons, cfg, use_index=graph is not None)
-    parts = [part for part in parts if part[1]]
+    parts = [a for a in _components(g, persons, cfg, use_index=graph is not None)
+             if a.communities]
     if not parts:
         return []
-    comms = sorted((c for _, cs in parts for c in cs), key=lambda c: (-len(c), min(c)))
+    comms = sorted((c for a in parts for c in a.communities), key=lambda c: (-len(c), min(c)))
     ids = (tracker or ClusterTracker()).assign(comms) if tracker else [
         "C" + hashlib.sha256(min(c, key=lambda p: (g.nodes[p]["first_seen"], p)).encode())
         .hexdigest()[:12] for c in comms]
-    h_of = {p: h for h, cs in parts for c in cs for p in c}
+    part_of = {p: a for a in parts for c in a.communities for p in c}
     member_of = {p: i for i, c in enumerate(comms) for p in c}
     out = []
     for i, comm in enumerate(comms):
         if len(comm) < cfg.ocg_min_size or not comm & set(persons):
             continue
-        brokers = sorted(p for p in comm if any(member_of[q] != i for q in h_of[p][p]))
+        brokers = sorted(p for p in comm if any(member_of[q] != i for q in part_of[p].adj[p]))
         links = sorted((a, b, m.CO_OFFENDER) for a in comm for b in g._succ[a]  # noqa: SLF001
                        if b in comm and m.CO_OFFENDER in g._succ[a][b])  # noqa: SLF001
         rids = sorted({r for lk in links for r in g.edges[lk]["report_ids"]})
         events = [r for r in rids if not g.nodes[u.report_node(r)].get("duplicate_of")]
         if len(events) < cfg.ocg_min_reports:  # one group incident is not an OCG
             continue
-        between = _betweenness(h_of[min(comm)], cfg.ocg_seed)
-        players = sorted(comm, key=lambda p: (-h_of[p].degree(p), -between.get(p, 0), p))[:3]
+        between = part_of[min(comm)].betweenness()
+        players = sorted(comm, key=lambda p: (-part_of[p].degree(p), -between.get(p, 0), p))[:3]
         harm = u.total_harm(g, rids)
         score = (0.35 + 0.05 * (len(comm) - cfg.ocg_min_size) + 0.1 * bool(brokers)
                  + 0.2 * u.harm_component(harm))
         reasons = [f"{len(comm)} people co-offending across {len(rids)} reports "
                    f"(Louvain community, threshold {cfg.ocg_min_size})",
                    "key players: " + ", ".join(
-                       f"{p} (degree {h_of[p].degree(p)}, betweenness {between.get(p, 0):.2f})"
+                       f"{p} (degree {part_of[p].degree(p)}, betweenness {between.get(p, 0):.2f})"
                        for p in players)]
         if brokers:
             reasons.append("brokers to other groups: " + ", ".join(brokers))
