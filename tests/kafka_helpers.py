@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from linkwatch.config import Settings
@@ -44,3 +45,23 @@ async def settle(settings: Settings, base_topic: str, quiet_s: float = 3.0,
             items.append(value)
     await asyncio.wait_for(run(), timeout)
     return items
+
+
+async def each_referral_once(settings: Settings, scenario: Any, timeout: float = 120.0
+                             ) -> list[dict]:
+    """After a crash and a restart: every referral the scenario expects arrives, none it
+    forbids, each under one id, and a copy re-sent after the crash is byte-identical
+    (at-least-once delivery).  Returns the referrals read."""
+    want = len(scenario.expected_referrals)
+    await collect(settings, "referrals", lambda r: len({x["referral_id"] for x in r}) >= want,
+                  timeout=timeout)
+    sent = await settle(settings, "referrals", quiet_s=4)
+    got = {(scenario.event_of(r["report_id"]), r["person_ref"], r["service"]) for r in sent}
+    assert got == scenario.expected_referrals
+    assert not got & scenario.forbidden_referrals
+    by_id: dict[str, set[str]] = {}
+    for r in sent:
+        by_id.setdefault(r["referral_id"], set()).add(json.dumps(r, sort_keys=True))
+    assert all(len(bodies) == 1 for bodies in by_id.values()), by_id
+    assert len(by_id) == want
+    return sent

@@ -9,7 +9,7 @@ import os
 import signal
 
 import pytest
-from kafka_helpers import collect, settle
+from kafka_helpers import collect, each_referral_once, settle
 from linkwatch.streams.topics import name
 
 from linkwatch.ingest import send_reports
@@ -177,16 +177,4 @@ async def test_killed_mid_stream_every_referral_arrives_once_by_id(lw_env):
     os.killpg(worker.pid, signal.SIGKILL)  # mid-stream: most reports not yet processed
     worker.wait()
     env.start_worker()
-    want = len(scenario.expected_referrals)
-    await collect(env.settings, "referrals", lambda r: len({x["referral_id"] for x in r}) >= want,
-                  timeout=120)
-    sent = await settle(env.settings, "referrals", quiet_s=4)
-    got = {(scenario.event_of(r["report_id"]), r["person_ref"], r["service"]) for r in sent}
-    assert got == scenario.expected_referrals
-    assert not got & scenario.forbidden_referrals
-    by_id: dict[str, set[str]] = {}
-    for r in sent:
-        by_id.setdefault(r["referral_id"], set()).add(json.dumps(r, sort_keys=True))
-    # at-least-once delivery: a copy re-sent after the crash is byte-identical
-    assert all(len(bodies) == 1 for bodies in by_id.values()), by_id
-    assert len(by_id) == want
+    await each_referral_once(env.settings, scenario)

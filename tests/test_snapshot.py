@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ARTIFACTS
-from kafka_helpers import collect, settle
+from kafka_helpers import each_referral_once
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
 from linkwatch.streams import topics
@@ -145,15 +145,6 @@ async def test_killed_mid_stream_a_restart_from_the_snapshot_sends_each_referral
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait()
     env.start_worker()
-    want = len(scenario.expected_referrals)
-    await collect(env.settings, "referrals", lambda r: len({x["referral_id"] for x in r}) >= want,
-                  timeout=120)
-    sent = await settle(env.settings, "referrals", quiet_s=4)
-    got = {(scenario.event_of(r["report_id"]), r["person_ref"], r["service"]) for r in sent}
-    assert got == scenario.expected_referrals
-    by_id: dict[str, set[str]] = {}
-    for r in sent:
-        by_id.setdefault(r["referral_id"], set()).add(json.dumps(r, sort_keys=True))
-    assert all(len(bodies) == 1 for bodies in by_id.values()), by_id
+    await each_referral_once(env.settings, scenario)
     log = ARTIFACTS / f"{env.vars['LINKWATCH_APP_ID']}.log"
     assert b"snapshot loaded" in log.read_bytes()
