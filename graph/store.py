@@ -33,7 +33,6 @@ class CoOffenders:
         self.members: dict[str, set[str]] = {}
         self.version: dict[str, int] = {}
         self.memo: dict[Any, Any] = {}   # detector results per component state (ocg.py)
-        self.balls: set[Any] = set()     # memo slots for parts of big components
         self._clock = 0
 
     def find(self, x: str) -> str | None:
