@@ -84,7 +84,7 @@ async def _rebuild() -> tuple[Pipeline, int]:
     if saved is not None:
         try:
             more = await replay(settings, saved.pipeline, start=saved.offset)
-            return saved.pipeline, saved.reports + more
+            return saved.pipeline, saved.pipeline.reports + more
         except snapshot.Stale as why:
             log.info("snapshot not used, and deleted: %s", why)
             snapshot.forget(settings)  # it holds reports a purge has removed since

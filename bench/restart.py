@@ -61,7 +61,7 @@ def measure(n: int, data_dir: str) -> dict[str, float]:
     t0 = time.perf_counter()
     loaded = snapshot.load(settings)
     load_s = time.perf_counter() - t0
-    assert loaded is not None and loaded.reports == n
+    assert loaded is not None and loaded.pipeline.reports == n
     snapshot.forget(settings)
     return {"reports": n, "replay_s": round(replay_s, 1), "snapshot_write_s": round(write_s, 1),
             "snapshot_mb": round(size_mb, 1), "snapshot_load_s": round(load_s, 1),

@@ -49,9 +49,8 @@ class Stale(Exception):
 
 @dataclass(frozen=True)
 class Loaded:
-    pipeline: Any   # linkwatch.pipeline.Pipeline
+    pipeline: Any   # linkwatch.pipeline.Pipeline (``.reports``: the reports it holds)
     offset: int     # the next accepted-topic offset to apply
-    reports: int    # reports the snapshot holds
 
 
 def path(settings: Settings) -> Path:
@@ -59,18 +58,22 @@ def path(settings: Settings) -> Path:
 
 
 def fingerprint(settings: Settings) -> str:
-    """What the state depends on besides the accepted topic: the code's version and the
-    settings and files the rules read.  Connection settings and tuning are left out."""
-    from importlib import resources
+    """What the state depends on besides the accepted topic: the code's version, the
+    detector thresholds in effect (file and ``LINKWATCH_DETECTOR_*``), and the settings
+    and files the rules read.  Connection settings and tuning are left out."""
+    from dataclasses import asdict
 
-    files = [settings.referral_routing_file, settings.offender_routing_file,
-             str(resources.files("linkwatch") / "data" / "detectors.yaml")]
+    from linkwatch.graph.detectors import load_config
+
+    files = [settings.referral_routing_file, settings.offender_routing_file]
     contents = [Path(f).read_bytes().hex() if f and Path(f).is_file() else None for f in files]
     relevant = settings.model_dump(mode="json", include={
         "app_id", "topic_prefix", "force", "handling", "shared_identifier_min_reporters",
         "shared_identifier_window_days", "hub_ignore", "referral_routing_file",
         "offender_routing_file", "retention_days"})
-    blob = json.dumps([FORMAT, __version__, relevant, contents], sort_keys=True, default=str)
+    detectors = asdict(load_config())
+    blob = json.dumps([FORMAT, __version__, relevant, contents, detectors], sort_keys=True,
+                      default=lambda v: sorted(v) if isinstance(v, set | frozenset) else str(v))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -101,7 +104,7 @@ def load(settings: Settings) -> Loaded | None:
     gc.freeze()  # the restored state is long-lived: keep it out of every collection
     log.info("snapshot loaded: %d reports up to accepted offset %d in %.1fs",
              pipeline.reports, saved["offset"], time.perf_counter() - t0)
-    return Loaded(pipeline, saved["offset"], pipeline.reports)
+    return Loaded(pipeline, saved["offset"])
 
 
 def write(pipeline: Any, offset: int, settings: Settings) -> Path:
@@ -110,12 +113,16 @@ def write(pipeline: Any, offset: int, settings: Settings) -> Path:
     file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = file.with_suffix(f".tmp{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        pickle.dump({"format": FORMAT, "fingerprint": fingerprint(settings),
-                     "offset": offset, "pipeline": pipeline}, fh, protocol=5)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, file)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump({"format": FORMAT, "fingerprint": fingerprint(settings),
+                         "offset": offset, "pipeline": pipeline}, fh, protocol=5)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, file)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # half a snapshot is personal data with no use
+        raise
     return file
 
 

@@ -58,7 +58,7 @@ def test_a_restored_pipeline_goes_on_exactly_as_the_original(tmp_path: Path) -> 
     assert stat.S_IMODE(file.stat().st_mode) == 0o600  # personal data: the owner's only
     assert SECRET.encode() not in file.read_bytes()    # the settings are not in it
     loaded = snapshot.load(settings)
-    assert loaded is not None and loaded.offset == half and loaded.reports == half
+    assert loaded is not None and loaded.offset == half and loaded.pipeline.reports == half
 
     after_original = [_flat(original.apply(p)) for p in payloads[half:]]
     after_restored = [_flat(loaded.pipeline.apply(p)) for p in payloads[half:]]
@@ -67,6 +67,15 @@ def test_a_restored_pipeline_goes_on_exactly_as_the_original(tmp_path: Path) -> 
     assert sum(len(o[0]) for o in before + after_original) > 0  # and alerts
     # a report the snapshot holds, redelivered, is applied no second time
     assert _flat(loaded.pipeline.apply(payloads[0])) == ((), (), (), ())
+
+
+def test_a_snapshot_from_other_detector_thresholds_is_not_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(app_id="snap", data_dir=str(tmp_path))
+    snapshot.write(Pipeline(settings), 0, settings)
+    assert snapshot.load(settings) is not None
+    monkeypatch.setenv("LINKWATCH_DETECTOR_WINDOW_DAYS", "60")  # README: any threshold
+    assert snapshot.load(settings) is None
 
 
 def test_a_snapshot_from_other_settings_is_not_loaded(tmp_path: Path) -> None:
@@ -96,7 +105,7 @@ def test_the_writer_takes_one_snapshot_per_interval_in_a_child(tmp_path: Path) -
             writer.wait()
     assert taken == [50, 100]
     loaded = snapshot.load(settings)
-    assert loaded is not None and loaded.offset == 100 and loaded.reports == 100
+    assert loaded is not None and loaded.offset == 100 and loaded.pipeline.reports == 100
     writer.forget(120)
     assert not snapshot.path(settings).exists()
     assert not writer.maybe(pipeline, 120)  # counted again from the purge
