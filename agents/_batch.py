@@ -1,4 +1,5 @@
-"""Finish a batch before its events are acknowledged.
+"""Finish a batch before its events are acknowledged, and publish one batch while the
+next is computed.
 
 Faust's ``take_events`` acknowledges every event of a batch when the batch's
 generator is closed: after the agent body, but also when the body was cancelled
@@ -7,13 +8,20 @@ unreachable).  Either way the rest of the batch would be committed unhandled.  S
 the batch's I/O runs in its own task, shielded from cancellation and retried with
 back-off on failure; the work it retries is idempotent (Redis claims name the input
 coordinate, outputs carry deterministic ids and content).
+
+``InOrder`` lets that task outlive the agent body: each event is held
+(``Message.incref``, as when two streams read one message), so the ack ``take_events``
+gives only releases the hold and the offset is committed once the task has published
+the batch and acked it again.  The body goes on to compute the next batch while the
+broker stores this one's outputs.  Tasks run one after the other, in batch order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -36,3 +44,84 @@ async def finish_batch(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
                         type(exc).__name__, str(exc)[:120], delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_DELAY_S)
+
+
+class InOrder:
+    """Each batch's I/O in a task of its own, after the previous batch's; the batch's
+    events are acknowledged (and so committed) only when its task is done.
+
+    ``work(queued)`` sets ``queued`` once its records are handed to the producer, so
+    the caller can let them go out (``queued()``) before its next computation holds
+    the event loop: the broker then stores them while the next batch is computed."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.last: asyncio.Future[None] | None = None
+        self._queued = asyncio.Event()
+
+    def submit(self, events: Sequence[Any],
+               work: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+               ) -> asyncio.Future[None] | None:
+        """Queue ``work`` for ``events`` (synchronous: nothing can come between computing
+        a batch and queueing its I/O).  Returns the previous batch's task: await it to
+        keep at most two batches in flight."""
+        for event in events:
+            event.message.incref()
+        before = self.last
+        queued = self._queued = asyncio.Event()
+
+        async def run() -> None:
+            if before is not None:
+                await asyncio.wait([before])  # in order; its failure is its own
+            await finish_batch(lambda: work(queued))
+            for event in events:
+                await self.stream.ack(event)
+
+        self.last = asyncio.ensure_future(run())
+        return before
+
+    async def queued(self) -> None:
+        """Wait until the last batch's records are with the producer (or it is done),
+        then give the producer's sender a moment to write them to the broker."""
+        if self.last is None:
+            return
+        waiter = asyncio.ensure_future(self._queued.wait())
+        try:
+            await asyncio.wait([waiter, self.last], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        await asyncio.sleep(0.001)
+
+    async def drain(self) -> None:
+        """Wait until every batch submitted so far is done."""
+        if self.last is not None:
+            await asyncio.shield(self.last)
+
+
+class Pace:
+    """Where a stage's time goes, logged at info every ``every`` seconds while it works:
+    reports per second and the share of wall time spent in each phase the agent names
+    (``lap``); the time between batches is ``input`` (waiting for the next batch)."""
+
+    def __init__(self, stage: str, every: float = 30.0) -> None:
+        self.stage = stage
+        self.every = every
+        self.spent: dict[str, float] = {}
+        self.count = 0
+        self.since = self.mark = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.spent[phase] = self.spent.get(phase, 0.0) + now - self.mark
+        self.mark = now
+
+    def done(self, n: int) -> None:
+        """A batch of ``n`` reports is finished; the clock now runs as ``input``."""
+        self.count += n
+        now = time.perf_counter()
+        if now - self.since >= self.every and self.count:
+            wall = now - self.since
+            shares = ", ".join(f"{phase} {t / wall:.0%}" for phase, t in self.spent.items())
+            log.info("%s: %d reports in %.0f s (%.0f/s); %s", self.stage, self.count, wall,
+                     self.count / wall, shares)
+            self.spent, self.count, self.since = {}, 0, now

@@ -4,6 +4,7 @@ referrals and audit records, each output once (Redis 'emitted' marks)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -22,14 +23,14 @@ from linkwatch.streams.channels import (
 from linkwatch import purge, snapshot
 from linkwatch.pipeline import Outputs, Pipeline, replay
 
-from ._batch import finish_batch
+from ._batch import InOrder, Pace
 from ._state import redis_state
 from .watchlist import watchlist_loaded
 
 log = logging.getLogger(__name__)
 
 
-async def _publish(outputs: list[Outputs]) -> None:
+async def _publish(outputs: list[Outputs], queued: asyncio.Event | None = None) -> None:
     """Publish a batch's outputs once each (Redis 'emitted' marks), suppressing alert
     versions the analysts closed; safe to retry.  Alerts are numbered above every
     version already published (``graph.alerts.number_alerts``): after a retention
@@ -52,6 +53,8 @@ async def _publish(outputs: list[Outputs]) -> None:
                 for o in outputs
                 for topic, records in ((audit_topic, o.audit), (entities_topic, o.entities))
                 for rec_key, body in records]
+    if queued is not None:
+        queued.set()
     for fut in futures:
         await fut
     await state.mark_emitted(
@@ -66,15 +69,28 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
     pipeline, replayed = await _rebuild()
     log.info("link graph rebuilt from %d accepted reports", replayed)
     snapshots = snapshot.Writer(settings, pipeline.reports)
+    batches = InOrder(stream)
+    pace = Pace("link")
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+        pace.lap("input")
         if any(purge.is_marker(e.value) for e in events):  # retention: forget, then go on
+            await batches.drain()
             pipeline, events = await purge.rebuild(settings, events)
             snapshots.forget(pipeline.reports)
-        # the state changes once (pure); only the publishing is retried
+        # the state changes once (pure); only the publishing is retried, and it overlaps
+        # the next batch's apply
         outputs = [pipeline.apply(orjson.loads(e.value)) for e in events]
-        await finish_batch(lambda outputs=outputs: _publish(outputs))
-        if events:
+        pace.lap("apply")
+        previous = batches.submit(events, lambda queued, outputs=outputs:
+                                  _publish(outputs, queued))
+        if previous is not None:
+            await asyncio.shield(previous)
+        await batches.queued()
+        pace.lap("publish")
+        if events and snapshots.due(pipeline):
+            await batches.drain()  # a snapshot holds only published reports
             snapshots.maybe(pipeline, events[-1].message.offset + 1)
+        pace.done(len(events))
 
 
 async def _rebuild() -> tuple[Pipeline, int]:

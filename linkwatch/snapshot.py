@@ -141,9 +141,13 @@ class Writer:
         self.last = applied      # reports held by the last snapshot (or the loaded one)
         self.child: int | None = None
 
+    def due(self, pipeline: Any) -> bool:
+        """A snapshot is due and no writer is running."""
+        return 0 < self.every <= pipeline.reports - self.last and not self.busy()
+
     def maybe(self, pipeline: Any, offset: int) -> bool:
         """After a published batch: snapshot when due and no writer is running."""
-        if self.every <= 0 or pipeline.reports - self.last < self.every or self.busy():
+        if not self.due(pipeline):
             return False
         if not hasattr(os, "fork"):
             write(pipeline, offset, self.settings)

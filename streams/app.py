@@ -33,6 +33,7 @@ app = faust.App(
     broker_commit_interval=1.0,
     producer_acks=-1,
     producer_linger_ms=5,
+    producer_max_batch_size=1024 * 1024,
     producer_max_request_size=4 * 1024 * 1024,
     stream_buffer_maxsize=16384,
     stream_wait_empty=False,

@@ -258,6 +258,13 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=1 << 18)
+def _name_level(model: Model, given: bool, a: str, b: str) -> Level:
+    """``model.given`` (or ``model.family``) level of two names.  Cached: in a large
+    index the same two names meet again and again, while whole name lists rarely do."""
+    return (model.given if given else model.family).level(a, b)
+
+
 def _name_readings(
     model: Model, ga: str, fa: str, gb: str, fb: str,
 ) -> Iterator[tuple[bool, list[tuple[str, Level, Any, Any]]]]:
@@ -265,16 +272,18 @@ def _name_readings(
     round (so ``compare(a, b)`` equals ``compare(b, a)``)."""
     straight = []
     if ga and gb:
-        straight.append(("given", model.given.level(ga, gb), ga, gb))
+        straight.append(("given", _name_level(model, True, ga, gb), ga, gb))
     if fa and fb:
-        straight.append(("family", model.family.level(fa, fb), fa, fb))
+        straight.append(("family", _name_level(model, False, fa, fb), fa, fb))
     yield False, straight
-    for first, second in ((model.given, model.family), (model.family, model.given)):
+    for first_given in (True, False):
+        first = model.given if first_given else model.family
+        second = model.family if first_given else model.given
         crossed = []
         if ga and fb:
-            crossed.append((first.name, first.level(ga, fb), ga, fb))
+            crossed.append((first.name, _name_level(model, first_given, ga, fb), ga, fb))
         if fa and gb:
-            crossed.append((second.name, second.level(fa, gb), fa, gb))
+            crossed.append((second.name, _name_level(model, not first_given, fa, gb), fa, gb))
         yield True, crossed
 
 
