@@ -317,3 +317,33 @@ def test_a_family_landline_does_not_merge_the_family_but_an_identifier_does() ->
     known = {"name": "Ann Cole", "dob": "1970-02-03",
              "identifiers": [{"type": "national_id", "value": "QQ123456C"}]}
     assert score_pair(alias, known)[0] > 20.0  # one NI number: the same person despite the dob
+
+
+# ---- blocking at scale -----------------------------------------------------
+
+def test_a_crowd_of_one_surname_and_birth_year_is_not_read_for_every_record(
+        person_factory) -> None:
+    """Two hundred unrelated Smiths born in 1990 (as a force-sized index holds): a new
+    John Smith of 1990 with a mistyped date of birth reads only the Js among them, and
+    still meets his own earlier record, including one written as a bare initial."""
+    from linkwatch.rules.resolve._resolver import block_keys
+
+    index = InMemoryIndex()
+    resolver = Resolver(index)
+    givens = ["Adam", "Brian", "Carl", "David", "Ewan", "Frank", "Gary", "Harry",
+              "Ian", "Karl"]
+    for i in range(200):
+        resolver.resolve(person_factory(given_name=givens[i % 10], dob=f"1990-0{1 + i % 9}-1{i % 10}",
+                                        postcode=f"CV{i} 1AA"), f"r{i}", WHEN)
+    john = {"dob": "1990-04-03", "gender": "male", "address": "4 Mill Lane Rugby"}
+    first = resolver.resolve(person_factory(**john), "john1", WHEN)
+    # only the year block holds both: other date of birth, no postcode, phone or email
+    again = resolver.resolve(person_factory(**{**john, "dob": "1990-04-08"}), "john2", WHEN)
+    initial = resolver.resolve(person_factory(**{**john, "given_name": "J"}), "john3", WHEN)
+    assert again.entity_id == first.entity_id
+    assert initial.entity_id == first.entity_id
+    record = to_record(person_factory(dob="1990-04-09"), "john4", WHEN)
+    year_keys = [k for k in block_keys(record) if k.startswith("y:")]
+    assert year_keys == ["y:1990:SM0:j"]
+    assert index.lookup(record.rid, year_keys, 100).candidates.keys() <= {
+        first.record_id, again.record_id, initial.record_id}

@@ -66,7 +66,12 @@ def block_keys(record: Record) -> list[str]:
             if record.postcode:
                 keys[f"p:{record.postcode}:{sound}"] = None
         if family and record.birth_year:
-            keys[f"y:{record.birth_year}:{jellyfish.metaphone(family)}"] = None
+            # with the given name's initial (each nickname form's, and a bare initial
+            # meets every name with it): a common surname in one birth year is a crowd
+            # in a force-sized index
+            sound = jellyfish.metaphone(family)
+            for initial in sorted({form[0] for form in block_forms(given)} if given else {""}):
+                keys[f"y:{record.birth_year}:{sound}:{initial}"] = None
         if given and family:
             pair = sorted((jellyfish.metaphone(block_forms(given)[0]), jellyfish.metaphone(family)))
             keys[f"n:{pair[0]}:{pair[1]}"] = None
