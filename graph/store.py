@@ -6,8 +6,10 @@ nodes it touched, so detectors run on that part only (bounded work).
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import networkx as nx
@@ -68,12 +70,138 @@ class CoOffenders:
         return None if root is None else (root, self.members[root], self.version[root])
 
 
+def time_key(when: Any) -> float | None:
+    """A report time as a number that sorts like it: POSIX seconds (a naive time taken
+    as UTC); ``None`` for anything that is not a datetime."""
+    if not isinstance(when, datetime):
+        return None
+    try:
+        return (when if when.utcoffset() is not None else when.replace(tzinfo=UTC)).timestamp()
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+class NodeTimes:
+    """One node's reports ordered by time: ``keys`` (``time_key``) parallel to ``rids``;
+    ``odd``: its irregular reports (``ReportTimes``)."""
+
+    __slots__ = ("keys", "naive", "odd", "rids", "seen", "size")
+
+    def __init__(self) -> None:
+        self.keys = array("d")
+        self.rids: list[str] = []
+        self.naive = 0   # entries whose time is naive (no UTC offset)
+        self.size = 0    # report ids of the node accounted for (indexed or not)
+        self.odd: set[str] = set()
+        self.seen = 0    # how much of ``ReportTimes.log`` has been checked for ``odd``
+
+    def add(self, key: float, rid: str, naive: bool) -> None:
+        i = bisect_left(self.keys, key)
+        while i < len(self.keys) and self.keys[i] == key and self.rids[i] < rid:
+            i += 1
+        self.keys.insert(i, key)
+        self.rids.insert(i, rid)
+        self.naive += naive
+
+
+class ReportTimes:
+    """Busy nodes' reports ordered by report time, so "its reports within N days of t"
+    is a bisect rather than a scan of every report the node ever had (``graph/hubs.py``).
+
+    A node's ``NodeTimes`` is built on first use (``of``), then kept up to date as the
+    node gains reports.  It holds the reports that were not near-duplicates, under their
+    time, when entered.  A report whose time or duplicate mark changes afterwards (a
+    later version of it), or that has no time, is ``irregular``: its old entries stay,
+    under the key ``irregular`` maps it to, and readers judge it from the graph instead.
+    """
+
+    BUILD_FROM = 64  # fewer reports: a reader scans them, no index
+
+    def __init__(self, g: nx.MultiDiGraph) -> None:
+        self.g = g
+        self.nodes: dict[str, NodeTimes] = {}
+        self.irregular: dict[str, float | None] = {}
+        self.log: list[str] = []  # irregular reports in the order they became so
+
+    def of(self, node: str) -> NodeTimes | None:
+        """The node's index, built if it has ``BUILD_FROM`` reports or more (else None)."""
+        data = self.g._node.get(node)  # noqa: SLF001 - plain dict read
+        ids = (data.get("report_ids") or ()) if data is not None else ()
+        times = self.nodes.get(node)
+        if times is not None and times.size == len(ids):
+            if times.seen < len(self.log):
+                times.odd.update(r for r in self.log[times.seen:] if r in ids)
+                times.seen = len(self.log)
+            return times
+        if len(ids) < self.BUILD_FROM:
+            return None
+        times = self.nodes[node] = NodeTimes()
+        entries = []
+        for rid in ids:
+            entry = self._entry(rid)
+            if entry is not None:
+                entries.append(entry)
+        entries.sort()
+        times.keys.extend(k for k, _, _ in entries)
+        times.rids.extend(r for _, r, _ in entries)
+        times.naive = sum(naive for _, _, naive in entries)
+        times.size = len(ids)
+        times.odd = {r for r in ids if r in self.irregular}
+        times.seen = len(self.log)
+        return times
+
+    def added(self, node: str, rid: str) -> None:
+        """``rid`` is new on ``node`` (its report node already up to date)."""
+        times = self.nodes.get(node)
+        if times is not None:
+            times.size += 1
+            entry = self._entry(rid)
+            if entry is not None:
+                times.add(*entry)
+            elif rid in self.irregular:
+                times.odd.add(rid)
+
+    def updating(self, rid: str, when: Any, duplicate_of: str | None) -> None:
+        """A report is about to be (re)written with this time and duplicate mark."""
+        old = self.g._node.get(f"report:{rid}")  # noqa: SLF001
+        if old is None or rid in self.irregular:
+            return
+        if ((when is not None and when != old.get("reported_at"))
+                or (duplicate_of is not None and duplicate_of != old.get("duplicate_of"))):
+            self._irregular(rid, time_key(old.get("reported_at")))
+
+    def _irregular(self, rid: str, key: float | None) -> None:
+        self.irregular[rid] = key
+        self.log.append(rid)
+
+    def _entry(self, rid: str) -> tuple[float, str, bool] | None:
+        if rid in self.irregular:
+            return None
+        data = self.g._node.get(f"report:{rid}")  # noqa: SLF001
+        when = data.get("reported_at") if data is not None else None
+        key = time_key(when)
+        if key is None:
+            self._irregular(rid, None)  # no report node or no time: judged from the graph
+            return None
+        if data.get("duplicate_of"):  # type: ignore[union-attr]
+            return None  # a near-duplicate is never in a window (``_util.in_window``)
+        return key, rid, when.utcoffset() is None
+
+
 class LinkGraph:
     def __init__(self) -> None:
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         self.reports_seen: set[str] = set()
         self.co_offenders = CoOffenders()
         self.g.graph["co_offenders"] = self.co_offenders  # read by the ocg detector
+        self.report_times = ReportTimes(self.g)
+        self.g.graph["report_times"] = self.report_times  # read by graph/hubs.py
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "report_times" not in state:  # pickled before the index existed
+            self.report_times = ReportTimes(self.g)
+            self.g.graph["report_times"] = self.report_times
 
     # -- building ---------------------------------------------------------
     def _node(self, node_id: str, when: datetime, report_id: str, **attrs: Any) -> str:
@@ -82,7 +210,10 @@ class LinkGraph:
             data = g.nodes[node_id]
             data["first_seen"] = min(data["first_seen"], when)
             data["last_seen"] = max(data["last_seen"], when)
-            data["report_ids"].add(report_id)
+            ids = data["report_ids"]
+            if report_id not in ids:
+                ids.add(report_id)
+                self.report_times.added(node_id, report_id)
             for key, value in attrs.items():
                 if isinstance(value, set):
                     data.setdefault(key, set()).update(value)
@@ -133,6 +264,7 @@ class LinkGraph:
         report_node = f"report:{rid}"
         loc = report.location
         detail = getattr(report, report.kind, None)
+        self.report_times.updating(rid, when, duplicate_of)
         touched = {self._node(
             report_node, when, rid, label=rid, report_kind=report.kind,
             reported_at=when, force=report.force, markers=tuple(report.markers),

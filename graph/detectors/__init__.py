@@ -46,7 +46,9 @@ def run_detectors(sub: nx.MultiDiGraph, touched: set[str], cfg: DetectorConfig,
     """
     from linkwatch.graph.hubs import detect_hubs  # hubs imports this package's helpers
 
-    found = detect_hubs(sub, touched, cfg)
+    # a node already in ``cfg.hubs`` (judged on the full graph by ``HubIndex.observe``)
+    # stays a hub whatever ``sub`` says: only the others are judged again
+    found = detect_hubs(sub, [n for n in touched if n not in cfg.hubs], cfg)
     if found:
         cfg = replace(cfg, hubs=cfg.hubs | found)
     findings: list[Finding] = []
