@@ -26,18 +26,15 @@ report touches it) and is serialisable for snapshots.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 
 import networkx as nx
 from linkwatch.graph import model as m
 from linkwatch.graph.detectors import _util as u
 from linkwatch.graph.detectors._util import is_hub
 from linkwatch.graph.detectors.base import DetectorConfig
-from linkwatch.graph.store import NodeTimes, ReportTimes, time_key
 
 # nodes that never make two reports "related" (too coarse to mean anything)
 _COARSE = frozenset({"location", "postcode", "report"})
@@ -81,70 +78,13 @@ def assess_hub(g: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> HubVerdict
     return HubVerdict(node, hub, why, n, cats, relatedness)
 
 
-# Index keys are POSIX seconds, but ``_util.in_window`` measures as Python does: two
-# times sharing one tzinfo object are compared on the wall clock, which can differ from
-# the POSIX difference by a change of UTC offset (under 48 hours: each offset is under
-# 24).  So a key more than _EDGE from a window's edge is surely inside or outside it;
-# nearer the edge a report is judged by ``in_window`` itself.
-_EDGE = timedelta(days=3).total_seconds()
-
-
 def window_reports(g: nx.MultiDiGraph, node: str,
                    cfg: DetectorConfig) -> tuple[int, list[str] | None]:
     """How many reports behind ``node`` are in the window (as ``_util.reports_of``), and
-    their ids sorted when ``hub_min_reports <= n < hub_max_reports`` (else ``None``).
-
-    Bounded work: with the link graph's time index (``store.ReportTimes``) the count is
-    a bisect and only reports near the window's edges are read, however many reports
-    the node has had; without one (a node with few reports, a graph built by hand, no
-    ``now``), the reports are scanned."""
-    now, days = cfg.now, cfg.window_days
-    index = g.graph.get("report_times")
-    times = index.of(node) if isinstance(index, ReportTimes) and now is not None else None
-    ids = g.nodes[node].get("report_ids") or ()
-    at = time_key(now)
-    if (times is None or at is None or ids is not index.g.nodes[node].get("report_ids")
-            or times.naive != (len(times.keys) if now.utcoffset() is None else 0)):
-        rids = u.reports_of(g, node, now, days)
-        return len(rids), rids
-    keys, order, irregular = times.keys, times.rids, index.irregular
-    span = days * 86400.0
-    lo = bisect_left(keys, at - span - _EDGE)
-    hi = max(lo, bisect_right(keys, at + span + _EDGE))
-    lo_in = hi_in = lo  # [lo_in, hi_in): surely in the window
-    if span > _EDGE:
-        lo_in = bisect_left(keys, at - span + _EDGE)
-        hi_in = max(lo_in, bisect_right(keys, at + span - _EDGE))
-    odd = times.odd
-    if g is index.g:
-        edge = [r for r in (*order[lo:lo_in], *order[hi_in:hi])
-                if r not in irregular and u.in_window(g, r, now, days)]
-        edge += [r for r in odd if u.in_window(g, r, now, days)]
-        stale = sum(1 for r in odd if _indexed_within(times, r, irregular[r], lo_in, hi_in))
-        n = hi_in - lo_in - stale + len(edge)
-        if not cfg.hub_min_reports <= n < cfg.hub_max_reports:
-            return n, None
-        inner = order[lo_in:hi_in]
-        if stale:
-            inner = [r for r in inner if r not in irregular]
-        return n, sorted((*inner, *edge))
-    # a view of the graph (``sub``): each report must also be in the view
-    rids = [r for r in order[lo:hi] if r not in irregular and u.in_window(g, r, now, days)]
-    rids += [r for r in odd if u.in_window(g, r, now, days)]
-    n = len(rids)
-    return n, sorted(rids) if cfg.hub_min_reports <= n < cfg.hub_max_reports else None
-
-
-def _indexed_within(times: NodeTimes, rid: str, key: float | None, lo: int, hi: int) -> bool:
-    """``rid`` has an entry under ``key`` at a position in ``[lo, hi)`` of ``times``."""
-    if key is None:
-        return False
-    i = bisect_left(times.keys, key)
-    while i < len(times.keys) and times.keys[i] == key:
-        if times.rids[i] == rid:
-            return lo <= i < hi
-        i += 1
-    return False
+    their ids sorted when ``hub_min_reports <= n < hub_max_reports`` (else ``None``):
+    a bisect of the link graph's time index (``_util.window_rids``)."""
+    return u.window_rids(g, node, cfg.now, cfg.window_days,
+                         lambda n: cfg.hub_min_reports <= n < cfg.hub_max_reports)
 
 
 def _other_nodes(g: nx.MultiDiGraph, rid: str, skip: frozenset[str]) -> set[str]:

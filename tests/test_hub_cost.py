@@ -1,4 +1,5 @@
-"""Hub verdicts at bounded cost (``graph/hubs.py`` with ``store.ReportTimes``).
+"""Hub verdicts and detector windows at bounded cost (``graph/hubs.py`` and
+``_util.reports_of`` with ``store.ReportTimes``).
 
 A node's reports in the window are found with a time index instead of a scan of
 every report it ever had.  The verdicts must be exactly those of the scan: each test
@@ -68,12 +69,13 @@ _MEMO: dict[tuple[int, str, str, int], list[str]] | None = None
 
 def _ref_reports_of(g: nx.MultiDiGraph, node: str, now: datetime | None,
                     days: int) -> list[str]:
-    """``u.reports_of``, remembered while one unchanging graph is compared (``_compare``)."""
+    """``u.scan_reports`` (the original ``reports_of``), remembered while one unchanging
+    graph is compared (``_compare``)."""
     if _MEMO is None:
-        return u.reports_of(g, node, now, days)
+        return u.scan_reports(g, node, now, days)
     key = (id(g), node, repr(now), days)  # repr: equal instants in two zones differ here
     if key not in _MEMO:
-        _MEMO[key] = u.reports_of(g, node, now, days)
+        _MEMO[key] = u.scan_reports(g, node, now, days)
     return _MEMO[key]
 
 
@@ -198,6 +200,9 @@ def _compare(s: Stream, views: list[nx.MultiDiGraph]) -> int:
                     if node in g:
                         assert assess_hub(g, node, cfg) == ref_assess_hub(g, node, cfg), (
                             node, now, cfg)
+                        # every detector reads its window through the index too
+                        assert u.reports_of(g, node, now, cfg.window_days) == _ref_reports_of(
+                            g, node, now, cfg.window_days), (node, now, cfg.window_days)
                         compared += 1
     _MEMO = None
     return compared
@@ -248,6 +253,7 @@ def test_run_detectors_sees_the_same_hubs_and_findings(monkeypatch: pytest.Monke
         assert new_used == old_used
         with monkeypatch.context() as mp:
             mp.setattr(hubs, "detect_hubs", lambda *_: frozenset())
+            mp.setattr(u, "reports_of", u.scan_reports)  # and every window a scan
             old_findings = run_detectors(sub, touched, replace(cfg1, hubs=old_used))
         assert run_detectors(sub, touched, cfg1) == old_findings
         checked += 1

@@ -8,12 +8,14 @@ tolerates missing ones (real reports are sparse).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import networkx as nx
 from linkwatch.graph import model as m
+from linkwatch.graph.store import NodeTimes, ReportTimes, time_key
 
 from .base import DetectorConfig, Finding
 
@@ -75,11 +77,86 @@ def in_window(sub: nx.MultiDiGraph, rid: str, now: datetime | None, days: int) -
 
 
 def reports_of(sub: nx.MultiDiGraph, node: str, now: datetime | None, days: int) -> list[str]:
-    """Report ids (without prefix) behind ``node`` that are in the window, sorted."""
+    """Report ids (without prefix) behind ``node`` that are in the window, sorted:
+    ``scan_reports``, found with the link graph's time index where it has one for the
+    node (``window_rids``), so a busy node's old reports are not read."""
+    if m.kind_of(node) == "report":
+        return scan_reports(sub, node, now, days)
+    return window_rids(sub, node, now, days)[1] or []
+
+
+def scan_reports(sub: nx.MultiDiGraph, node: str, now: datetime | None,
+                 days: int) -> list[str]:
+    """``reports_of`` by reading every report behind ``node``."""
     rids = sub.nodes[node].get("report_ids") or ()
     if m.kind_of(node) == "report":
         rids = {rid_of(node)}
     return sorted(r for r in rids if in_window(sub, r, now, days))
+
+
+# Index keys are POSIX seconds, but ``in_window`` measures as Python does: two
+# times sharing one tzinfo object are compared on the wall clock, which can differ from
+# the POSIX difference by a change of UTC offset (under 48 hours: each offset is under
+# 24).  So a key more than _EDGE from a window's edge is surely inside or outside it;
+# nearer the edge a report is judged by ``in_window`` itself.
+_EDGE = timedelta(days=3).total_seconds()
+
+
+def window_rids(g: nx.MultiDiGraph, node: str, now: datetime | None, days: int,
+                listed: Callable[[int], bool] | None = None) -> tuple[int, list[str] | None]:
+    """How many reports behind ``node`` are in the window (``scan_reports``), and their
+    ids sorted when ``listed(n)`` (always without ``listed``; else ``None``).
+
+    Bounded work: with the link graph's time index (``store.ReportTimes``) the count is
+    a bisect and only reports near the window's edges are read, however many reports
+    the node has had; without one (a node with few reports, a graph built by hand, no
+    ``now``), the reports are scanned."""
+    index = g.graph.get("report_times")
+    times = index.of(node) if isinstance(index, ReportTimes) and now is not None else None
+    ids = g.nodes[node].get("report_ids") or ()
+    at = time_key(now)
+    if (times is None or at is None or ids is not index.g.nodes[node].get("report_ids")
+            or times.naive != (len(times.keys) if now.utcoffset() is None else 0)):
+        rids = scan_reports(g, node, now, days)
+        return len(rids), rids
+    keys, order, irregular = times.keys, times.rids, index.irregular
+    span = days * 86400.0
+    lo = bisect_left(keys, at - span - _EDGE)
+    hi = max(lo, bisect_right(keys, at + span + _EDGE))
+    lo_in = hi_in = lo  # [lo_in, hi_in): surely in the window
+    if span > _EDGE:
+        lo_in = bisect_left(keys, at - span + _EDGE)
+        hi_in = max(lo_in, bisect_right(keys, at + span - _EDGE))
+    odd = times.odd
+    if g is index.g:
+        edge = [r for r in (*order[lo:lo_in], *order[hi_in:hi])
+                if r not in irregular and in_window(g, r, now, days)]
+        edge += [r for r in odd if in_window(g, r, now, days)]
+        stale = sum(1 for r in odd if _indexed_within(times, r, irregular[r], lo_in, hi_in))
+        n = hi_in - lo_in - stale + len(edge)
+        if listed is not None and not listed(n):
+            return n, None
+        inner = order[lo_in:hi_in]
+        if stale:
+            inner = [r for r in inner if r not in irregular]
+        return n, sorted((*inner, *edge))
+    # a view of the graph (``sub``): each report must also be in the view
+    rids = [r for r in order[lo:hi] if r not in irregular and in_window(g, r, now, days)]
+    rids += [r for r in odd if in_window(g, r, now, days)]
+    n = len(rids)
+    return n, sorted(rids) if listed is None or listed(n) else None
+
+
+def _indexed_within(times: NodeTimes, rid: str, key: float | None, lo: int, hi: int) -> bool:
+    """``rid`` has an entry under ``key`` at a position in ``[lo, hi)`` of ``times``."""
+    if key is None:
+        return False
+    i = bisect_left(times.keys, key)
+    while i < len(times.keys) and times.keys[i] == key:
+        if times.rids[i] == rid:
+            return lo <= i < hi
+        i += 1
+    return False
 
 
 def involved(sub: nx.MultiDiGraph, rid: str, roles: Iterable[str] | None = None) -> list[str]:
@@ -88,8 +165,11 @@ def involved(sub: nx.MultiDiGraph, rid: str, roles: Iterable[str] | None = None)
     if node not in sub:
         return []
     wanted = frozenset(roles) if roles is not None else None
-    out = {v for _, v, k, d in sub.out_edges(node, keys=True, data=True)
-           if k == m.INVOLVED and (wanted is None or d.get("role") in wanted)}
+    out = []
+    for v, keys in sub.succ[node].items():  # v -> {edge key: data}; one INVOLVED per v
+        d = keys.get(m.INVOLVED)
+        if d is not None and (wanted is None or d.get("role") in wanted):
+            out.append(v)
     return sorted(out)
 
 
@@ -164,15 +244,34 @@ def is_hub(sub: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> bool:
 
 def edges_between(sub: nx.MultiDiGraph, nodes: set[str],
                   types: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
+    """Every edge ``(u, v, key)`` of ``sub`` with both ends in ``nodes`` (of ``types``).
+    From a busy node (more neighbours than ``nodes``) only ``nodes`` are looked up."""
     wanted = frozenset(types) if types is not None else None
+    succ, raw = sub.succ, _root(sub)._succ  # noqa: SLF001 - a dict: its size is O(1)
     out = []
-    for u in nodes:
-        if u not in sub:
+    for a in nodes:
+        if a not in sub:
             continue
-        for _, v, k in sub.out_edges(u, keys=True):
-            if v in nodes and (wanted is None or k in wanted):
-                out.append((u, v, k))
+        adj = succ[a]
+        near = (v for v in nodes if v in adj) if len(raw[a]) > len(nodes) else (
+            v for v in adj if v in nodes)
+        for v in near:
+            out.extend((a, v, k) for k in adj[v] if wanted is None or k in wanted)
     return out
+
+
+def _root(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The graph a view (of a view...) is of; ``g`` itself when it is not a view."""
+    while hasattr(g, "_graph"):
+        g = g._graph  # noqa: SLF001
+    return g
+
+
+def _edge_data(sub: nx.MultiDiGraph, a: str, b: str, key: str) -> dict[str, Any] | None:
+    try:
+        return sub.succ[a][b][key]
+    except KeyError:
+        return None
 
 
 def build(sub: nx.MultiDiGraph, *, type: str, key: str, score: float, title: str,
@@ -185,9 +284,13 @@ def build(sub: nx.MultiDiGraph, *, type: str, key: str, score: float, title: str
     rset = set(rids)
     ents = tuple(sorted({e for e in entities if e in sub and m.kind_of(e) != "report"}))
     labels = tuple(str(sub.nodes[e].get("label") or e.split(":", 1)[1]) for e in ents)
-    lks = tuple(sorted({lk for lk in links if sub.has_edge(lk[0], lk[1], key=lk[2])}))
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for lk in links:
+        if lk not in found and (data := _edge_data(sub, *lk)) is not None:
+            found[lk] = data
+    lks = tuple(sorted(found))
     link_rids = tuple(
-        tuple(sorted((set(sub.edges[lk]["report_ids"]) & rset) or sub.edges[lk]["report_ids"]))
+        tuple(sorted((set(found[lk]["report_ids"]) & rset) or found[lk]["report_ids"]))
         for lk in lks)
     times = [sub.nodes[report_node(r)].get("reported_at") for r in rids if report_node(r) in sub]
     times = [t for t in times if t is not None]

@@ -22,6 +22,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import networkx as nx
@@ -43,17 +45,45 @@ def _victims_by_role(sub: nx.MultiDiGraph, node: str, roles: frozenset[str], now
     in one of ``roles``."""
     out: dict[str, set[str]] = {}
     rids: list[str] = []
-    for rid in u.offender_side(sub, node, u.reports_of(sub, node, now, cfg.window_days)):
+    for rid, victims in _victim_reports(sub, node, roles, u.reports_of(
+            sub, node, now, cfg.window_days), kinds):
+        rids.append(rid)
+        for p in victims:
+            out.setdefault(p, set()).add(rid)
+    return out, rids
+
+
+def _paid_by(sub: nx.MultiDiGraph, account: str, now: datetime | None, cfg: DetectorConfig,
+             need: int) -> bool:
+    """``len(_victims_by_role(sub, account, {"payee"}, ...)[0]) >= need``, reading the
+    account's reports only until ``need`` victims are found (a popular account has
+    hundreds)."""
+    rids = (r for r in sub.nodes[account].get("report_ids") or ()
+            if u.in_window(sub, r, now, cfg.window_days))
+    seen: set[str] = set()
+    for _rid, victims in _victim_reports(sub, account, frozenset({"payee"}), rids):
+        seen.update(victims)
+        if len(seen) >= need:
+            return True
+    return False
+
+
+def _victim_reports(sub: nx.MultiDiGraph, node: str, roles: frozenset[str],
+                    rids: Iterable[str], kinds: frozenset[str] | None = None,
+                    ) -> Iterator[tuple[str, list[str]]]:
+    """(report, its victims or else reporters) for each of ``rids`` (in the window) in
+    which ``node`` appears in one of ``roles``, or is paid or contacted by a victim, and
+    is not a victim's own identifier."""
+    for rid in rids:
+        if u.victims_own(sub, rid, node):
+            continue
         if kinds and sub.nodes[u.report_node(rid)].get("report_kind") not in kinds:
             continue
         data = sub.get_edge_data(u.report_node(rid), node, key=m.MENTIONS) or {}
         victims = u.involved(sub, rid, {"victim"})
         if data.get("role") not in roles and not _person_link(sub, node, victims):
             continue
-        rids.append(rid)
-        for p in victims or u.reporters(sub, rid):
-            out.setdefault(p, set()).add(rid)
-    return out, rids
+        yield rid, victims or u.reporters(sub, rid)
 
 
 def _person_link(sub: nx.MultiDiGraph, node: str, victims: list[str]) -> bool:
@@ -142,16 +172,20 @@ def detect_fraud_network(sub: nx.MultiDiGraph, touched: set[str],
     out: dict[str, Finding] = {}
     for start in starts:
         reports, idents, hubs = _component(sub, start, now, cfg)
-        shared = {i for i in idents
-                  if sum(1 for r in sub.predecessors(i) if r in reports) >= 2}
+        mentions = Counter(i for r in reports for i in sub.successors(r) if i in idents)
+        shared = {i for i, n in mentions.items() if n >= 2}
         if len(reports) < cfg.network_min_reports or len(shared) < cfg.network_min_shared:
             continue
         anchor = min(shared, key=lambda i: (sub.nodes[i]["first_seen"], i))
-        mules = {a for a in shared if m.kind_of(a) in PAYEE_KINDS and len(
-            _victims_by_role(sub, a, frozenset({"payee"}), now, cfg)[0]) >= cfg.mule_min_victims}
-        collectors = sorted(a for a in idents if m.kind_of(a) in PAYEE_KINDS and a not in mules
-                            and len(_co_accounts(sub, a, reports) & mules)
-                            >= cfg.collector_min_mules)
+        mules = {a for a in shared if m.kind_of(a) in PAYEE_KINDS
+                 and _paid_by(sub, a, now, cfg, cfg.mule_min_victims)}
+        # "shares a report or holder with" is symmetric: walk out from the few mules
+        # rather than from every account in the network
+        fed: Counter[str] = Counter()
+        for mule in mules:
+            fed.update(_co_accounts(sub, mule, reports))
+        collectors = sorted(a for a, n in fed.items() if n >= cfg.collector_min_mules
+                            and a in idents and a not in mules)
         rids = sorted(u.rid_of(r) for r in reports)
         victims = {p for r in rids for p in u.involved(sub, r, {"victim"})}
         vulnerable = [p for p in victims if u.vulnerability(sub.nodes[p], now, cfg)]
