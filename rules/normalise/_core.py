@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from .._memo import text_cache
 from . import cyber, finance, online, phone, place, web
 from ._text import SPACES
 
@@ -126,7 +126,7 @@ def forget_cached() -> None:
     phone.clear_cache()
 
 
-@lru_cache(maxsize=1 << 18)
+@text_cache(1 << 18)
 def _cached(kind: str, raw: str) -> Canonical:
     return _canonical(kind, raw)
 

@@ -12,11 +12,10 @@ are accepted and marked ``fictional``.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
+from .._memo import text_cache
 from ._text import MAX_LEN
 
 # national significant number prefix -> digits that follow (Ofcom drama ranges, 1,000 each)
@@ -39,7 +38,7 @@ def _valid(number: phonenumbers.PhoneNumber, region: str) -> bool:
             or phonenumbers.is_valid_number(number))
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def _parse(text: str, region: str) -> tuple[str | None, bool]:
     """(E.164 or None, fictional) for already-trimmed ``text``."""
     try:

@@ -20,6 +20,7 @@ import jellyfish
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from .._memo import text_cache
 from ._errors import BadModel
 from ._features import Record
 from ._nicknames import equivalent
@@ -77,7 +78,7 @@ def _exact(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-@lru_cache(maxsize=262144)
+@text_cache(262144)
 def _jw(a: str, b: str) -> float:
     return JaroWinkler.similarity(a, b)
 

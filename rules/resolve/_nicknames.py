@@ -8,7 +8,7 @@ their groups meet.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from .._memo import text_cache
 
 _GROUPS = """
 john jon jonathan jonathon johnny jonny jack jackie johnnie sean shaun
@@ -111,7 +111,7 @@ def nickname_groups(name: str) -> frozenset[int]:
     return _TABLE.get(name, frozenset())
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def equivalent(a: str, b: str) -> bool:
     """``equivalent("jon", "jonathan")`` is True; ``equivalent("jon", "james")`` is False."""
     return bool(_TABLE.get(a, frozenset()) & _TABLE.get(b, frozenset()))
