@@ -156,6 +156,11 @@ class Writer:
             if pid == 0:  # the child: write and leave at once (no atexit, no loop)
                 code = 0
                 try:
+                    # background work: the stream keeps the CPU (on 2 cores a snapshot at
+                    # 200k reports took a minute and halved the link stage's pace); and no
+                    # collections while pickle's memo grows by a tuple per object
+                    os.nice(10)
+                    gc.disable()
                     write(pipeline, offset, self.settings)
                 except BaseException:  # noqa: BLE001
                     code = 1
