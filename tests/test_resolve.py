@@ -126,11 +126,15 @@ def test_split_name(full: str, expected: tuple[str, str]) -> None:
 # ---- the hard rules --------------------------------------------------------
 
 def test_two_john_smiths_with_different_dobs_are_two_people(resolver, person_factory) -> None:
-    first = resolver.resolve(person_factory(dob=date(1980, 5, 12)), "r1", WHEN)
-    second = resolver.resolve(person_factory(dob=date(1992, 11, 3)), "r2", WHEN)
-    # 6.3 given + 8.7 family - 4.1 dob = 10.9 bits < 20
+    a, b = person_factory(dob=date(1980, 5, 12)), person_factory(dob=date(1992, 11, 3))
+    first = resolver.resolve(a, "r1", WHEN)
+    second = resolver.resolve(b, "r2", WHEN)
     assert not second.matched and first.entity_id != second.entity_id, second.reasons
-    assert any("date of birth" in r and "different" in r for r in second.reasons), second.reasons
+    # 6.3 given + 8.7 family - 4.1 dob = 10.9 bits < 20 (in an index the two share no
+    # block at all: two dates of birth, no postcode, phone or email in common)
+    weight, reasons = score_pair(a, b)
+    assert weight < resolver.threshold
+    assert any("date of birth" in r and "different" in r for r in reasons), reasons
 
 
 def test_john_smith_with_a_dob_one_digit_off_and_nothing_else_stays_apart(
@@ -348,3 +352,30 @@ def test_a_crowd_of_one_surname_and_birth_year_is_not_read_for_every_record(
     assert year_keys == ["y:1990:SM0:j"]
     assert index.lookup(record.rid, year_keys, 100).candidates.keys() <= {
         first.record_id, again.record_id, initial.record_id}
+
+
+def test_a_common_name_pair_is_not_read_by_every_record_with_a_date_of_birth(
+        person_factory) -> None:
+    """A hundred unrelated John Smiths with dates of birth (as a force-sized index
+    holds): the next John Smith with a date of birth does not read them all through the
+    name-pair block (they file it under ``nd:``, it reads the ``n:`` of records without
+    one), while a John Smith without a date of birth still reads every John Smith, and
+    is read by them."""
+    from linkwatch.rules.resolve._resolver import block_keys, read_keys
+
+    index = InMemoryIndex()
+    resolver = Resolver(index)
+    for i in range(100):
+        resolver.resolve(person_factory(dob=f"19{40 + i % 50}-0{1 + i % 9}-1{i % 10}",
+                                        postcode=f"CV{i} 1AA"), f"r{i}", WHEN)
+    dated = to_record(person_factory(dob="1975-02-03"), "dated", WHEN)
+    keys = block_keys(dated)
+    assert [k for k in keys if k.startswith(("n:", "nd:"))] == ["nd:JN:SM0"]
+    assert read_keys(dated, keys).count("n:JN:SM0") == 1 and "nd:JN:SM0" not in read_keys(
+        dated, keys)
+    assert len(index.lookup(dated.rid, read_keys(dated, keys), 100).candidates) <= 2
+    undated = resolver.resolve(person_factory(dob=None), "undated", WHEN)
+    assert undated.candidates_considered == 100  # no date of birth: the name is all it has
+    later = to_record(person_factory(dob="1975-02-03"), "later", WHEN)
+    assert undated.record_id in index.lookup(
+        later.rid, read_keys(later, block_keys(later)), 100).candidates

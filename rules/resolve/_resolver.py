@@ -44,9 +44,9 @@ def block_keys(record: Record) -> list[str]:
 
     ``d:`` dob + a name initial; ``dp:`` dob + postcode; ``p:`` postcode + a
     sounded name; ``pa:`` postcode + house number; ``y:`` birth year + family
-    name sound; ``n:`` both names sounded; one key per phone, email and
-    identifier.  Given and family names feed the same keys, so a crossed-over
-    name still meets its record.
+    name sound; ``n:`` (``nd:`` with a date of birth) both names sounded; one key
+    per phone, email and identifier.  Given and family names feed the same keys, so a
+    crossed-over name still meets its record.
     """
     keys: dict[str, None] = {}
     if record.dob and record.postcode:
@@ -74,7 +74,10 @@ def block_keys(record: Record) -> list[str]:
                 keys[f"y:{record.birth_year}:{sound}:{initial}"] = None
         if given and family:
             pair = sorted((jellyfish.metaphone(block_forms(given)[0]), jellyfish.metaphone(family)))
-            keys[f"n:{pair[0]}:{pair[1]}"] = None
+            # a record with a date of birth is filed under ``nd:``, one without under
+            # ``n:`` (``read_keys``): two records with dates of birth meet through the
+            # ``d:`` and ``y:`` keys, so a common name pair is not a growing crowd
+            keys[f"{'nd' if record.dob else 'n'}:{pair[0]}:{pair[1]}"] = None
     for phone in record.phones:
         keys[f"t:{phone}"] = None
     for email in record.emails:
@@ -82,6 +85,21 @@ def block_keys(record: Record) -> list[str]:
     for ident in record.ids:
         keys[f"i:{ident}"] = None
     return list(keys)
+
+
+def read_keys(record: Record, keys: list[str]) -> list[str]:
+    """The blocks a record's candidates are read from, given its ``block_keys``: its own,
+    except that a record with a date of birth reads the name-pair blocks of records
+    without one (``n:``) rather than its own (``nd:``), and one without reads both."""
+    out: dict[str, None] = {}
+    for key in keys:
+        if key.startswith("nd:"):
+            out["n:" + key[3:]] = None
+        else:
+            out[key] = None
+            if key.startswith("n:"):
+                out["nd:" + key[2:]] = None
+    return list(out)
 
 
 def _entity_id_for(record: Record) -> str:
@@ -150,7 +168,7 @@ class Resolver:
 
     def _resolve(self, record: Record, write: bool) -> Resolution:
         keys = block_keys(record)
-        lookup = self.index.lookup(record.rid, keys, self.block_cap)
+        lookup = self.index.lookup(record.rid, read_keys(record, keys), self.block_cap)
         if lookup.known is not None:
             return Resolution(lookup.known[0], 0.0, True,
                               ["already resolved: same report and person_ref seen before"],
