@@ -11,7 +11,8 @@
   never reused after a purge (``linkwatch.graph.alerts.number_alerts``).  Hashes and
   numbers only; a purge leaves them.
 * ``count:<topic>:<partition>`` hash of outcome -> count, and the highest offset
-  handled, for ``linkwatch reconcile``.
+  handled, for ``linkwatch reconcile``; ``counted`` is the set of those keys (reading
+  the counts must not SCAN a keyspace of a dedupe claim per report).
 
 A retention purge (``linkwatch.purge``) deletes a purged report's ``seen:`` claims and
 the ``emitted:`` marks of its referrals (``forget_reports``); alert marks name
@@ -128,6 +129,9 @@ class RedisState:
                 pipe.hincrby(key, outcome, n)
         for (topic, partition), offset in high.items():
             pipe.hset(self._k("count", topic, str(partition)), "high", offset)
+        keys = {self._k("count", t, str(p)) for t, p in (*outcomes, *high)}
+        if keys:
+            pipe.sadd(self._k("counted"), *sorted(keys))
         await pipe.execute()
 
     async def forget_reports(self, claims: Iterable[tuple[str, str]],
@@ -153,10 +157,19 @@ class RedisState:
         return found
 
     async def counts(self) -> dict[str, dict[str, int]]:
+        """``<topic>:<partition>`` -> outcome -> count (and ``high``)."""
+        keys = sorted(await self.client.smembers(self._k("counted")))
+        if not keys:  # counts written before the ``counted`` set: find them (one SCAN)
+            keys = sorted({k async for k in self.client.scan_iter(
+                match=self._k("count", "*"), count=1000)})
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
         out: dict[str, dict[str, int]] = {}
-        async for key in self.client.scan_iter(self._k("count", "*")):
-            out[key.removeprefix(self._k("count", ""))] = {
-                str(k): int(v) for k, v in (await self.client.hgetall(key)).items()}
+        for key, fields in zip(keys, await pipe.execute(), strict=True):
+            if fields:
+                out[key.removeprefix(self._k("count", ""))] = {
+                    str(k): int(v) for k, v in fields.items()}
         return out
 
     async def close(self) -> None:
