@@ -80,6 +80,15 @@ class InOrder:
         self.last = asyncio.ensure_future(run())
         return before
 
+    async def send(self, events: Sequence[Any],
+                   work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
+        """``submit``, then wait for the previous batch to be done (at most two in
+        flight) and for this one's records to be with the producer (``queued``)."""
+        previous = self.submit(events, work)
+        if previous is not None:
+            await asyncio.shield(previous)
+        await self.queued()
+
     async def queued(self) -> None:
         """Wait until the last batch's records are with the producer (or it is done),
         then give the producer's sender a moment to write them to the broker."""

@@ -85,11 +85,7 @@ async def _intake(stream, kind: str) -> None:  # type: ignore[no-untyped-def]
         pace.lap("input")
         decoded = _decode_batch(events, kind)
         pace.lap("decode")
-        previous = batches.submit(events, lambda queued, decoded=decoded:
-                                  _send_batch(decoded, queued))
-        if previous is not None:
-            await asyncio.shield(previous)
-        await batches.queued()
+        await batches.send(events, lambda queued, decoded=decoded: _send_batch(decoded, queued))
         pace.lap("send")
         pace.done(len(events))
 

@@ -81,11 +81,7 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         # the next batch's apply
         outputs = [pipeline.apply(orjson.loads(e.value)) for e in events]
         pace.lap("apply")
-        previous = batches.submit(events, lambda queued, outputs=outputs:
-                                  _publish(outputs, queued))
-        if previous is not None:
-            await asyncio.shield(previous)
-        await batches.queued()
+        await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued))
         pace.lap("publish")
         if events and snapshots.due(pipeline):
             await batches.drain()  # a snapshot holds only published reports
