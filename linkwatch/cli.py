@@ -96,9 +96,9 @@ def stack() -> None:
     from linkwatch.stack import running_stack
 
     with running_stack() as s:
+        asyncio.run(_ensure(s))  # topics first: the addresses printed are ready to use
         for k, v in s.env().items():
             out.print(f"export {k}={v}")
-        asyncio.run(_ensure(s))
         console.print("[green]embedded stack running[/]; Ctrl-C to stop")
         try:
             while True:
