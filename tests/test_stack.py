@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -27,10 +29,10 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def start_stack() -> tuple[subprocess.Popen[str], dict[str, str]]:
+def start_stack(stderr: Any = subprocess.DEVNULL) -> tuple[subprocess.Popen[str], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BOOTSTRAP", "REDIS_URL"}}
     proc = subprocess.Popen([sys.executable, "-m", "linkwatch.cli", "stack"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=stderr, text=True)
     exports: dict[str, str] = {}
     assert proc.stdout is not None
     while len(exports) < 2:
@@ -56,8 +58,10 @@ def wait_closed(port_list: list[int], timeout: float = 10.0) -> bool:
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_embedded_servers_are_real_and_stop_with_linkwatch(how: signal.Signals) -> None:
-    proc, exports = start_stack()
+def test_embedded_servers_are_real_and_stop_with_linkwatch(how: signal.Signals,
+                                                           tmp_path: Path) -> None:
+    log = (tmp_path / "stack.err").open("w")
+    proc, exports = start_stack(stderr=log)
     try:
         assert redis.Redis.from_url(exports["REDIS_URL"]).ping()
         settings = Settings(KAFKA_BOOTSTRAP=exports["KAFKA_BOOTSTRAP"], topic_prefix="probe.")
@@ -66,5 +70,14 @@ def test_embedded_servers_are_real_and_stop_with_linkwatch(how: signal.Signals) 
         assert all(listening(p) for p in ports(exports))
     finally:
         proc.send_signal(how)
-        proc.wait(timeout=20)
+        # it stops each server within 10 s (SIGTERM, then SIGKILL): 20 s at worst, and
+        # a loaded machine (the whole suite in three processes) needs some slack on top
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail(f"linkwatch stack still running 60 s after {how.name}; its stderr: "
+                        + (tmp_path / "stack.err").read_text()[-2000:])
+        finally:
+            log.close()
     assert wait_closed(ports(exports)), f"servers still listening after {how.name}"
