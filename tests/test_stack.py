@@ -31,8 +31,11 @@ def listening(port: int) -> bool:
 
 def start_stack(stderr: Any = subprocess.DEVNULL) -> tuple[subprocess.Popen[str], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BOOTSTRAP", "REDIS_URL"}}
+    # a terminal's Ctrl-C: SIGINT as a shell leaves it for a foreground command (a test
+    # process may ignore SIGINT, and an ignored signal stays ignored across exec)
     proc = subprocess.Popen([sys.executable, "-m", "linkwatch.cli", "stack"], env=env,
-                            stdout=subprocess.PIPE, stderr=stderr, text=True)
+                            stdout=subprocess.PIPE, stderr=stderr, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     exports: dict[str, str] = {}
     assert proc.stdout is not None
     while len(exports) < 2:
@@ -70,8 +73,7 @@ def test_embedded_servers_are_real_and_stop_with_linkwatch(how: signal.Signals,
         assert all(listening(p) for p in ports(exports))
     finally:
         proc.send_signal(how)
-        # it stops each server within 10 s (SIGTERM, then SIGKILL): 20 s at worst, and
-        # a loaded machine (the whole suite in three processes) needs some slack on top
+        # it stops each server within 10 s (SIGTERM, then SIGKILL): 20 s at worst
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
