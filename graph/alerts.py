@@ -132,6 +132,7 @@ def _fingerprint(f: Finding) -> str:
 
 
 def _alert(f: Finding, entry: _Entry, now: datetime, handling: str) -> Alert:
+    f = f.explained()
     labels = f.labels if len(f.labels) == len(f.entities) else f.entities
     reasons = list(f.reasons)
     if f.discounted_hubs:

@@ -28,9 +28,13 @@ class CoOffenders:
     ``version`` of a component changes whenever one of its co-offender edges is added
     or gains a report; it is a global counter, so ``(root, version)`` names one state
     of one component and results computed from it can be remembered (``memo``).
+    ``shared``: each person's co-offenders with the number of reports they share (the
+    report ids on the co-offender edges between them, both directions), so a detector
+    reads those and not the whole adjacency of a busy offender (every report and phone).
     """
 
     def __init__(self) -> None:
+        self.shared: dict[str, dict[str, int]] = {}
         self.parent: dict[str, str] = {}
         self.members: dict[str, set[str]] = {}
         self.version: dict[str, int] = {}
@@ -48,7 +52,13 @@ class CoOffenders:
             parent[x], x = root, parent[x]
         return root
 
-    def link(self, a: str, b: str) -> None:
+    def link(self, a: str, b: str, new_report: bool = True) -> None:
+        """A co-offender edge ``a`` -> ``b`` was added or seen again; ``new_report``: it
+        gained a report id."""
+        if a != b and new_report:
+            for x, y in ((a, b), (b, a)):
+                counts = self.shared.setdefault(x, {})
+                counts[y] = counts.get(y, 0) + 1
         for x in (a, b):
             if x not in self.parent:
                 self.parent[x] = x
@@ -228,17 +238,19 @@ class LinkGraph:
     def _edge(self, u: str, v: str, etype: str, when: datetime, report_id: str,
               **attrs: Any) -> None:
         g = self.g
+        new = True
         if g.has_edge(u, v, key=etype):
             data = g.edges[u, v, etype]
             data["first_seen"] = min(data["first_seen"], when)
             data["last_seen"] = max(data["last_seen"], when)
+            new = report_id not in data["report_ids"]
             data["report_ids"].add(report_id)
             data.update({k: v_ for k, v_ in attrs.items() if v_ is not None})
         else:
             g.add_edge(u, v, key=etype, type=etype, first_seen=when, last_seen=when,
                        report_ids={report_id}, **attrs)
         if etype == m.CO_OFFENDER:
-            self.co_offenders.link(u, v)
+            self.co_offenders.link(u, v, new)
 
     def _identifier(self, ident: Identifier, when: datetime, rid: str) -> str | None:
         node_id = ident.canonical and ident.valid and f"{_prefix(ident.type)}:{ident.canonical}"

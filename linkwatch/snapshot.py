@@ -40,7 +40,7 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 
 
 class Stale(Exception):

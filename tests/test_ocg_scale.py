@@ -70,8 +70,53 @@ def test_remembered_analysis_gives_what_a_fresh_one_gives() -> None:
     remembered, fresh = Scenario(), Scenario()
     again = run(remembered, memo_first=True)
     assert len(_memo(remembered)) == 1, "the ball was analysed again"
-    assert again == run(fresh, memo_first=False)
+    assert [f.explained() for f in again] == [f.explained() for f in
+                                              run(fresh, memo_first=False)]
     assert again and all("person:g2" in f.entities for f in again), again
+
+
+def test_co_offender_index_reads_what_the_adjacency_holds() -> None:
+    """``CoOffenders.shared`` lets a person's co-offenders be read without their whole
+    adjacency; it gives what reading every edge gives, persons with phones, victims'
+    reports, repeat co-offending and a report's later version included."""
+    s = Scenario()
+    _network(s)
+    s.add("V1", "incident", 20, incident={"category": "robbery"}, persons=[
+        {"role": "victim", "entity_id": "g2"},
+        {"role": "suspect", "entity_id": "g3", "phones": ["07700 900123"]},
+        {"role": "suspect", "entity_id": "p010"}])
+    _together(s, "G5", 21, "g3", "p010")   # the same pair again: weight 2
+    _together(s, "G5", 21.5, "g3", "p010")  # a later version of G5: still 2
+    g, index = s.lg.g, s.lg.co_offenders
+    persons = [n for n in g if n.startswith("person:")]
+    assert len(persons) > CHAIN
+    for p in persons:
+        assert ocg._co_neighbours(g, p, index) == ocg._co_neighbours(g, p), p  # noqa: SLF001
+    assert ocg._co_neighbours(g, "person:p010", index)["person:g3"] == 2  # noqa: SLF001
+
+
+def test_key_players_are_worked_out_only_for_a_published_alert() -> None:
+    """Betweenness is the dearest part of an analysis and names only the key players
+    in the alert's text: a finding defers it (``Finding.explain``), and an alert that is
+    published has it."""
+    from linkwatch.graph.alerts import AlertBook
+
+    s = Scenario()
+    _network(s)
+    touched = _together(s, "G3", 16, "g1", "g2", "g3")
+    found = [f for f in detect_ocg(s.sub(touched), touched, s.cfg(), None, s.lg.g)
+             if "person:g1" in f.entities]
+    assert len(found) == 1, found
+    analysis = next(iter(_memo(s).values()))
+    assert analysis._between is None  # noqa: SLF001 - nothing asked for it yet
+    assert not any("key players" in r for r in found[0].reasons)
+    alert = AlertBook().consider(found[0], found[0].at)
+    assert alert is not None
+    assert analysis._between is not None  # noqa: SLF001
+    line = next(r for r in alert.reasons if r.startswith("key players: "))
+    assert line.startswith("key players: person:g1 (degree 4, betweenness "), line
+    assert "key players person:g1" in alert.summary, alert.summary
+    assert alert.reasons == list(found[0].explained().reasons)
 
 
 def test_memo_is_bounded(monkeypatch) -> None:  # noqa: ANN001 - pytest fixture
@@ -90,7 +135,8 @@ def test_remembered_analyses_need_no_cycle_collector() -> None:
     s = Scenario()
     _network(s)
     touched = _together(s, "G3", 16, "g1", "g2", "g3")
-    assert detect_ocg(s.sub(touched), touched, s.cfg(), None, s.lg.g)  # betweenness asked
+    found = detect_ocg(s.sub(touched), touched, s.cfg(), None, s.lg.g)
+    assert [f.explained() for f in found]  # betweenness asked
     memo = s.lg.co_offenders.memo.pop(ocg._MEMO)  # noqa: SLF001
     assert memo
     gc.collect()

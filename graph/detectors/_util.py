@@ -278,7 +278,8 @@ def build(sub: nx.MultiDiGraph, *, type: str, key: str, score: float, title: str
           summary: str, reasons: Iterable[str], report_ids: Iterable[str],
           entities: Iterable[str], links: Iterable[tuple[str, str, str]] = (),
           cluster_id: str | None = None, discounted: Iterable[str] = (),
-          severity: str | None = None) -> Finding:
+          severity: str | None = None,
+          explain: Callable[[], dict[str, Any]] | None = None) -> Finding:
     """Assemble a ``Finding`` in a deterministic order, with labels and link evidence."""
     rids = tuple(sorted(set(report_ids)))
     rset = set(rids)
@@ -299,7 +300,7 @@ def build(sub: nx.MultiDiGraph, *, type: str, key: str, score: float, title: str
         type=type, key=key, severity=severity or band(score), score=score, title=title,
         summary=summary, reasons=tuple(reasons), report_ids=rids, entities=ents, links=lks,
         cluster_id=cluster_id, discounted_hubs=tuple(sorted(set(discounted))), labels=labels,
-        link_report_ids=link_rids, at=max(times) if times else None,
+        link_report_ids=link_rids, at=max(times) if times else None, explain=explain,
     )
 
 

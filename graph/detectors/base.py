@@ -11,8 +11,10 @@ Every threshold has a default here and the same default, with its reason, in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -83,3 +85,11 @@ class Finding:
     labels: tuple[str, ...] = ()                   # label of each entity, from node attrs
     link_report_ids: tuple[tuple[str, ...], ...] = ()  # report ids behind each link
     at: datetime | None = None                     # time of the latest evidence report
+    # what only a published alert needs, computed when asked (``explained``): fields to
+    # replace, e.g. reasons naming key players by betweenness (ocg)
+    explain: Callable[[], dict[str, Any]] | None = field(default=None, compare=False,
+                                                         repr=False)
+
+    def explained(self) -> Finding:
+        """This finding complete: ``explain``'s fields filled in."""
+        return self if self.explain is None else replace(self, **self.explain(), explain=None)

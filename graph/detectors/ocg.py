@@ -1,6 +1,7 @@
 """ocg: co-offending networks (edges ``co_offender``), domain.md s.6.
 
-Louvain communities (``nx.community.louvain_communities``, seeded by ``cfg.ocg_seed``)
+Louvain communities (networkx's ``louvain_communities``, seeded by ``cfg.ocg_seed``,
+run over plain dicts: ``_louvain.py``)
 over the co-offender component of the touched persons only; a component of more
 than ``LOCAL_LIMIT`` persons (or ``cfg.ocg_max_component``, if smaller) is examined
 around them (that many persons nearest them), so one report's work does not grow
@@ -20,13 +21,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import networkx as nx
 from linkwatch.graph import model as m
+from linkwatch.graph.store import CoOffenders
 
 from . import _util as u
+from ._nxdicts import betweenness_centrality, louvain_communities
 from .base import DetectorConfig, Finding
 
 
@@ -104,8 +107,14 @@ MEMO_SIZE = 4096        # analyses remembered, least recently used dropped first
 _MEMO = ("ocg", "analyses")  # their slot in the component index's memo
 
 
-def _co_neighbours(g: nx.MultiDiGraph, p: str) -> dict[str, int]:
-    """Co-offenders of ``p`` with the number of reports shared (both directions)."""
+def _co_neighbours(g: nx.MultiDiGraph, p: str, index: CoOffenders | None = None
+                   ) -> dict[str, int]:
+    """Co-offenders of ``p`` with the number of reports shared (both directions).
+
+    ``index`` (the full graph's ``CoOffenders``) keeps these counts, so a busy
+    offender's whole adjacency (every report and phone) is not read."""
+    if index is not None:
+        return dict(index.shared.get(p, ()))
     out: dict[str, int] = {}
     for adj in (g._succ[p], g._pred[p]):  # noqa: SLF001 - adjacency dicts, no view objects
         for q, keyed in adj.items():
@@ -122,24 +131,14 @@ def _edges(near: dict[str, dict[str, int]]) -> tuple[tuple[str, str, int], ...]:
                  if p < q and q in near)
 
 
-def _graph(persons: Iterable[str], edges: Iterable[tuple[str, str, int]]) -> nx.Graph:
-    """The co-offender graph, built in id order (so Louvain, which is seeded but
-    order-sensitive, gives the same communities for the same edges)."""
-    h = nx.Graph()
-    h.add_nodes_from(persons)
-    for p, q, w in edges:
-        h.add_edge(p, q, weight=w)
-    return h
-
-
 class _Analysis:
     """Louvain communities of one co-offender graph (persons in id order, weighted
     edges), with each person's neighbours in it and, once an alert asks, betweenness.
 
-    The graph itself is not kept: an ``nx.Graph`` whose views have been used holds
-    reference cycles, and one remembered across the pipeline's ``gc.freeze`` and then
-    dropped from the memo would never be freed.  Betweenness rebuilds the same graph
-    (same order, same figures)."""
+    Both are networkx's algorithms run on these tuples and dicts (``_nxdicts.py``): no
+    ``nx.Graph`` is built, and none is remembered (one whose views have been used holds
+    reference cycles, and one kept across the pipeline's ``gc.freeze`` and then dropped
+    from the memo would never be freed)."""
 
     __slots__ = ("_between", "adj", "communities", "edges", "persons", "seed")
 
@@ -151,30 +150,30 @@ class _Analysis:
             adj[p].append(q)
             adj[q].append(p)
         self.adj = {p: tuple(qs) for p, qs in adj.items()}
-        self.communities = [frozenset(c) for c in nx.community.louvain_communities(
-            _graph(persons, edges), weight="weight", seed=seed)] if edges else []
+        self.communities = [frozenset(c) for c in louvain_communities(
+            persons, edges, seed)] if edges else []
         self._between: dict[str, float] | None = None
 
     def degree(self, p: str) -> int:
         return len(self.adj[p])
 
     def betweenness(self) -> dict[str, float]:
-        """Computed when a community of this graph becomes an alert (most reports raise
-        none), then remembered with the analysis."""
+        """Computed when a community of this graph becomes an alert that is published
+        (``Finding.explain``), then remembered with the analysis."""
         if self._between is None:
             n = len(self.persons)
-            self._between = nx.betweenness_centrality(
-                _graph(self.persons, self.edges),
-                k=EXACT_BETWEENNESS if n > EXACT_BETWEENNESS else None, seed=self.seed)
+            self._between = betweenness_centrality(
+                self.adj, k=EXACT_BETWEENNESS if n > EXACT_BETWEENNESS else None, seed=self.seed)
         return self._between
 
 
-def _near(g: nx.MultiDiGraph, persons: Iterable[str]) -> dict[str, dict[str, int]]:
-    return {p: _co_neighbours(g, p) for p in sorted(persons)}
+def _near(g: nx.MultiDiGraph, persons: Iterable[str], index: CoOffenders | None = None
+          ) -> dict[str, dict[str, int]]:
+    return {p: _co_neighbours(g, p, index) for p in sorted(persons)}
 
 
 def _ball(g: nx.MultiDiGraph, start: list[str], members: set[str] | None,
-          cap: int) -> dict[str, dict[str, int]]:
+          cap: int, index: CoOffenders | None = None) -> dict[str, dict[str, int]]:
     """Up to ``cap`` persons of one component (``members``; ``None``: whatever the
     co-offender edges reach) nearest to ``start``, breadth-first in id order; in id
     order, each with its co-offenders (read once: a busy offender's adjacency is long)."""
@@ -185,13 +184,13 @@ def _ball(g: nx.MultiDiGraph, start: list[str], members: set[str] | None,
         for p in frontier:
             if len(seen) >= cap:
                 break
-            near[p] = _co_neighbours(g, p)
+            near[p] = _co_neighbours(g, p, index)
             for q in sorted(near[p]):
                 if (members is None or q in members) and q not in seen and len(seen) < cap:
                     seen.add(q)
                     nxt.append(q)
         frontier = nxt
-    return {p: near[p] if p in near else _co_neighbours(g, p) for p in sorted(seen)}
+    return {p: near[p] if p in near else _co_neighbours(g, p, index) for p in sorted(seen)}
 
 
 def _components(g: nx.MultiDiGraph, persons: list[str], cfg: DetectorConfig,
@@ -225,12 +224,12 @@ def _components(g: nx.MultiDiGraph, persons: list[str], cfg: DetectorConfig,
         if len(members) <= cap:
             slot = ("component", root, version, cfg.ocg_seed)
         else:
-            near = _ball(g, starts, members, cap)
+            near = _ball(g, starts, members, cap, index)
             slot = (tuple(near), _edges(near), cfg.ocg_seed)
         hit = memo.get(slot)
         if hit is None:
             if near is None:
-                near = _near(g, members)
+                near = _near(g, members, index)
                 hit = _Analysis(tuple(near), _edges(near), cfg.ocg_seed)
             else:
                 hit = _Analysis(*slot)
@@ -241,6 +240,24 @@ def _components(g: nx.MultiDiGraph, persons: list[str], cfg: DetectorConfig,
             memo.move_to_end(slot)
         out.append(hit)
     return out
+
+
+def _key_players(comm: frozenset[str], part_of: dict[str, _Analysis], n_reports: int,
+                 head: str, tail: list[str]) -> Callable[[], dict[str, Any]]:
+    """The summary and reasons naming the key players (highest degree, then betweenness).
+
+    Deferred (``Finding.explain``): betweenness is the dearest part of the analysis and
+    only an alert that is published needs it; most findings repeat a known alert."""
+    def explain() -> dict[str, Any]:
+        between = part_of[min(comm)].betweenness()
+        players = sorted(comm, key=lambda p: (-part_of[p].degree(p), -between.get(p, 0), p))[:3]
+        return {
+            "summary": (f"{len(comm)} people offend together across {n_reports} reports; "
+                        f"key players {', '.join(players)}."),
+            "reasons": (head, "key players: " + ", ".join(
+                f"{p} (degree {part_of[p].degree(p)}, betweenness {between.get(p, 0):.2f})"
+                for p in players), *tail)}
+    return explain
 
 
 def detect_ocg(sub: nx.MultiDiGraph, touched: set[str], cfg: DetectorConfig,
@@ -273,24 +290,17 @@ def detect_ocg(sub: nx.MultiDiGraph, touched: set[str], cfg: DetectorConfig,
         events = [r for r in rids if not g.nodes[u.report_node(r)].get("duplicate_of")]
         if len(events) < cfg.ocg_min_reports:  # one group incident is not an OCG
             continue
-        between = part_of[min(comm)].betweenness()
-        players = sorted(comm, key=lambda p: (-part_of[p].degree(p), -between.get(p, 0), p))[:3]
         harm = u.total_harm(g, rids)
         score = (0.35 + 0.05 * (len(comm) - cfg.ocg_min_size) + 0.1 * bool(brokers)
                  + 0.2 * u.harm_component(harm))
-        reasons = [f"{len(comm)} people co-offending across {len(rids)} reports "
-                   f"(Louvain community, threshold {cfg.ocg_min_size})",
-                   "key players: " + ", ".join(
-                       f"{p} (degree {part_of[p].degree(p)}, betweenness {between.get(p, 0):.2f})"
-                       for p in players)]
-        if brokers:
-            reasons.append("brokers to other groups: " + ", ".join(brokers))
-        if harm:
-            reasons.append(f"total harm {harm:g} crime-harm-index days")
+        head = (f"{len(comm)} people co-offending across {len(rids)} reports "
+                f"(Louvain community, threshold {cfg.ocg_min_size})")
+        tail = ([f"brokers to other groups: {', '.join(brokers)}"] if brokers else []) + (
+            [f"total harm {harm:g} crime-harm-index days"] if harm else [])
         out.append(u.build(
             g, type="ocg", key=f"ocg:{ids[i]}", score=score, cluster_id=ids[i],
             title=f"Co-offending group {ids[i]}: {len(comm)} people",
-            summary=(f"{len(comm)} people offend together across {len(rids)} reports; "
-                     f"key players {', '.join(players)}."),
-            reasons=reasons, report_ids=rids, entities=comm, links=links))
+            summary=f"{len(comm)} people offend together across {len(rids)} reports.",
+            reasons=[head, *tail], report_ids=rids, entities=comm, links=links,
+            explain=_key_players(comm, part_of, len(rids), head, tail)))
     return out
