@@ -182,12 +182,18 @@ def test_bad_requests_get_clear_json_errors(served: Served) -> None:
             ("GET", "/api/export", {"format": "docx", "alert": aid}, 422, "graphml"),
             ("GET", "/api/export", {"alert": aid, "pseudonymise": "true"}, 400,
              "LINKWATCH_PSEUDONYM_KEY"),
+            # one value expected, two given: refused, not one of them silently used
+            ("GET", "/api/referrals", [("service", "a"), ("service", "b")], 422, "once"),
+            ("GET", "/api/alerts", [("limit", "5"), ("limit", "6")], 422, "limit"),
         ]
         for method, path, arg, status, words in cases:
             r = c.put(path, json=arg) if method == "PUT" else c.get(path, params=arg)
             assert r.status_code == status, (path, arg, r.status_code, r.text)
             assert r.headers["content-type"] == "application/json", r.headers
             assert words in json.dumps(r.json()["detail"]), (path, arg, r.text)
+        # a parameter that takes several values still may be repeated
+        r = c.get("/api/export", params=[("alert", aid), ("recipient", "a"), ("recipient", "b")])
+        assert r.status_code == 200, r.text
 
 
 def test_alert_detail_graph_and_neighbourhood(served: Served) -> None:

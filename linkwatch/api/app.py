@@ -11,8 +11,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
@@ -64,6 +67,35 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def _takes_many(annotation: Any) -> bool:
+    """``list[str] | None`` and the like: a parameter that may be repeated."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        return any(_takes_many(a) for a in get_args(annotation))
+    return origin in (list, tuple, set, frozenset)
+
+
+def _one_value_each(request: Request) -> None:
+    """A query parameter that takes one value, given several (``?service=a&service=b``),
+    is refused (422, as any invalid parameter) rather than one of them silently used."""
+    keys = [k for k, _ in request.query_params.multi_items()]
+    repeated = {k for k in keys if keys.count(k) > 1}
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if not repeated or dependant is None:
+        return
+    many: set[str] = set()
+    todo = [dependant]
+    while todo:  # the route's own parameters and its dependencies'
+        d = todo.pop()
+        many.update(f.alias for f in d.query_params if _takes_many(f.field_info.annotation))
+        todo.extend(d.dependencies)
+    if bad := sorted(repeated - many):
+        raise RequestValidationError([
+            {"type": "too_many_values", "loc": ("query", k),
+             "msg": "give this parameter once", "input": request.query_params.getlist(k)}
+            for k in bad])
+
+
 def create_app(settings: Settings, keys: KeyRing) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,6 +117,7 @@ def create_app(settings: Settings, keys: KeyRing) -> FastAPI:
             await audit.stop()
 
     app = FastAPI(
+        dependencies=[Depends(_one_value_each)],
         title="linkwatch API", version="1",
         description="Alerts, the link graph, exports and referrals for analysts and referral "
                     "officers.  Every read of personal data and every export is written to the "
