@@ -95,11 +95,13 @@ def test_a_snapshot_from_other_settings_is_not_loaded(tmp_path: Path) -> None:
 def test_the_writer_takes_one_snapshot_per_interval_in_a_child(tmp_path: Path) -> None:
     settings = Settings(app_id="snap", data_dir=str(tmp_path), snapshot_every=50)
     pipeline = Pipeline(settings)
-    writer = snapshot.Writer(settings)
+    now = [0.0]
+    writer = snapshot.Writer(settings, clock=lambda: now[0])
     payloads = _payloads()
     taken = []
     for i, payload in enumerate(payloads[:120]):
         pipeline.apply(payload)
+        now[0] += 60.0   # a minute per report: the writer's rest is always over
         if writer.maybe(pipeline, i + 1):
             taken.append(i + 1)
             writer.wait()
@@ -109,6 +111,29 @@ def test_the_writer_takes_one_snapshot_per_interval_in_a_child(tmp_path: Path) -
     writer.forget(120)
     assert not snapshot.path(settings).exists()
     assert not writer.maybe(pipeline, 120)  # counted again from the purge
+
+
+def test_a_writer_rests_three_times_as_long_as_the_last_one_took(tmp_path: Path) -> None:
+    """Writers run at most a quarter of the time: while one runs the stream pays for
+    copying every page it touches."""
+    settings = Settings(app_id="snap", data_dir=str(tmp_path), snapshot_every=10)
+    pipeline = Pipeline(settings)
+    now = [100.0]
+    writer = snapshot.Writer(settings, clock=lambda: now[0])
+    payloads = _payloads()
+    for payload in payloads[:10]:
+        pipeline.apply(payload)
+    assert writer.maybe(pipeline, 10)
+    now[0] += 20.0                     # the writer took 20 s
+    writer.wait()
+    for payload in payloads[10:25]:
+        pipeline.apply(payload)        # 15 reports since: due by count
+    now[0] += 59.0
+    assert not writer.due(pipeline)    # 59 s of the 60 s rest
+    now[0] += 1.0
+    assert writer.maybe(pipeline, 25)
+    writer.wait()
+    assert snapshot.load(settings).offset == 25  # type: ignore[union-attr]
 
 
 # -- through the real broker ---------------------------------------------------------------
