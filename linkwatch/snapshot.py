@@ -139,8 +139,7 @@ class Writer:
     since it finished, so writers run at most a quarter of the time.  While one runs,
     every page of the heap the stream touches is copied (copy-on-write; reading an object
     writes its reference count), and a state of 500k reports takes a writer two minutes:
-    in the soak at 1,000 reports/s one ran nearly all the time and the link stage's pace
-    fell from 880 to 530 reports/s."""
+    in the soak at 1,000 reports/s one ran nearly all the time from 200k reports on."""
 
     REST = 3
 
