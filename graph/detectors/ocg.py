@@ -1,7 +1,7 @@
 """ocg: co-offending networks (edges ``co_offender``), domain.md s.6.
 
 Louvain communities (networkx's ``louvain_communities``, seeded by ``cfg.ocg_seed``,
-run over plain dicts: ``_louvain.py``)
+run over plain dicts: ``_nxdicts.py``)
 over the co-offender component of the touched persons only; a component of more
 than ``LOCAL_LIMIT`` persons (or ``cfg.ocg_max_component``, if smaller) is examined
 around them (that many persons nearest them), so one report's work does not grow
@@ -247,7 +247,7 @@ def _key_players(comm: frozenset[str], part_of: dict[str, _Analysis], n_reports:
     """The summary and reasons naming the key players (highest degree, then betweenness).
 
     Deferred (``Finding.explain``): betweenness is the dearest part of the analysis and
-    only an alert that is published needs it; most findings repeat a known alert."""
+    only an alert that is published needs it, not a finding that repeats a known one."""
     def explain() -> dict[str, Any]:
         between = part_of[min(comm)].betweenness()
         players = sorted(comm, key=lambda p: (-part_of[p].degree(p), -between.get(p, 0), p))[:3]
