@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,6 +30,18 @@ CHROMIUM = next((p for p in (os.environ.get("LINKWATCH_CHROMIUM"), "/usr/lib/chr
                  and Path(p).is_file()), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def wait_until(page, predicate: str, arg: object = None,  # type: ignore[no-untyped-def]
+               timeout_s: float = 30.0) -> None:
+    """Poll ``predicate`` (a JS function) from here.  ``page.wait_for_function`` polls
+    inside the page, where Playwright evaluates the string with ``eval``: the page's
+    Content-Security-Policy (no 'unsafe-eval') refuses that whenever the first check
+    fails, so it passed or failed with timing."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(predicate, arg):
+        assert time.monotonic() < deadline, f"not true within {timeout_s} s: {predicate}"
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture
@@ -85,7 +98,7 @@ def test_analyst_page(stack, browser_page, tmp_path: Path) -> None:  # type: ign
         assert page.locator("#reasons li").count() >= 1
         assert sorted(page.locator("#evidence tr td:first-child").all_inner_texts()) == [
             "MULE-0", "MULE-1", "MULE-2"]
-        page.wait_for_function("state.cy && state.cy.nodes().length > 0")
+        wait_until(page, "() => Boolean(state.cy && state.cy.nodes().length > 0)")
 
         node = "account:401162-31926819"
         box = page.locator("#chart").bounding_box()
@@ -95,8 +108,7 @@ def test_analyst_page(stack, browser_page, tmp_path: Path) -> None:  # type: ign
         with httpx.Client(base_url=url, headers={"X-API-Key": KEYS["analyst"]}) as c:
             hood = c.get("/api/entities/neighbourhood", params={"node": node}).json()
         want = [n["data"]["id"] for n in hood["elements"]["nodes"]]
-        page.wait_for_function("ids => ids.every(id => state.cy.getElementById(id).nonempty())",
-                               arg=want)
+        wait_until(page, "ids => ids.every(id => state.cy.getElementById(id).nonempty())", want)
 
         page.get_by_label("Recipient").fill("DS Patel, ROCU")
         with page.expect_download() as download:
