@@ -150,7 +150,7 @@ class Writer:
         self.last = applied      # reports held by the last snapshot (or the loaded one)
         self.child: int | None = None
         self.clock = clock
-        self.started = self.took = 0.0
+        self.started = 0.0
         self.rest_until = 0.0    # no writer before this (clock time)
 
     def due(self, pipeline: Any) -> bool:
@@ -160,8 +160,10 @@ class Writer:
 
     def _finished(self) -> None:
         now = self.clock()
-        self.took = now - self.started
-        self.rest_until = now + self.REST * self.took
+        took = now - self.started
+        self.rest_until = now + self.REST * took
+        log.info("snapshot writer done in %.1f s; the next starts no sooner than %.0f s "
+                 "from now", took, self.REST * took)
 
     def maybe(self, pipeline: Any, offset: int) -> bool:
         """After a published batch: snapshot when due and no writer is running."""
