@@ -32,19 +32,13 @@ def louvain_communities(nodes: Sequence[Hashable], edges: Iterable[tuple[Hashabl
     """Communities of the graph of ``nodes`` and weighted ``edges``, as
     ``nx.community.louvain_communities(G, weight="weight", seed=seed)`` gives them for
     the ``nx.Graph`` built by adding ``nodes`` and then ``edges`` in the order given."""
-    given: Adjacency = {u: {} for u in nodes}
-    for u, v, w in edges:
-        given[u][v] = w
-        given[v][u] = w
+    given = _adjacency(nodes, edges)
     partition = [{u} for u in nodes]
     if not any(given.values()):
         return partition
     rng = random.Random(seed)  # noqa: S311 - networkx's seeded draws, not secrets
     mod = _modularity(given, partition)
-    adj: Adjacency = {u: {} for u in nodes}   # louvain_partitions' copy of the graph
-    for u, v, w in _edges(given):
-        adj[u][v] = w
-        adj[v][u] = w
+    adj = _adjacency(nodes, _edges(given))   # louvain_partitions' copy of the graph
     members: dict[Hashable, set[Hashable]] = {u: {u} for u in nodes}
     m = sum(_degrees(adj).values()) / 2
     partition, inner, _ = _one_level(adj, members, m, partition, rng)
@@ -58,6 +52,16 @@ def louvain_communities(nodes: Sequence[Hashable], edges: Iterable[tuple[Hashabl
         partition, inner, improvement = _one_level(adj, members, m, partition, rng)
         if not improvement:
             return result
+
+
+def _adjacency(nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable, int]]
+               ) -> Adjacency:
+    """The adjacency of the ``nx.Graph`` built by adding ``nodes``, then ``edges``."""
+    adj: Adjacency = {u: {} for u in nodes}
+    for u, v, w in edges:
+        adj[u][v] = w
+        adj[v][u] = w
+    return adj
 
 
 def _edges(adj: Adjacency) -> Iterator[tuple[Hashable, Hashable, int]]:

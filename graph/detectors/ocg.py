@@ -140,11 +140,11 @@ class _Analysis:
     reference cycles, and one kept across the pipeline's ``gc.freeze`` and then dropped
     from the memo would never be freed)."""
 
-    __slots__ = ("_between", "adj", "communities", "edges", "persons", "seed")
+    __slots__ = ("_between", "adj", "communities", "persons", "seed")
 
     def __init__(self, persons: tuple[str, ...], edges: tuple[tuple[str, str, int], ...],
                  seed: int) -> None:
-        self.persons, self.edges, self.seed = persons, edges, seed
+        self.persons, self.seed = persons, seed
         adj: dict[str, list[str]] = {p: [] for p in persons}
         for p, q, _ in edges:
             adj[p].append(q)
