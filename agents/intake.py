@@ -15,12 +15,13 @@ from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
 from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
-    accepted_topic,
+    ACCEPTED,
+    DEADLETTER,
     cyber_topic,
-    deadletter_topic,
     fraud_topic,
     incident_topic,
 )
+from linkwatch.streams.produce import Record, send_records
 
 from ._batch import InOrder, Pace
 from ._state import redis_state
@@ -53,7 +54,7 @@ async def _send_batch(decoded: list[tuple[Source, Any, dict[str, Any] | None]],
     good = [(src, o) for src, o, _ in decoded if isinstance(o, Accepted)]
     claims = await redis_state().claim(
         [(o.report.report_id, o.content_hash, src.coordinate) for src, o in good])
-    futures = []
+    records: list[Record] = []
     tally: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
     high: dict[tuple[str, int], int] = {}
     fresh = iter(claims)
@@ -63,14 +64,13 @@ async def _send_batch(decoded: list[tuple[Source, Any, dict[str, Any] | None]],
         if not isinstance(outcome, Accepted):
             tally[part]["deadletter"] += 1
             log.info("dead-lettered %s at %s", src.coordinate, outcome.errors[0].loc)
-            futures.append(await deadletter_topic.send(
-                key=src.key, value=outcome.model_dump_json().encode()))
+            records.append((DEADLETTER, src.key, outcome.model_dump_json().encode()))
         elif next(fresh):
             tally[part]["processed"] += 1
-            futures.append(await accepted_topic.send(
-                key=outcome.report.report_id.encode(), value=orjson.dumps(payload)))
+            records.append((ACCEPTED, outcome.report.report_id.encode(), orjson.dumps(payload)))
         else:
             tally[part]["duplicate"] += 1
+    futures = await send_records(records)
     if queued is not None:
         queued.set()
     for fut in futures:

@@ -7,18 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
 
 import orjson
 from linkwatch.graph.feedback import suppress
 from linkwatch.streams.app import app, settings
-from linkwatch.streams.channels import (
-    accepted_topic,
-    alerts_topic,
-    audit_topic,
-    entities_topic,
-    referrals_topic,
-)
+from linkwatch.streams.channels import ALERTS, AUDIT, ENTITIES, REFERRALS, accepted_topic
+from linkwatch.streams.produce import send_records
 
 from linkwatch import purge, snapshot
 from linkwatch.pipeline import Outputs, Pipeline, replay
@@ -37,22 +31,21 @@ async def _publish(outputs: list[Outputs], queued: asyncio.Event | None = None) 
     purge the rebuilt ``AlertBook`` counts again from what is left."""
     state = redis_state()
     alerts = await state.number_alerts([a for o in outputs for a in o.alerts])
-    messages: list[tuple[Any, str, bytes]] = []
+    messages: list[tuple[str, str, bytes]] = []
     start = 0
     for o in outputs:
-        messages += [(alerts_topic, a.out_id, a.body)
-                     for a in alerts[start:start + len(o.alerts)]]
-        messages += [(referrals_topic, out_id, body) for out_id, body in o.referrals]
+        messages += [(ALERTS, a.out_id, a.body) for a in alerts[start:start + len(o.alerts)]]
+        messages += [(REFERRALS, out_id, body) for out_id, body in o.referrals]
         start += len(o.alerts)
     fresh = await state.not_emitted([out_id for _, out_id, _ in messages])
     publish = await _not_suppressed(messages, fresh)
-    futures = [await topic.send(key=out_id.split("@")[0].encode(), value=body)
-               for (topic, out_id, body), send in zip(messages, publish, strict=True)
-               if send]
-    futures += [await topic.send(key=rec_key.encode(), value=body)
-                for o in outputs
-                for topic, records in ((audit_topic, o.audit), (entities_topic, o.entities))
-                for rec_key, body in records]
+    futures = await send_records(
+        [*((topic, out_id.split("@")[0].encode(), body)
+           for (topic, out_id, body), send in zip(messages, publish, strict=True) if send),
+         *((topic, rec_key.encode(), body)
+           for o in outputs
+           for topic, records in ((AUDIT, o.audit), (ENTITIES, o.entities))
+           for rec_key, body in records)])
     if queued is not None:
         queued.set()
     for fut in futures:
@@ -109,7 +102,7 @@ async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # t
     A suppressed version is still marked emitted, so a restart does not send it."""
     alerts = [(i, json.loads(body)) for i, ((topic, _, body), new)
               in enumerate(zip(messages, fresh, strict=True))
-              if new and topic is alerts_topic]
+              if new and topic == ALERTS]
     statuses = await redis_state().alert_statuses(settings.app_id,
                                                   [a["alert_id"] for _, a in alerts])
     publish = list(fresh)

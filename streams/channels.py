@@ -1,4 +1,5 @@
-"""Every Faust topic object, declared once; agents import what they read and write."""
+"""Every topic the agents use, declared once: the Faust topics they read, and the names
+of those they write (through ``streams.produce.send_records``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from .app import app, settings
 incident_topic = app.topic(topics.name(settings, topics.INPUT["incident"]))
 fraud_topic = app.topic(topics.name(settings, topics.INPUT["fraud"]))
 cyber_topic = app.topic(topics.name(settings, topics.INPUT["cyber"]))
-deadletter_topic = app.topic(topics.name(settings, topics.DEADLETTER))
 accepted_topic = app.topic(topics.name(settings, topics.ACCEPTED))
-alerts_topic = app.topic(topics.name(settings, topics.ALERTS))
-referrals_topic = app.topic(topics.name(settings, topics.REFERRALS))
-audit_topic = app.topic(topics.name(settings, topics.AUDIT))
-entities_topic = app.topic(topics.name(settings, topics.ENTITIES))
+
+DEADLETTER, ACCEPTED, ALERTS, REFERRALS, AUDIT, ENTITIES = (
+    topics.name(settings, t) for t in (topics.DEADLETTER, topics.ACCEPTED, topics.ALERTS,
+                                       topics.REFERRALS, topics.AUDIT, topics.ENTITIES))
