@@ -42,7 +42,7 @@ from linkwatch.rules.offenders import (
     outside_line,
     with_evidence,
 )
-from linkwatch.rules.referrals import cancellation, diff_decisions
+from linkwatch.rules.referrals import audit_json, cancellation, diff_decisions
 from linkwatch.schemas import Alert, AnyReport
 
 MAX_APPEARANCES = 50   # remembered per listed person (the alert shows the latest 20)
@@ -162,4 +162,4 @@ class OffenderDesk:
                                   referral_id=None, due_by=None, contact_fields_disclosed=[],
                                   rule=f"already referred under the original report "
                                        f"{duplicate_of} (near-duplicate)")
-                out.audit.append((report.report_id, json.dumps(record, default=str).encode()))
+                out.audit.append((report.report_id, audit_json(record)))

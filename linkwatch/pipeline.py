@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiokafka import TopicPartition
 
 from linkwatch.config import Settings, load_config_file
@@ -34,6 +35,7 @@ from linkwatch.rules.referrals import (
     DecisionContext,
     RoutingConfig,
     VictimHistory,
+    audit_json,
     audit_record,
     cancellation,
     decide,
@@ -192,10 +194,10 @@ class Pipeline:
         for person, record in zip(report.persons, records, strict=True):
             res = self.resolver.resolve_record(Record.from_list(record))
             person.entity_id = res.entity_id
-            out.entities.append((report.report_id, json.dumps({
+            out.entities.append((report.report_id, orjson.dumps({
                 "report_id": report.report_id, "person_ref": person.person_ref,
                 "entity_id": res.entity_id, "score": res.score, "matched": res.matched,
-                "reasons": list(res.reasons)}).encode()))
+                "reasons": list(res.reasons)})))
 
     def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs) -> None:
         """Victims' Code decisions for every person; cancellations when an update withdraws one.
@@ -228,7 +230,7 @@ class Pipeline:
                 out.add_referral(referral)
             for decision in decisions:
                 record = audit_record(decision, report.report_id, person.person_ref or "")
-                out.audit.append((report.report_id, json.dumps(record, default=str).encode()))
+                out.audit.append((report.report_id, audit_json(record)))
 
 
 async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,

@@ -15,6 +15,7 @@ from linkwatch.rules.referrals import (
     ReferralRuleError,
     RoutingConfig,
     VictimHistory,
+    audit_json,
     audit_record,
     cancellation,
     decide,
@@ -241,6 +242,25 @@ def test_audit_record_has_ids_not_personal_data():
         assert record["action"] == "disclosure" and record["recipient"], record
     declined = run(make_report(person=NO))[0]
     assert audit_record(declined, "RMS-0001", "v1")["action"] == "decision"
+
+
+def test_audit_json_is_the_json_module_s_content():
+    """The audit body is orjson's bytes, but the same JSON ``json.dumps(default=str)``
+    gave: real records, and the odd values a record may carry (datetimes as ``str``)."""
+    import enum
+    from datetime import UTC, date, datetime
+
+    class Basis(enum.StrEnum):
+        CONSENT = "consent"
+
+    report = make_report(person={"age": 15})
+    records = [audit_record(d, report.report_id, "v1") for d in run(report)]
+    records.append({"at": datetime(2026, 3, 29, 1, 30, tzinfo=UTC), "day": date(2026, 3, 29),
+                    "basis": Basis.CONSENT, "fields": ("name", "phone"), "score": 0.1 + 0.2,
+                    "nested": {"n": None, "when": [datetime(2026, 1, 1, 9, 0)]},
+                    "odd": {3, 1}, "text": "café – “quoted”"})
+    for record in records:
+        assert json.loads(audit_json(record)) == json.loads(json.dumps(record, default=str))
 
 
 def test_force_routes_and_fallback():

@@ -8,7 +8,7 @@ and the choices made are in ``docs/referrals.md``; the rules themselves are in `
 
 from __future__ import annotations
 
-from ._audit import DecisionDiff, audit_record, cancellation, diff_decisions
+from ._audit import DecisionDiff, audit_json, audit_record, cancellation, diff_decisions
 from ._calendar import is_working_day, working_days_after
 from ._config import RoutingConfig, ServiceRoute
 from ._decide import Decision, DecisionContext, decide, referral_id
@@ -19,6 +19,6 @@ from ._table import Basis, Level, Priority
 __all__ = [
     "Basis", "Decision", "DecisionContext", "DecisionDiff", "Level", "Priority",
     "ReferralError", "ReferralRuleError", "RoutingConfig", "ServiceRoute", "VictimHistory",
-    "audit_record", "cancellation", "decide", "diff_decisions", "is_working_day",
+    "audit_json", "audit_record", "cancellation", "decide", "diff_decisions", "is_working_day",
     "referral_id", "working_days_after",
 ]

@@ -22,6 +22,7 @@ def _calendar(country: str, subdivision: str) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=subdivision)
 
 
+@lru_cache(maxsize=8192)  # a pure answer per day, asked about every referral's due date
 def is_working_day(day: date, country: str = "GB", subdivision: str = "ENG") -> bool:
     """``date(2026, 12, 28)`` (Boxing Day observed) -> False; ``date(2026, 12, 29)`` -> True."""
     return day.weekday() < 5 and day not in _calendar(country, subdivision)
