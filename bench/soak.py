@@ -7,7 +7,8 @@ completes a planted mule account (three unrelated victims paying one account),
 so alerts fire all through the run.  Measured: report-to-alert and
 report-to-referral latency (p50/p95/p99), consumer lag (sent minus accounted
 for by intake, and accepted minus committed by the link stage) and RSS of the
-workers and the broker, sampled every 5 s.  Writes bench/results/soak.csv,
+workers and the broker, and the CPU each process used (cores, and ms per report
+sent in the steady phase), sampled every 5 s.  Writes bench/results/soak.csv,
 soak.png and soak.json.
 """
 
@@ -38,6 +39,19 @@ from linkwatch.redis_state import RedisState  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def cpu_s(pid: int | None = None) -> float:
+    """CPU seconds used so far by ``pid`` (or this process) and its reaped children (the
+    link stage's snapshot writers)."""
+    if pid is None:
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -162,12 +176,16 @@ async def run(args: argparse.Namespace, settings: Settings, pids: dict[str, int]
                    "intake_lag": len(sent_at) - handled, "link_lag": processed - committed,
                    "alerts": len(alerts), "referrals": len(referrals)}
             row.update({f"rss_{k}_mb": round(rss_mb(pid), 1) for k, pid in pids.items()})
+            row.update({f"cpu_{k}_s": round(cpu_s(pid), 2) for k, pid in pids.items()})
+            row["cpu_bench_s"] = round(cpu_s(), 2)
             samples.append(row)
             await asyncio.sleep(5)
 
     sampler = asyncio.create_task(sample())
+    cpu0 = {**{k: cpu_s(pid) for k, pid in pids.items()}, "bench": cpu_s()}
     n = await pace(settings, args.rate, args.minutes * 60, 0, sent_at, start)
     steady_n = n
+    cpu1 = {**{k: cpu_s(pid) for k, pid in pids.items()}, "bench": cpu_s()}
     burst_t0 = time.time()
     n = await pace(settings, 0, args.burst_seconds, n, sent_at, start)  # as fast as it goes
     burst_sent = n - steady_n
@@ -203,6 +221,12 @@ async def run(args: argparse.Namespace, settings: Settings, pids: dict[str, int]
         **{f"referral_latency_p{q}_ms": round(percentile(ref_ms, q), 1) for q in (50, 95, 99)},
         "max_intake_lag": max((s["intake_lag"] for s in samples), default=0),
         "max_link_lag": max((s["link_lag"] for s in samples), default=0),
+        # where the two cores went while reports were sent at the steady rate (the link
+        # stage's figure is per report sent: it falls behind, so it did less than that)
+        "steady_cpu_ms_per_report": {k: round((cpu1[k] - cpu0[k]) / max(steady_n, 1) * 1000, 3)
+                                     for k in cpu0},
+        "steady_cores_used": {k: round((cpu1[k] - cpu0[k]) / (args.minutes * 60), 2)
+                              for k in cpu0},
     }
     for k in pids:
         series = [s[f"rss_{k}_mb"] for s in samples if s[f"rss_{k}_mb"]]
@@ -220,7 +244,7 @@ def plot(samples: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     t = [s["t"] for s in samples]
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(9, 8), sharex=True)
     ax1.plot(t, [s["intake_lag"] for s in samples], label="intake lag (messages)")
     ax1.plot(t, [s["link_lag"] for s in samples], label="link lag (messages)")
     ax1.set_ylabel("lag")
@@ -228,8 +252,14 @@ def plot(samples: list[dict], path: Path) -> None:
     for key in [k for k in samples[0] if k.startswith("rss_")]:
         ax2.plot(t, [s[key] for s in samples], label=key.removeprefix("rss_"))
     ax2.set_ylabel("RSS (MB)")
-    ax2.set_xlabel("seconds")
     ax2.legend()
+    for key in [k for k in samples[0] if k.startswith("cpu_")]:
+        used = [(b[key] - a[key]) / max(b["t"] - a["t"], 1e-9)
+                for a, b in zip(samples, samples[1:], strict=False)]
+        ax3.plot(t[1:], used, label=key.removeprefix("cpu_").removesuffix("_s"))
+    ax3.set_ylabel("cores used")
+    ax3.set_xlabel("seconds")
+    ax3.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
