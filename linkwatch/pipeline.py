@@ -31,15 +31,15 @@ from linkwatch.offender_desk import OffenderDesk
 from linkwatch.rules import neardup
 from linkwatch.rules.normalise import prime
 from linkwatch.rules.referrals import (
-    Decision,
     DecisionContext,
     RoutingConfig,
     VictimHistory,
+    active_referrals,
     audit_json,
     audit_record,
     cancellation,
     decide,
-    diff_decisions,
+    diff_referrals,
 )
 from linkwatch.rules.resolve import InMemoryIndex, Record, Resolver, to_record
 from linkwatch.schemas import AnyReport, Referral, ReportAdapter
@@ -77,8 +77,9 @@ class Outputs:
     audit: list[tuple[str, bytes]] = field(default_factory=list)       # (report_id, json)
     entities: list[tuple[str, bytes]] = field(default_factory=list)    # (report_id, json)
 
-    def add_referral(self, referral: Referral) -> None:
-        body = referral.model_dump_json().encode()
+    def add_referral(self, referral: Referral, body: bytes | None = None) -> None:
+        """``body``: the referral's JSON, if the caller has it already."""
+        body = body or referral.model_dump_json().encode()
         digest = hashlib.sha256(body).hexdigest()[:12]
         self.referrals.append((f"{referral.referral_id}@{referral.status}@{digest}", body))
 
@@ -96,7 +97,10 @@ class Pipeline:
         self.routing = load_routing(settings.referral_routing_file)  # built once, frozen
         self.offenders = OffenderDesk(settings)  # watchlist, diversion, outside share
         self.applied: dict[str, str] = {}          # report_id -> content hash applied
-        self.decisions: dict[tuple[str, str], list[Decision]] = {}  # (report, person) -> last
+        # (report, person) -> the active referrals of its latest version, by id, as JSON:
+        # what the next version is compared with; the whole decisions were a third of
+        # the state, and an update is rare
+        self.active: dict[tuple[str, str], dict[str, bytes]] = {}
         self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
         self.neardup_index: dict[str, list[dict[str, Any]]] = {}  # blocking key -> summaries
         self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
@@ -218,8 +222,15 @@ class Pipeline:
             if person.role == "victim" and person.entity_id:
                 seen.add(report.report_id)
             key = (report.report_id, person.person_ref or "")
-            diff = diff_decisions(self.decisions.get(key, []), decisions)
-            self.decisions[key] = decisions
+            before = {rid: Referral.model_validate_json(body)
+                      for rid, body in self.active.get(key, {}).items()}
+            diff = diff_referrals(before, decisions)
+            bodies = {rid: referral.model_dump_json().encode()
+                      for rid, referral in active_referrals(decisions).items()}
+            if bodies:
+                self.active[key] = bodies
+            else:
+                self.active.pop(key, None)
             for old in diff.cancel:
                 out.add_referral(cancellation(old, report.reported_at,
                                               "a later version of the report withdrew it"))
@@ -227,7 +238,7 @@ class Pipeline:
                 if duplicate_of and referral.referral_id in self.referred:
                     continue  # the original report's referral already went: never twice
                 self.referred.add(referral.referral_id)
-                out.add_referral(referral)
+                out.add_referral(referral, bodies.get(referral.referral_id))
             for decision in decisions:
                 record = audit_record(decision, report.report_id, person.person_ref or "")
                 out.audit.append((report.report_id, audit_json(record)))

@@ -40,7 +40,7 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 
 
 class Stale(Exception):

@@ -8,7 +8,15 @@ and the choices made are in ``docs/referrals.md``; the rules themselves are in `
 
 from __future__ import annotations
 
-from ._audit import DecisionDiff, audit_json, audit_record, cancellation, diff_decisions
+from ._audit import (
+    DecisionDiff,
+    active_referrals,
+    audit_json,
+    audit_record,
+    cancellation,
+    diff_decisions,
+    diff_referrals,
+)
 from ._calendar import is_working_day, working_days_after
 from ._config import RoutingConfig, ServiceRoute
 from ._decide import Decision, DecisionContext, decide, referral_id
@@ -19,6 +27,7 @@ from ._table import Basis, Level, Priority
 __all__ = [
     "Basis", "Decision", "DecisionContext", "DecisionDiff", "Level", "Priority",
     "ReferralError", "ReferralRuleError", "RoutingConfig", "ServiceRoute", "VictimHistory",
-    "audit_json", "audit_record", "cancellation", "decide", "diff_decisions", "is_working_day",
+    "active_referrals", "audit_json", "audit_record", "cancellation", "decide",
+    "diff_decisions", "diff_referrals", "is_working_day",
     "referral_id", "working_days_after",
 ]
