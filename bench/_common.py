@@ -67,6 +67,20 @@ def peak_rss_mb() -> float:
     return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
 
 
+def cpu_seconds(pid: int | None = None, *, children: bool = False) -> float:
+    """User + system CPU seconds ``pid`` (default: this process) has used so far
+    (``/proc/PID/stat``); with ``children``, its reaped children's too (the link stage's
+    snapshot writers).  0.0 for a process that is gone."""
+    if pid is None:
+        t = os.times()
+        return t.user + t.system + (t.children_user + t.children_system if children else 0.0)
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile, ``q`` in 0..100."""
     if not values:

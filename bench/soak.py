@@ -29,7 +29,7 @@ from pathlib import Path
 from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, write_results  # noqa: E402
+from _common import cpu_seconds, percentile, write_results  # noqa: E402
 from linkwatch.streams import topics  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
@@ -39,19 +39,6 @@ from linkwatch.redis_state import RedisState  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def cpu_s(pid: int | None = None) -> float:
-    """CPU seconds used so far by ``pid`` (or this process) and its reaped children (the
-    link stage's snapshot writers)."""
-    if pid is None:
-        t = os.times()
-        return t.user + t.system + t.children_user + t.children_system
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -165,6 +152,11 @@ async def run(args: argparse.Namespace, settings: Settings, pids: dict[str, int]
     start = datetime.now(UTC)
     t0 = time.time()
 
+    def cpu_now() -> dict[str, float]:
+        """CPU seconds so far of each process and this one, snapshot writers included."""
+        return {**{k: cpu_seconds(pid, children=True) for k, pid in pids.items()},
+                "bench": cpu_seconds(children=True)}
+
     async def sample() -> None:
         while not stop.is_set():
             counts = await state.counts()
@@ -176,16 +168,15 @@ async def run(args: argparse.Namespace, settings: Settings, pids: dict[str, int]
                    "intake_lag": len(sent_at) - handled, "link_lag": processed - committed,
                    "alerts": len(alerts), "referrals": len(referrals)}
             row.update({f"rss_{k}_mb": round(rss_mb(pid), 1) for k, pid in pids.items()})
-            row.update({f"cpu_{k}_s": round(cpu_s(pid), 2) for k, pid in pids.items()})
-            row["cpu_bench_s"] = round(cpu_s(), 2)
+            row.update({f"cpu_{k}_s": round(v, 2) for k, v in cpu_now().items()})
             samples.append(row)
             await asyncio.sleep(5)
 
     sampler = asyncio.create_task(sample())
-    cpu0 = {**{k: cpu_s(pid) for k, pid in pids.items()}, "bench": cpu_s()}
+    cpu0 = cpu_now()
     n = await pace(settings, args.rate, args.minutes * 60, 0, sent_at, start)
     steady_n = n
-    cpu1 = {**{k: cpu_s(pid) for k, pid in pids.items()}, "bench": cpu_s()}
+    cpu1 = cpu_now()
     burst_t0 = time.time()
     n = await pace(settings, 0, args.burst_seconds, n, sent_at, start)  # as fast as it goes
     burst_sent = n - steady_n

@@ -20,7 +20,7 @@ from pathlib import Path
 from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peak_rss_mb, write_results  # noqa: E402
+from _common import cpu_seconds, peak_rss_mb, write_results  # noqa: E402
 from linkwatch.streams import topics  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
@@ -99,12 +99,6 @@ async def wait_processed(settings: Settings, n: int, timeout: float) -> tuple[fl
         await c.stop()
         await state.close()
     raise TimeoutError(f"pipeline did not finish: {totals}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (``/proc/PID/stat``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def vm_hwm_mb(pid: int) -> float:

@@ -14,6 +14,8 @@ from linkwatch.schemas import Referral, ReportAdapter
 from linkwatch.config import Settings
 from linkwatch.pipeline import Outputs, Pipeline
 
+S = Settings(KAFKA_BOOTSTRAP="127.0.0.1:1")
+
 
 def version(consent: bool | None, n: int) -> dict[str, Any]:
     report = {"report_id": "V-1", "kind": "incident", "source": "test",
@@ -22,9 +24,6 @@ def version(consent: bool | None, n: int) -> dict[str, Any]:
               "persons": [{"person_ref": "v1", "role": "victim", "name": "Robin Tamsett",
                            "phones": ["07700 900456"], "consent": {"victim_support": consent}}]}
     return enrich(ReportAdapter.validate_python(report), f"V-1 v{n}", S)
-
-
-S = Settings(KAFKA_BOOTSTRAP="127.0.0.1:1")
 
 
 def referrals(out: Outputs) -> list[tuple[Referral, bytes]]:
