@@ -22,14 +22,27 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+from linkwatch.streams.produce import Record, send_records
+
+from linkwatch.faults import Fault, capture, is_transient
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_DELAY_S = 10.0
 
 
-async def finish_batch(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+Work = Callable[[], Coroutine[Any, Any, None]]
+
+
+async def finish_batch(work: Work, isolate: Work | None = None) -> None:
+    """Run ``work`` until it succeeds.  A broker or Redis briefly unreachable
+    (``faults.is_transient``) is retried with back-off.  Any other exception is a fault
+    in handling some report of the batch, and retrying would repeat it for ever while
+    the stage looks alive: with ``isolate`` (``one_by_one``) the batch's reports are then
+    published one at a time, and the one that fails goes to the dead-letter topic."""
     delay = 0.25
     while True:
         task = asyncio.ensure_future(work())
@@ -39,11 +52,32 @@ async def finish_batch(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
         except asyncio.CancelledError:
             await task  # handle the whole batch, so what is acknowledged was done
             raise
-        except Exception as exc:  # noqa: BLE001 - retried: losing the batch is worse
-            log.warning("batch failed (%s: %s); retrying in %.2fs",
-                        type(exc).__name__, str(exc)[:120], delay)
+        except Exception as exc:  # noqa: BLE001 - retried or isolated: never lost
+            if isolate is not None and not is_transient(exc):
+                capture("publish", exc, then="publishing the batch's reports one by one")
+                await finish_batch(isolate)  # its own I/O retried; a report's fault is its own
+                return
+            # a transient error's text names a host or a timeout, never a report's content
+            log.warning("batch failed (%s%s); retrying in %.2fs", type(exc).__name__,
+                        f": {str(exc)[:120]}" if is_transient(exc) else "", delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_DELAY_S)
+
+
+async def one_by_one(items: Sequence[T], publish: Callable[[list[T]], Coroutine[Any, Any, None]],
+                     dead_letter: Callable[[T, Fault], Record]) -> None:
+    """A batch failed for a reason that is not I/O: publish each item alone; an item that
+    fails again goes to the dead-letter topic as ``dead_letter(item, fault)`` makes it.
+    A transient error raises, and ``finish_batch`` runs this again from the start
+    (what went out already is not sent twice: claims and emitted marks are idempotent)."""
+    for item in items:
+        try:
+            await publish([item])
+        except Exception as exc:  # noqa: BLE001 - isolated to this item
+            if is_transient(exc):
+                raise
+            for fut in await send_records([dead_letter(item, capture("publish", exc))]):
+                await fut
 
 
 class InOrder:
@@ -61,7 +95,7 @@ class InOrder:
 
     def submit(self, events: Sequence[Any],
                work: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
-               ) -> asyncio.Future[None] | None:
+               isolate: Work | None = None) -> asyncio.Future[None] | None:
         """Queue ``work`` for ``events`` (synchronous: nothing can come between computing
         a batch and queueing its I/O).  Returns the previous batch's task: await it to
         keep at most two batches in flight."""
@@ -73,7 +107,7 @@ class InOrder:
         async def run() -> None:
             if before is not None:
                 await asyncio.wait([before])  # in order; its failure is its own
-            await finish_batch(lambda: work(queued))
+            await finish_batch(lambda: work(queued), isolate)
             for event in events:
                 await self.stream.ack(event)
 
@@ -81,10 +115,11 @@ class InOrder:
         return before
 
     async def send(self, events: Sequence[Any],
-                   work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
+                   work: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+                   isolate: Work | None = None) -> None:
         """``submit``, then wait for the previous batch to be done (at most two in
         flight) and for this one's records to be with the producer (``queued``)."""
-        previous = self.submit(events, work)
+        previous = self.submit(events, work, isolate)
         if previous is not None:
             await asyncio.shield(previous)
         await self.queued()

@@ -11,13 +11,22 @@ import logging
 import orjson
 from linkwatch.graph.feedback import suppress
 from linkwatch.streams.app import app, settings
-from linkwatch.streams.channels import ALERTS, AUDIT, ENTITIES, REFERRALS, accepted_topic
-from linkwatch.streams.produce import send_records
+from linkwatch.streams.channels import (
+    ALERTS,
+    AUDIT,
+    DEADLETTER,
+    ENTITIES,
+    REFERRALS,
+    accepted_topic,
+)
+from linkwatch.streams.produce import Record, send_records
 
 from linkwatch import purge, snapshot
-from linkwatch.pipeline import Outputs, Pipeline, replay
+from linkwatch.faults import Fault
+from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter, replay
 
-from ._batch import InOrder, Pace
+from ._batch import InOrder, Pace, one_by_one
+from ._health import supervised
 from ._state import redis_state
 from .watchlist import watchlist_loaded
 
@@ -44,7 +53,8 @@ async def _publish(outputs: list[Outputs], queued: asyncio.Event | None = None) 
            for (topic, out_id, body), send in zip(messages, publish, strict=True) if send),
          *((topic, rec_key.encode(), body)
            for o in outputs
-           for topic, records in ((AUDIT, o.audit), (ENTITIES, o.entities))
+           for topic, records in ((AUDIT, o.audit), (ENTITIES, o.entities),
+                                  (DEADLETTER, o.dead_letters))
            for rec_key, body in records)])
     if queued is not None:
         queued.set()
@@ -56,7 +66,24 @@ async def _publish(outputs: list[Outputs], queued: asyncio.Event | None = None) 
                                       for a in alerts if not a.known)
 
 
+async def _publish_items(items: list[tuple[bytes, Outputs]]) -> None:
+    await _publish([o for _, o in items])
+
+
+def _unsent(item: tuple[bytes, Outputs], fault: Fault) -> Record:
+    """A report whose outputs could not be published (a fault that is not I/O): its
+    dead letter, at the input coordinate the report came from."""
+    value, _ = item
+    try:
+        payload = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        payload = None
+    key, body = link_dead_letter(payload, value, fault)
+    return DEADLETTER, key.encode() or None, body
+
+
 @app.agent(accepted_topic, name="link_reports")
+@supervised("link_reports")
 async def link_reports(stream):  # type: ignore[no-untyped-def]
     await watchlist_loaded()  # managed offenders (agents/watchlist.py) before the replay
     pipeline, replayed = await _rebuild()
@@ -72,9 +99,12 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
             snapshots.forget(pipeline.reports)
         # the state changes once (pure); only the publishing is retried, and it overlaps
         # the next batch's apply
-        outputs = [pipeline.apply(orjson.loads(e.value)) for e in events]
+        # an exception while applying one report makes it a dead letter, not the end
+        outputs = [pipeline.apply_message(e.value) for e in events]
         pace.lap("apply")
-        await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued))
+        items = list(zip((e.value for e in events), outputs, strict=True))
+        await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued),
+                           lambda items=items: one_by_one(items, _publish_items, _unsent))
         pace.lap("publish")
         if events and snapshots.due(pipeline):
             await batches.drain()  # a snapshot holds only published reports

@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
+from typing import Any
 
+from linkwatch.rules.intake import Source, processing_dead_letter
 from linkwatch.streams.app import app, settings
+from linkwatch.streams.channels import DEADLETTER
+from linkwatch.streams.produce import send_records
 
+from linkwatch.faults import Fault
 from linkwatch.offender_desk import shared_watchlist
 from linkwatch.reporting.watchlist import ensure_watchlist_topic, follow_watchlist
 
@@ -26,12 +32,22 @@ async def follow_managed_offenders() -> None:
     while True:
         try:
             await ensure_watchlist_topic(settings)
-            await follow_watchlist(settings, watchlist, ready=_loaded)
+            await follow_watchlist(settings, watchlist, ready=_loaded, on_fault=_dead_letter)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - keep following after broker trouble
-            log.warning("following the watchlist topic failed (%s); retrying in 2 s", exc)
+            log.warning("following the watchlist topic failed (%s); retrying in 2 s",
+                        type(exc).__name__)
             await asyncio.sleep(2.0)
+
+
+async def _dead_letter(msg: Any, fault: Fault) -> None:
+    """A watchlist entry that raised while applied: to the dead-letter topic, with where
+    it came from (the entry itself is skipped; the follower goes on)."""
+    src = Source(msg.topic, msg.partition, msg.offset, msg.key)
+    dead = processing_dead_letter(src, msg.value, fault, datetime.now(UTC))
+    for fut in await send_records([(DEADLETTER, msg.key, dead.model_dump_json().encode())]):
+        await fut
 
 
 async def watchlist_loaded(timeout: float = LOAD_WAIT_S) -> None:

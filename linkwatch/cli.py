@@ -205,11 +205,66 @@ def referrals(
 def deadletters(
     follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    replay: Annotated[bool, typer.Option(
+        "--replay", help="send the matching dead letters' reports again to the topic they "
+        "arrived on (after a fix); each is re-sent once, see --again")] = False,
+    reason: Annotated[str, typer.Option(
+        help="with --replay: which dead letters (processing_error: linkwatch failed on a "
+        "valid report; invalid: the input broke the contract)")] = "processing_error",
+    stage: Annotated[str | None, typer.Option(
+        help="with --replay: only those of this stage (intake, link, publish, watchlist)")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="with --replay: count, send "
+                                          "nothing")] = False,
+    again: Annotated[bool, typer.Option("--again", help="with --replay: also re-send "
+                                        "those already re-driven")] = False,
 ) -> None:
-    """Print the dead-letter topic: what was rejected, where from, and why."""
+    """Print the dead-letter topic: what was rejected, where from, and why.
+
+    With --replay, re-drive reports linkwatch failed on (reason processing_error) once the
+    code is fixed (docs/operations.md, "Processing errors")."""
+    if replay:
+        if reason not in ("processing_error", "invalid"):
+            raise typer.BadParameter("choose processing_error or invalid", param_hint="--reason")
+        from linkwatch.redrive import redrive
+
+        result = asyncio.run(redrive(get_settings(), reason=reason, stage=stage,
+                                     dry_run=dry_run, again=again))
+        if as_json:
+            print(json.dumps(result.as_dict()))
+        else:
+            c = result.counts
+            console.print(f"dead letters read {c['read']}, matching {c['matched']}: "
+                          + (f"would re-send {c['would_send']}" if dry_run else
+                             f"re-sent {c['sent']}, already re-driven {c['already_redriven']}")
+                          + (f", not from an input topic {c['not_an_input']}"
+                             if c["not_an_input"] else ""))
+        return
     _print_topic("reports.deadletter", follow, as_json, lambda d: (
         f"{d.get('topic')}:{d.get('partition')}:{d.get('offset')} key={d.get('key')} "
+        f"[{d.get('reason', 'invalid')}] "
         + "; ".join(f"{e['loc']}: {e['msg']}" for e in d.get("errors", []))))
+
+
+@app.command()
+def health(
+    max_age: Annotated[float, typer.Option(help="seconds a heartbeat may be old")] = 15.0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Exit 0 if this host's worker is alive and every agent runs, else 1 (a liveness
+    check for docker compose, systemd or Kubernetes; reads LINKWATCH_DATA_DIR/health)."""
+    from linkwatch.health import check
+
+    verdict = check(get_settings(), max_age_s=max_age)
+    if as_json:
+        print(json.dumps({"healthy": verdict.healthy, "problems": verdict.problems,
+                          "workers": verdict.workers}))
+    else:
+        for problem in verdict.problems:
+            console.print(f"[red]unhealthy[/]: {problem}")
+        if verdict.healthy:
+            console.print(f"healthy: {len(verdict.workers)} worker(s), every agent running")
+    raise typer.Exit(0 if verdict.healthy else 1)
 
 
 @app.command()

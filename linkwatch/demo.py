@@ -18,10 +18,12 @@ console = Console()
 
 
 def start_worker(env: dict[str, str], log_path: str | None = None,
-                 stages: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
-    """A worker in a child process (its own Faust app), using the given stack."""
+                 stages: tuple[str, ...] = (),
+                 entry: tuple[str, ...] = ("-m", "linkwatch.cli")) -> subprocess.Popen[bytes]:
+    """A worker in a child process (its own Faust app), using the given stack.
+    ``entry``: what ``python`` runs, before the ``worker`` command."""
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    argv = [sys.executable, "-m", "linkwatch.cli", "worker", "-l", "info"]
+    argv = [sys.executable, *entry, "worker", "-l", "info"]
     for stage in stages:
         argv += ["--stage", stage]
     return spawn_child(argv, env={**os.environ, **env}, output=log)

@@ -15,20 +15,24 @@ import gc
 import hashlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from aiokafka import TopicPartition
 
 from linkwatch.config import Settings, load_config_file
+from linkwatch.faults import Fault, capture
 from linkwatch.graph import LinkGraph
 from linkwatch.graph.alerts import AlertBook
 from linkwatch.graph.detectors import ClusterTracker, load_config, run_detectors
 from linkwatch.graph.hubs import HubIndex
 from linkwatch.offender_desk import OffenderDesk
 from linkwatch.rules import neardup
+from linkwatch.rules.intake import Source, processing_dead_letter
 from linkwatch.rules.normalise import prime
 from linkwatch.rules.referrals import (
     DecisionContext,
@@ -76,12 +80,42 @@ class Outputs:
     referrals: list[tuple[str, bytes]] = field(default_factory=list)   # (referral_id@status, json)
     audit: list[tuple[str, bytes]] = field(default_factory=list)       # (report_id, json)
     entities: list[tuple[str, bytes]] = field(default_factory=list)    # (report_id, json)
+    # (key, DeadLetter json): the report failed (``Pipeline.apply_message``)
+    dead_letters: list[tuple[str, bytes]] = field(default_factory=list)
 
     def add_referral(self, referral: Referral, body: bytes | None = None) -> None:
         """``body``: the referral's JSON, if the caller has it already."""
         body = body or referral.model_dump_json().encode()
         digest = hashlib.sha256(body).hexdigest()[:12]
         self.referrals.append((f"{referral.referral_id}@{referral.status}@{digest}", body))
+
+
+def link_dead_letter(payload: Any, value: bytes, fault: Fault) -> tuple[str, bytes]:
+    """(key, DeadLetter JSON) for an accepted report the link stage failed on: the
+    coordinate it arrived at on its input topic (what ``linkwatch reconcile`` counts and
+    ``deadletters --replay`` re-sends to) and the report as accepted, as its value."""
+    report = payload.get("report") if isinstance(payload, dict) else None
+    source = payload.get("source") if isinstance(payload, dict) else None
+    rid = str(report.get("report_id", "")) if isinstance(report, dict) else ""
+    topic, partition, offset = _coordinate(source)
+    raw = orjson.dumps(report) if isinstance(report, dict) else value
+    dead = processing_dead_letter(
+        Source(topic, partition, offset, rid.encode() if rid else None), raw, fault,
+        datetime.now(UTC))
+    return rid, dead.model_dump_json().encode()
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _coordinate(source: Any) -> tuple[str, int | None, int | None]:
+    """``topic:partition:offset`` (intake's ``Source.coordinate``; topic names hold no
+    colon) as its parts; the accepted topic itself when there is none."""
+    if isinstance(source, str) and source.count(":") >= 2:
+        topic, partition, offset = source.rsplit(":", 2)
+        if _DIGITS.fullmatch(partition) and _DIGITS.fullmatch(offset):
+            return topic, int(partition), int(offset)
+    return "linkwatch.reports.accepted", None, None
 
 
 class Pipeline:
@@ -126,23 +160,46 @@ class Pipeline:
         self.settings = settings
         self.offenders.watchlist = shared_watchlist(settings)
 
+    def apply_message(self, value: bytes, stage: str = "link") -> Outputs:
+        """``apply`` one accepted-topic message, guarded: an exception while handling it
+        gives no outputs but a dead letter (``Outputs.dead_letters``, reason
+        ``processing_error``, ``linkwatch.faults``), and the next report goes on.  What
+        the failed report changed before the exception stays; it is not marked applied,
+        so a re-drive (``linkwatch deadletters --replay``) applies it again."""
+        payload: Any = None
+        try:
+            payload = orjson.loads(value)
+            return self.apply(payload)
+        except Exception as exc:  # noqa: BLE001 - one report must never stop the stage
+            out = Outputs()
+            out.dead_letters.append(link_dead_letter(payload, value, capture(stage, exc)))
+            return out
+
     def apply(self, payload: dict[str, Any]) -> Outputs:
         """Fold one accepted report in; return what should be published."""
         out = Outputs()
         report = ReportAdapter.validate_python(payload["report"])
         digest = payload.get("hash", "")
-        if self.applied.get(report.report_id) == digest:
+        before = self.applied.get(report.report_id)
+        if before == digest:
             return out  # the same report again (our own replay): nothing new
         self.applied[report.report_id] = digest
-        self.reports += 1
-        if self.reports % FREEZE_EVERY == 0:
-            _settle_heap()
-        prime(payload.get("canon", ()))
-        self._resolve(report, payload.get("er"), out)
-        duplicate_of = self._near_duplicate(report, payload.get("nd"))
-        self.link(report, payload.get("enrichment"), duplicate_of, out)
-        self._refer(report, duplicate_of, out)
-        self.offenders.apply(report, duplicate_of, out, self.graph, self.alerts)
+        try:
+            self.reports += 1
+            if self.reports % FREEZE_EVERY == 0:
+                _settle_heap()
+            prime(payload.get("canon", ()))
+            self._resolve(report, payload.get("er"), out)
+            duplicate_of = self._near_duplicate(report, payload.get("nd"))
+            self.link(report, payload.get("enrichment"), duplicate_of, out)
+            self._refer(report, duplicate_of, out)
+            self.offenders.apply(report, duplicate_of, out, self.graph, self.alerts)
+        except BaseException:
+            if before is None:  # not applied: a re-drive of the report is not skipped
+                del self.applied[report.report_id]
+            else:
+                self.applied[report.report_id] = before
+            raise
         return out
 
     def link(self, report: AnyReport, enrichment: dict[str, Any] | None,
@@ -260,12 +317,17 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
     ``start``: read from this offset, ``pipeline`` holding everything before it (a
     snapshot, ``linkwatch.snapshot``); a purge marker from there on could name reports
     the snapshot holds, so it raises ``snapshot.Stale`` and the caller replays it all.
+
+    Reports the link stage dead-lettered (``processing_error``, ``failed_sources``) are
+    skipped, as they were not applied when they arrived: the rebuilt state is the live
+    one, and their re-drive (``deadletters --replay``) applies them as new.
     """
     from linkwatch import purge
     from linkwatch.kafka import consumer
     from linkwatch.snapshot import Stale
     from linkwatch.streams import topics
 
+    failed = await failed_sources(settings)
     tp = TopicPartition(topics.name(settings, topics.ACCEPTED), 0)
     c = consumer(settings, group_id=settings.app_id, enable_auto_commit=False,
                  auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
@@ -290,16 +352,43 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
         async for msg in _read_accepted(c, tp, end, start):  # no further than the first read
             if purge.is_marker(msg.value):
                 continue
-            payload = json.loads(msg.value)
-            if forget and purge.forgotten(forget, payload["report"]["report_id"], msg.offset):
+            try:
+                payload = json.loads(msg.value)
+                if forget and purge.forgotten(forget, payload["report"]["report_id"],
+                                              msg.offset):
+                    continue
+                if failed and payload.get("source") in failed:
+                    continue  # dead-lettered when it arrived: as then, it is not applied
+                pipeline.apply(payload)
+            except Exception as exc:  # noqa: BLE001 - one report must never stop a rebuild
+                capture("link", exc, then=f"accepted offset {msg.offset} skipped in the "
+                        "rebuild (it was dead-lettered when it first arrived)")
                 continue
-            pipeline.apply(payload)
             count += 1
             if progress:
                 progress(1)
         return count
     finally:
         await c.stop()
+
+
+async def failed_sources(settings: Settings, idle_s: float = 1.0) -> set[str]:
+    """Input coordinates (``topic:partition:offset``) of every report a stage after intake
+    dead-lettered with ``processing_error`` (``linkwatch.faults``)."""
+    from linkwatch.streams import topics
+    from linkwatch.watch import read_messages
+
+    failed: set[str] = set()
+    async for msg in read_messages(settings, topics.name(settings, topics.DEADLETTER),
+                                   idle_s=idle_s):
+        try:
+            dead = orjson.loads(msg.value or b"")
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(dead, dict) and dead.get("reason") == "processing_error" \
+                and dead.get("stage") != "intake":
+            failed.add(f"{dead.get('topic')}:{dead.get('partition')}:{dead.get('offset')}")
+    return failed
 
 
 async def _read_accepted(c: Any, tp: TopicPartition, stop_at: int | None,

@@ -3,7 +3,9 @@
 Each message on an input topic must have ended in exactly one of:
 
 * processed: the accepted topic holds a report forwarded from its coordinate;
-* dead-lettered: the dead-letter topic names its coordinate;
+* dead-lettered: the dead-letter topic names its coordinate (invalid input, or a
+  ``processing_error`` in any stage: a report the link stage failed on is dead-lettered
+  at its input coordinate, and counts here even though intake accepted it);
 * duplicate: it decodes to a report whose id and content hash the accepted topic
   already holds from another coordinate (an exact redelivery).
 
@@ -93,10 +95,10 @@ async def reconcile(settings: Settings, idle_s: float = 2.0) -> Reconciliation:
             acc = accounts.setdefault((topic, msg.partition),
                                       PartitionAccount(topic, msg.partition, None))
             coord = f"{topic}:{msg.partition}:{msg.offset}"
-            if coord in accepted:
-                acc.counts["processed"] += 1
-            elif coord in dead:
+            if coord in dead:  # first: the link stage dead-letters reports intake accepted
                 acc.counts["deadletter"] += 1
+            elif coord in accepted:
+                acc.counts["processed"] += 1
             else:
                 out = decode(Source(topic, msg.partition, msg.offset, msg.key), msg.value, kind,
                              received_at=now, max_bytes=settings.max_message_bytes)

@@ -156,6 +156,16 @@ class RedisState:
                 await self.client.unlink(*emitted[start:start + 1000])
         return found
 
+    async def mark_redriven(self, coordinates: Sequence[str]) -> list[bool]:
+        """For each dead letter's input coordinate: True the first time it is re-driven
+        (``linkwatch deadletters --replay``), False after."""
+        if not coordinates:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for coord in coordinates:
+            pipe.set(self._k("redriven", coord), "1", nx=True)
+        return [bool(ok) for ok in await pipe.execute()]
+
     async def counts(self) -> dict[str, dict[str, int]]:
         """``<topic>:<partition>`` -> outcome -> count (and ``high``)."""
         keys = sorted(await self.client.smembers(self._k("counted")))

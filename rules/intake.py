@@ -16,6 +16,8 @@ from datetime import datetime
 from linkwatch.schemas import AnyReport, DeadLetter, DeadLetterError, ReportAdapter
 from pydantic import ValidationError
 
+from linkwatch.faults import PROCESSING_ERROR, Fault
+
 # Keep dead letters under the broker's default 1 MB message limit.
 DEADLETTER_VALUE_LIMIT = 256 * 1024
 
@@ -44,7 +46,8 @@ def content_hash(obj: object) -> str:
 
 
 def dead_letter(
-    src: Source, raw: bytes | None, errors: list[tuple[str, str]], received_at: datetime
+    src: Source, raw: bytes | None, errors: list[tuple[str, str]], received_at: datetime,
+    fault: Fault | None = None,
 ) -> DeadLetter:
     raw = raw or b""
     value = value_b64 = None
@@ -63,7 +66,18 @@ def dead_letter(
         received_at=received_at, topic=src.topic, partition=src.partition, offset=src.offset,
         key=key, value=value, value_b64=value_b64,
         errors=[DeadLetterError(loc=loc, msg=msg) for loc, msg in [*errors, *note]],
+        **({} if fault is None else {
+            "reason": PROCESSING_ERROR, "stage": fault.stage,
+            "exception": fault.exception, "where": fault.where}),
     )
+
+
+def processing_dead_letter(src: Source, raw: bytes | None, fault: Fault,
+                           received_at: datetime) -> DeadLetter:
+    """A valid report linkwatch failed on (``linkwatch.faults``): reason
+    ``processing_error``, the stage, the exception's class and where; never its message."""
+    return dead_letter(src, raw, [("$", f"{PROCESSING_ERROR}: {fault.describe()}")],
+                       received_at, fault)
 
 
 def _pydantic_errors(exc: ValidationError) -> list[tuple[str, str]]:

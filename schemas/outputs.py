@@ -86,7 +86,19 @@ class DeadLetterError(OutputModel):
     msg: str
 
 
+DeadLetterReason = Literal["invalid", "processing_error"]
+
+
 class DeadLetter(OutputModel):
+    """``topic``/``partition``/``offset``: where the input message arrived.
+
+    ``reason``: ``invalid`` (the sender's input broke the contract; ``errors`` say how)
+    or ``processing_error`` (linkwatch failed on a valid report: our fault, re-driven by
+    ``linkwatch deadletters --replay`` once fixed).  For a processing error ``stage``,
+    ``exception`` (its class) and ``where`` (the code location) say what failed; the
+    exception's message is never kept, as it can carry personal data.  These four
+    fields are an additive extension of the contract's DeadLetter."""
+
     received_at: Timestamp
     topic: str
     partition: int | None = None
@@ -95,6 +107,10 @@ class DeadLetter(OutputModel):
     errors: list[DeadLetterError] = Field(min_length=1)
     value: str | None = None
     value_b64: str | None = None
+    reason: DeadLetterReason = "invalid"
+    stage: str | None = None
+    exception: str | None = None
+    where: str | None = None
 
     @model_validator(mode="after")
     def _one_value(self) -> DeadLetter:

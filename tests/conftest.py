@@ -81,15 +81,18 @@ class Env:
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, ensure_topics(self.settings)).result()
 
-    def start_worker(self, wait: bool = True) -> Any:
+    def start_worker(self, wait: bool = True, entry: tuple[str, ...] = ("-m", "linkwatch.cli"),
+                     **extra: str) -> Any:
         """A worker process; with ``wait``, return once its link stage has rebuilt its state
-        and reads new reports (a test's quiet window must not start before the worker)."""
+        and reads new reports (a test's quiet window must not start before the worker).
+        ``entry``: what python runs before ``worker``; ``extra``: more environment."""
         from linkwatch.demo import start_worker
 
         ARTIFACTS.mkdir(exist_ok=True)
         log = ARTIFACTS / f"{self.vars['LINKWATCH_APP_ID']}.log"
         start = log.stat().st_size if log.exists() else 0
-        proc = start_worker(self.vars, str(log))
+        self.log = log
+        proc = start_worker({**self.vars, **extra}, str(log), entry=entry)
         self.workers.append(proc)
         deadline = time.monotonic() + 90
         while wait and time.monotonic() < deadline and proc.poll() is None:

@@ -16,11 +16,13 @@ import csv
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from linkwatch.faults import Fault, capture
 from linkwatch.rules.offenders import Watchlist, WatchlistEntry
 
 WATCHLIST_TOPIC = "linkwatch.watchlist"
@@ -106,9 +108,13 @@ async def publish_entry(settings: Any, entry_id: str, entry: WatchlistEntry | No
 
 async def follow_watchlist(settings: Any, watchlist: Watchlist,
                            stop: asyncio.Event | None = None,
-                           ready: asyncio.Event | None = None) -> None:
+                           ready: asyncio.Event | None = None,
+                           on_fault: Callable[[Any, Fault], Awaitable[None]] | None = None,
+                           ) -> None:
     """Apply the topic to ``watchlist`` from the beginning, then keep following until ``stop``
-    is set (or the task is cancelled).  ``ready`` is set once the backlog has been read."""
+    is set (or the task is cancelled).  ``ready`` is set once the backlog has been read.
+    An entry that raises while applied is skipped and recorded in ``watchlist.rejected``
+    (and handed to ``on_fault`` with the message): one entry never stops the follower."""
     from aiokafka import TopicPartition
 
     from linkwatch.kafka import consumer
@@ -129,8 +135,14 @@ async def follow_watchlist(settings: Any, watchlist: Watchlist,
                 except ValueError:
                     watchlist.rejected.append(f"offset {msg.offset}: not JSON")
                     continue
-                watchlist.apply(msg.key, value if isinstance(value, dict) or value is None
-                                else {"entry_id": None})
+                try:
+                    watchlist.apply(msg.key, value if isinstance(value, dict) or value is None
+                                    else {"entry_id": None})
+                except Exception as exc:  # noqa: BLE001 - one entry never stops the follower
+                    fault = capture("watchlist", exc, then="the entry is skipped")
+                    watchlist.rejected.append(f"offset {msg.offset}: {fault.describe()}")
+                    if on_fault is not None:
+                        await on_fault(msg, fault)
             idle = 0 if batch else idle + 1
             if ready is not None and not ready.is_set() and idle >= 2:
                 ready.set()
