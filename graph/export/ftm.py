@@ -94,7 +94,8 @@ def _node(rec: Record, ctx: Context) -> EntityProxy:
     kind, value = rec.kind, rec.value
     private = ctx.pseudo.active and kind in {"phone", "email", "iban", "person"} | _ASSETS
     proxy = _base(SCHEMA_OF_KIND.get(kind, "Note"), rec.id, rec, ctx)
-    proxy.add("name", rec.label if kind in ("report", "person") else value)
+    # as recorded, byte for byte (FtM's cleaning would drop e.g. an emoji's zero-width joiner)
+    proxy.add("name", rec.label if kind in ("report", "person") else value, cleaned=True)
     first, last = rec.first_seen, rec.last_seen
     if kind == "report":
         proxy.add("recordId", rec.report_ids)
