@@ -409,3 +409,15 @@ def test_which_csvs_carry_a_bom(tmp_path, graph):
     assert {n for n, b in bom.items() if b} == {"i2_entities.csv", "i2_links.csv"}
     doc = (Path(__file__).parent.parent / "docs" / "exports.md").read_text()
     assert "i2_entities.csv" in doc and "byte-order mark" in doc
+
+
+def test_write_private_is_owner_only_even_over_an_older_file(tmp_path):
+    """What ``linkwatch share`` writes its MANIFEST.json with."""
+    from linkwatch.graph.export import write_private
+
+    path = tmp_path / "MANIFEST.json"
+    path.write_text("old")
+    os.chmod(path, 0o644)
+    write_private(path, '{"pseudonymised": true, "name": "Seán"}')
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text(encoding="utf-8"))["name"] == "Seán"
