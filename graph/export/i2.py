@@ -3,10 +3,12 @@ each, and a note on importing them.
 
 Analyst's Notebook's importer maps CSV columns to entity and link properties through
 an import specification.  ``i2_entities.ximp`` and ``i2_links.ximp`` are those
-specifications (classic, unaligned import, written for Analyst's Notebook 9.2 to 10.x);
-``i2_README.txt`` gives the same mapping in words, for the wizard, should a version
-refuse them.  The CSVs are UTF-8 with a BOM (the importer then reads them as UTF-8);
-every cell goes through ``_common.cell`` (spreadsheet formula injection).
+specifications (classic, unaligned import, written for Analyst's Notebook 9.2 to 10.x;
+i2 does not publish the ``.ximp`` schema and no copy runs here, so the layout has not
+been loaded into a real Analyst's Notebook); ``i2_README.txt`` gives the same mapping in
+words, for the wizard, should a version refuse them.  The CSVs are UTF-8 with a BOM
+(the importer then reads them as UTF-8); every cell goes through ``_common.cell``
+(spreadsheet formula injection).
 """
 
 from __future__ import annotations
