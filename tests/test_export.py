@@ -137,15 +137,33 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_csv_nodes_and_edges_keep_type_dates_reports_and_handling(graph, tmp_path):
     nodes, edges = (read_csv(p) for p in export_graph(graph, "csv", tmp_path))
     assert len(nodes) == graph.number_of_nodes() and len(edges) == graph.number_of_edges()
-    row = next(r for r in nodes if r["id"] == SENDER)
+    row = next(r for r in nodes if r["Id"] == SENDER)
     assert (row["kind"], row["report_ids"]) == ("phone", "AF-0001;NC-0002;WK-0003")
     assert datetime.fromisoformat(row["first_seen"]) == graph.nodes[SENDER]["first_seen"]
     assert {r["handling"] for r in nodes + edges} == {"OFFICIAL-SENSITIVE"}
-    assert all(r["type"] and r["first_seen"] and r["report_ids"] for r in edges)
+    assert all(r["relation"] and r["first_seen"] and r["report_ids"] for r in edges)
+
+
+def test_csv_is_what_gephi_imports(graph, tmp_path):
+    """Gephi's spreadsheet importer: nodes Id, Label; edges Source, Target, Type (its
+    directed/undirected), Label, Weight.  The relation must not sit in ``Type``/``type``."""
+    nodes_path, edges_path = export_graph(graph, "csv", tmp_path)
+    nodes, edges = read_csv(nodes_path), read_csv(edges_path)
+    assert list(nodes[0])[:2] == ["Id", "Label"]
+    assert list(edges[0])[:5] == ["Source", "Target", "Type", "Label", "Weight"]
+    assert not {"type", "id", "source", "target"} & (set(edges[0]) | set(nodes[0]))
+    assert {e["Type"] for e in edges} == {"Directed"}
+    assert {e["relation"] for e in edges} == {d["type"] for *_, d in graph.edges(data=True)}
+    weights = {(e["Source"], e["Target"], e["relation"]): int(e["Weight"]) for e in edges}
+    assert weights[(SENDER, "person:AF-0001/v1", "contacted")] == 1
+    assert all(w == len(graph.edges[s, t, r]["report_ids"]) for (s, t, r), w in weights.items())
+    ids = {n["Id"] for n in nodes}
+    assert {e["Source"] for e in edges} | {e["Target"] for e in edges} <= ids
+    assert not nodes_path.read_bytes().startswith(b"\xef\xbb\xbf")  # no BOM: Gephi, pandas
 
 
 def test_i2_entities_and_links_have_importer_columns(graph, tmp_path):
-    entities, links, readme = export_graph(graph, "i2", tmp_path)
+    entities, links, _espec, _lspec, readme = export_graph(graph, "i2", tmp_path)
     erows, lrows = read_csv(entities), read_csv(links)
     assert list(erows[0]) == ["Entity Type", "Identity", "Label", "Date first seen",
                               "Time first seen", "Date last seen", "Time last seen",
@@ -201,10 +219,13 @@ def test_neo4j_headers_follow_the_import_spec(graph, tmp_path):
 
 def test_ftm_entities_validate_against_the_model(graph, tmp_path):
     from followthemoney import model
+    from linkwatch.graph.export.ftm import folded as ftm_folded
 
     [path] = export_graph(graph, "ftm", tmp_path)
     entities = [json.loads(line) for line in path.read_text().splitlines()]
-    assert len(entities) == graph.number_of_nodes() + graph.number_of_edges()
+    folded = sum(ftm_folded(d["type"], u.split(":")[0], v.split(":")[0])
+                 for u, v, d in graph.edges(data=True))
+    assert folded and len(entities) == graph.number_of_nodes() + graph.number_of_edges() - folded
     ids = {e["id"] for e in entities}
     assert len(ids) == len(entities)  # make_id is unique per node / edge
     for data in entities:
@@ -219,7 +240,7 @@ def test_ftm_entities_validate_against_the_model(graph, tmp_path):
         assert proxy.get("summary") == ["Handling: OFFICIAL-SENSITIVE"]
     schemata = {e["schema"] for e in entities}
     assert {"Event", "Person", "UserAccount", "BankAccount", "Vehicle", "Address",
-            "CryptoWallet", "Associate", "Ownership", "Payment", "UnknownLink"} <= schemata
+            "CryptoWallet", "Associate", "Ownership", "Payment", "Call", "UnknownLink"} <= schemata
     payment = next(e for e in entities if e["schema"] == "Payment")
     assert payment["properties"]["startDate"] == ["2026-11-24T21:05:00"]
     victim = next(e for e in entities if e["properties"].get("name") == ["Alice Example"])
@@ -234,6 +255,7 @@ def test_ftm_entities_validate_against_the_model(graph, tmp_path):
 
 def test_stix_bundle_parses_and_carries_indicators_and_markings(graph, tmp_path):
     import stix2
+    from linkwatch.graph.export.stix import PROPS_EXT
 
     [path] = export_graph(graph, "stix", tmp_path)
     raw = json.loads(path.read_text())
@@ -248,14 +270,21 @@ def test_stix_bundle_parses_and_carries_indicators_and_markings(graph, tmp_path)
     assert "[ipv4-addr:value = '192.0.2.10']" in patterns
     assert "[ipv6-addr:value = '2001:db8::1']" in patterns
     assert "[email-addr:value = 'scam@example.com']" in patterns
-    assert "[x-linkwatch-phone:value = '+447700900456']" in patterns
+    assert "[linkwatch-phone-number:value = '+447700900456']" in patterns
     assert any(p.startswith("[file:hashes.'SHA-256'") for p in patterns)
-    assert "person" not in {i["x_linkwatch_kind"] for i in by_type["indicator"]}
+    assert "person" not in {i["extensions"][PROPS_EXT]["kind"] for i in by_type["indicator"]}
     assert "Alice" not in path.read_text()  # STIX shares indicators, not people
     markings = {m["id"]: m for m in by_type["marking-definition"]}
-    statement = next(m for m in markings.values() if m["definition_type"] == "statement")
+    statement = next(m for m in markings.values() if m.get("definition_type") == "statement")
     assert "OFFICIAL-SENSITIVE" in statement["definition"]["statement"]
-    assert any(m["definition_type"] == "tlp" for m in markings.values())
+    # TLP 2.0: the OASIS-published TLP:AMBER marking, by its fixed id
+    amber = markings["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]
+    assert amber["name"] == "TLP:AMBER" and amber["extensions"][
+        "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"]["tlp_2_0"] == "amber"
+    assert not any(m.get("definition_type") == "tlp" for m in markings.values())  # TLP 1.0
+    for obj in objs:
+        if obj["type"] != "marking-definition":
+            assert amber["id"] in obj["object_marking_refs"], obj["id"]
     for obj in objs:
         if obj["type"] not in ("marking-definition",):
             assert statement["id"] in obj["object_marking_refs"], obj["id"]
@@ -263,7 +292,7 @@ def test_stix_bundle_parses_and_carries_indicators_and_markings(graph, tmp_path)
     for rel in by_type["relationship"]:
         assert {rel["source_ref"], rel["target_ref"]} <= refs
     phone = next(i for i in by_type["indicator"] if "900456" in i["pattern"])
-    assert phone["x_linkwatch_report_ids"] == ["AF-0001", "NC-0002", "WK-0003"]
+    assert phone["extensions"][PROPS_EXT]["report_ids"] == ["AF-0001", "NC-0002", "WK-0003"]
     assert len(by_type["report"]) == 3  # each report names at least one indicator
 
 
@@ -284,12 +313,12 @@ def test_pseudonyms_are_stable_per_key_and_consistent_across_files(graph, tmp_pa
     a = read_csv(export_graph(graph, "csv", tmp_path / "a", pseudonymise_key=KEY)[0])
     b = read_csv(export_graph(graph, "csv", tmp_path / "b", pseudonymise_key=KEY)[0])
     c = read_csv(export_graph(graph, "csv", tmp_path / "c", pseudonymise_key=KEY[::-1])[0])
-    ids_a, ids_c = {r["id"] for r in a}, {r["id"] for r in c}
-    assert ids_a == {r["id"] for r in b} and ids_a != ids_c
-    phone = [r["id"] for r in a if r["kind"] == "phone" and r["report_ids"].count(";") == 2]
+    ids_a, ids_c = {r["Id"] for r in a}, {r["Id"] for r in c}
+    assert ids_a == {r["Id"] for r in b} and ids_a != ids_c
+    phone = [r["Id"] for r in a if r["kind"] == "phone" and r["report_ids"].count(";") == 2]
     assert len(phone) == 1 and re.fullmatch(r"phone:h-[0-9a-f]{20}", phone[0])
     edges = read_csv(tmp_path / "a" / "edges.csv")
-    assert {e["source"] for e in edges} | {e["target"] for e in edges} <= ids_a
+    assert {e["Source"] for e in edges} | {e["Target"] for e in edges} <= ids_a
     neo = export_graph(graph, "neo4j", tmp_path / "a", pseudonymise_key=KEY)
     assert phone[0] in all_text(neo)
 

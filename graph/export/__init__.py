@@ -14,12 +14,25 @@ bundle of indicators).  Every file carries the handling marking.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
 
-from ._common import DEFAULT_HANDLING, PERSONAL_KINDS, Context, Progress, Pseudonymiser
+from ._common import (
+    DEFAULT_HANDLING,
+    PERSONAL_KINDS,
+    Context,
+    Progress,
+    Pseudonymiser,
+    cell,
+    plain,
+    private_dir,
+    write_private,
+)
 from ._select import select
 
 Writer = Callable[[nx.MultiDiGraph, Path, Context], list[Path]]
@@ -77,7 +90,11 @@ def export_graph(
 
     ``pseudonymise_key`` replaces person names and personal identifiers (node kinds
     in ``PERSONAL_KINDS``) by keyed HMAC-SHA256 pseudonyms, the same in every file
-    for the same key, and drops dates of birth and home postcodes.
+    for the same key, drops dates of birth and home postcodes, bands ages by ten years
+    and rounds coordinates to two decimal places (see docs/exports.md for what such a
+    package still reveals).
+    Files are written owner-only (0600) into a private staging folder and moved into
+    ``out`` when complete; ``out`` is created 0700 when it does not exist.
     ``progress(n)`` is called as rows are written, ``n`` being the rows since the
     last call (fits ``tqdm.update`` and ``rich.progress.Progress.advance``).
     """
@@ -86,15 +103,22 @@ def export_graph(
     if pseudonymise_key is not None and (
             not isinstance(pseudonymise_key, bytes) or len(pseudonymise_key) < 16):
         raise BadKey()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = private_dir(Path(out))
     ticker = Progress(progress)
     ctx = Context(handling=handling, pseudo=Pseudonymiser(pseudonymise_key), progress=ticker)
+    staging = Path(tempfile.mkdtemp(prefix=".linkwatch-export-", dir=out))  # mode 0700
     try:
-        return _writer(fmt)(g, out, ctx)
+        written = _writer(fmt)(g, staging, ctx)
+        final = []
+        for path in written:
+            os.chmod(path, 0o600)
+            os.replace(path, out / path.name)
+            final.append(out / path.name)
+        return final
     finally:
         ticker.flush()
+        shutil.rmtree(staging, ignore_errors=True)
 
 
-__all__ = ["FORMATS", "PERSONAL_KINDS", "BadKey", "ExportError", "UnknownFormat",
-           "export_graph", "select"]
+__all__ = ["FORMATS", "PERSONAL_KINDS", "BadKey", "ExportError", "UnknownFormat", "cell",
+           "export_graph", "plain", "select", "write_private"]

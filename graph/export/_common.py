@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -28,6 +32,12 @@ PERSONAL_KINDS = frozenset({
 })
 # Person attributes that identify on their own; dropped when pseudonymising.
 _IDENTIFYING_ATTRS = frozenset({"dob", "postcode"})
+# Pseudonymised packages coarsen what narrows a person down: coordinates to this many
+# decimal places (0.01 degree: about 1.1 km north-south, 0.7 km east-west in the UK),
+# ages to 10-year bands ("30-39").
+COORD_DECIMALS = 2
+AGE_BAND = 10
+_COORD_ATTRS = frozenset({"lat", "lon"})
 _CORE = ("kind", "label", "first_seen", "last_seen", "report_ids", "type")
 
 ProgressFn = Callable[[int], None]
@@ -97,10 +107,43 @@ def node_records(g: nx.MultiDiGraph, pseudo: Pseudonymiser) -> Iterator[Record]:
         private = out_id != node_id
         label = out_id.split(":", 1)[-1] if private else str(data.get("label") or node_id)
         extra = {k: v for k, v in data.items() if k not in _CORE and v is not None}
-        if pseudo.active and kind == "person":
-            extra = {k: v for k, v in extra.items() if k not in _IDENTIFYING_ATTRS}
+        if pseudo.active:
+            extra = coarsen(kind, extra)
         yield Record(out_id, kind, label, data.get("first_seen"), data.get("last_seen"),
                      sorted(data.get("report_ids") or ()), extra, raw_id=node_id)
+
+
+def coarsen(kind: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """A pseudonymised node's attributes: a person's date of birth and home postcode
+    dropped, the age as a 10-year band, coordinates rounded to ``COORD_DECIMALS``."""
+    out = dict(extra)
+    if kind == "person":
+        for key in _IDENTIFYING_ATTRS:
+            out.pop(key, None)
+    if "age" in out:
+        out["age"] = age_band(out["age"])
+        if out["age"] is None:
+            del out["age"]
+    for key in _COORD_ATTRS & out.keys():
+        value = out[key]
+        if isinstance(value, int | float) and not isinstance(value, bool) \
+                and math.isfinite(value):
+            out[key] = round(float(value), COORD_DECIMALS)
+        else:
+            del out[key]
+    return out
+
+
+def age_band(age: Any) -> str | None:
+    """``34`` -> ``"30-39"``; anything not a whole number of years -> ``None``."""
+    try:
+        years = int(age)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if years < 0 or isinstance(age, bool):
+        return None
+    low = years // AGE_BAND * AGE_BAND
+    return f"{low}-{low + AGE_BAND - 1}"
 
 
 def edge_records(g: nx.MultiDiGraph, pseudo: Pseudonymiser) -> Iterator[Record]:
@@ -132,6 +175,52 @@ def iso(value: datetime | date | None) -> str:
 def one_line(value: str) -> str:
     """CSV consumers (i2, neo4j-admin) read one record per line."""
     return " ".join(value.split()) if ("\n" in value or "\r" in value) else value
+
+
+# Spreadsheet formula injection (OWASP "CSV Injection"): a cell that starts with one of
+# these is read as a formula by Excel, LibreOffice and Google Sheets.  The apostrophe
+# itself is included so that neutralising can be undone without doubt (``plain``).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell safe to open in a spreadsheet: text starting with ``= + - @``, tab, CR
+    or ``'`` gets a leading ``'`` (OWASP).  Plain numbers (``-1.46``, ``+447700900123``)
+    are left alone: a spreadsheet reads them as numbers, which runs nothing, and
+    coordinates and amounts stay numbers.  Every CSV writer passes every cell through here."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) \
+            and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def plain(value: str) -> str:
+    """Undo :func:`cell` (for a reader that wants the stored text back)."""
+    return value[1:] if value.startswith("'") else value
+
+
+def cells(row: list[Any]) -> list[Any]:
+    return [cell(v) for v in row]
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` created owner-only (0700) if it does not exist; an existing folder is kept
+    as it is (it is the caller's)."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is reduced by the umask; say it exactly
+    return path
+
+
+def write_private(path: Path, data: str, encoding: str = "utf-8") -> Path:
+    """``path`` written with mode 0600 from its creation on (personal data, like the
+    link-stage snapshots)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode under O_CREAT: set it
+    with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+        fh.write(data)
+    return path
 
 
 class Progress:

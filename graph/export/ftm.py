@@ -2,13 +2,27 @@
 
 Nodes become things (``Event`` for a report, ``Person``, ``UserAccount`` for a
 phone line, e-mail or online handle, ``BankAccount``, ``CryptoWallet``,
-``Vehicle``, ``Address``, ``Note`` for other technical identifiers); edges become
-interval entities (``Associate`` between persons, ``Ownership`` of an account,
-``Payment`` to an account whose user is known, ``UnknownLink`` otherwise).  Raw
-phones and e-mails are also set as the ``phone``/``email`` property of their user
-and the ``phoneMentioned``/``emailMentioned`` of the report, where Aleph matches
-them.  Every entity's ``summary`` carries the handling marking; report references
-are ``recordId`` on intervals and reports, ``notes`` on other things.
+``Vehicle``, ``Address``, ``Note`` for other technical identifiers).
+
+A link whose meaning FtM has a schema or property for uses it:
+
+* a person involved in a report: the report ``Event``'s ``involved``;
+* a report's place (``occurred_at``): the ``Event``'s ``addressEntity``;
+* a person's home (``lives_at``): the ``Person``'s ``addressEntity``;
+* a person using a phone, e-mail or online account: the ``UserAccount``'s ``owner``;
+* a person using a bank account, card or wallet: ``Ownership``;
+* a victim paying an account whose user is known: ``Payment``;
+* a phone that contacted a victim: ``Call`` (``receiver``, and ``caller`` where the
+  phone's user is known);
+* two persons in one report (co-offenders, victim and suspect): ``Associate``.
+
+Other links (a report mentioning an identifier, a person seen in a vehicle, a payment
+to an account of unknown user, an e-mail contacting a victim) are ``UnknownLink``
+with the link type as ``role``.  Raw phones and e-mails are also set as the
+``phone``/``email`` property of their user and the ``phoneMentioned``/``emailMentioned``
+of the report, where Aleph matches them.  Every entity's ``summary`` carries the
+handling marking; report references are ``recordId`` on intervals and reports,
+``notes`` on other things.
 """
 
 from __future__ import annotations
@@ -34,6 +48,16 @@ SCHEMA_OF_KIND = {
 _ASSETS = {"account", "iban", "card", "wallet", "vehicle"}
 _MENTIONED = {"phone": "phoneMentioned", "email": "emailMentioned", "ip": "ipMentioned",
               "iban": "ibanMentioned"}
+_USER_ACCOUNTS = {k for k, v in SCHEMA_OF_KIND.items() if v == "UserAccount"}
+_USES = {m.USES_PHONE, m.USES_EMAIL, m.USES_IDENTIFIER}
+
+
+def folded(etype: str, src_kind: str, dst_kind: str) -> bool:
+    """Links written as a property of one end (see the module's list), not as an entity."""
+    return ((etype == m.INVOLVED and src_kind == "report" and dst_kind == "person")
+            or (etype == m.OCCURRED_AT and src_kind == "report")
+            or (etype == m.LIVES_AT and src_kind == "person")
+            or (etype in _USES and src_kind == "person" and dst_kind in _USER_ACCOUNTS))
 
 
 def entity_id(node_id: str) -> str:
@@ -50,8 +74,10 @@ def write_ftm(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
             fh.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
             ctx.progress.tick()
         for rec in edge_records(g, ctx.pseudo):
-            proxy = _edge(rec, g, ctx)
-            fh.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+            if not folded(rec.kind, m.kind_of(rec.source), m.kind_of(rec.target)):
+                proxy = _edge(rec, g, ctx)
+                fh.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True)
+                         + "\n")
             ctx.progress.tick()
     return [path]
 
@@ -68,7 +94,8 @@ def _node(rec: Record, ctx: Context) -> EntityProxy:
     kind, value = rec.kind, rec.value
     private = ctx.pseudo.active and kind in {"phone", "email", "iban", "person"} | _ASSETS
     proxy = _base(SCHEMA_OF_KIND.get(kind, "Note"), rec.id, rec, ctx)
-    proxy.add("name", rec.label if kind in ("report", "person") else value)
+    # as recorded, byte for byte (FtM's cleaning would drop e.g. an emoji's zero-width joiner)
+    proxy.add("name", rec.label if kind in ("report", "person") else value, cleaned=True)
     first, last = rec.first_seen, rec.last_seen
     if kind == "report":
         proxy.add("recordId", rec.report_ids)
@@ -117,7 +144,20 @@ def _node(rec: Record, ctx: Context) -> EntityProxy:
 
 
 def _enrich(proxy: EntityProxy, g: nx.MultiDiGraph, rec: Record, ctx: Context) -> None:
-    """Properties Aleph matches on: a user's phones/e-mails, a report's mentions."""
+    """Links folded into properties (``folded``); and properties Aleph matches on: a
+    user's phones/e-mails, a report's mentions (not when pseudonymising)."""
+    for _, target, data in g.out_edges(rec.raw_id, data=True):
+        etype, kind = str(data.get("type")), m.kind_of(target)
+        if folded(etype, rec.kind, kind):
+            ref = entity_id(ctx.pseudo.node_id(target))
+            if etype == m.INVOLVED:
+                proxy.add("involved", ref)
+            elif etype in (m.OCCURRED_AT, m.LIVES_AT):
+                proxy.add("addressEntity", ref)
+    if rec.kind in _USER_ACCOUNTS:
+        for source, _, data in g.in_edges(rec.raw_id, data=True):
+            if folded(str(data.get("type")), m.kind_of(source), rec.kind):
+                proxy.add("owner", entity_id(ctx.pseudo.node_id(source)))
     if ctx.pseudo.active or rec.kind not in ("person", "report"):
         return
     for _, target, data in g.out_edges(rec.raw_id, data=True):
@@ -137,13 +177,19 @@ def _edge(rec: Record, g: nx.MultiDiGraph, ctx: Context) -> EntityProxy:
         proxy.add("person", src)
         proxy.add("associate", dst)
         proxy.add("relationship", rec.kind)
-    elif src_kind == "person" and dst_kind in _ASSETS and rec.kind != m.PAID_TO:
+    elif src_kind == "person" and dst_kind in _ASSETS and rec.kind in _USES:
         proxy = _base("Ownership", rec.id, rec, ctx)
         proxy.add("owner", src)
         proxy.add("asset", dst)
         proxy.add("role", rec.kind)
-        proxy.add("ownershipType", "uses" if rec.kind != m.SEEN_IN_VEHICLE else "seen in")
-    elif rec.kind == m.PAID_TO and (users := _users(g, rec, ctx)):
+        proxy.add("ownershipType", "uses")
+    elif rec.kind == m.CONTACTED and src_kind == "phone" and dst_kind == "person":
+        proxy = _base("Call", rec.id, rec, ctx)
+        proxy.add("receiver", dst)
+        proxy.add("caller", [entity_id(u) for u in _users(g, rec.raw_source, ctx)])
+        if not ctx.pseudo.active:
+            proxy.add("callerNumber", rec.source.split(":", 1)[1], quiet=True)
+    elif rec.kind == m.PAID_TO and (users := _users(g, rec.raw_target, ctx)):
         proxy = _base("Payment", rec.id, rec, ctx)
         proxy.add("payer", src)
         proxy.add("beneficiary", [entity_id(u) for u in users])
@@ -161,10 +207,10 @@ def _edge(rec: Record, g: nx.MultiDiGraph, ctx: Context) -> EntityProxy:
     return proxy
 
 
-def _users(g: nx.MultiDiGraph, rec: Record, ctx: Context) -> list[str]:
-    """Persons recorded as using the account paid into (the beneficiary, if known)."""
-    return sorted(ctx.pseudo.node_id(u) for u, _, d in g.in_edges(rec.raw_target, data=True)
-                  if d.get("type") == m.USES_IDENTIFIER and m.kind_of(u) == "person")
+def _users(g: nx.MultiDiGraph, node: str, ctx: Context) -> list[str]:
+    """Persons recorded as using ``node`` (an account paid into, a phone that called)."""
+    return sorted({ctx.pseudo.node_id(u) for u, _, d in g.in_edges(node, data=True)
+                   if d.get("type") in _USES and m.kind_of(u) == "person"})
 
 
 def _describe(extra: dict[str, object], keys: tuple[str, ...]) -> str | None:

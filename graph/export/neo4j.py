@@ -2,7 +2,10 @@
 
 One nodes file per kind (its extra columns differ), one relationships file.
 Header fields follow the import tool's ``name:type`` form; arrays use ``;``
-(the tool's default ``--array-delimiter``).
+(the tool's default ``--array-delimiter``).  The Cypher is Neo4j 5's: ``CALL (row) {
+...} IN TRANSACTIONS`` (the variable-scope clause), not the deprecated ``CALL { WITH row
+... }``.  Every cell goes through ``_common.cell`` (spreadsheet formula injection), as in
+every CSV this package writes; the files are UTF-8 without a BOM.
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from typing import IO, Any
 
 import networkx as nx
 
-from ._common import ARRAY_SEP, Context, Record, edge_records, iso, node_records, one_line
+from ._common import (
+    ARRAY_SEP,
+    Context,
+    Record,
+    cells,
+    edge_records,
+    iso,
+    node_records,
+    one_line,
+    write_private,
+)
 
 NODE_HEADER = ["id:ID", "kind", "label", "first_seen:datetime", "last_seen:datetime",
                "report_ids:string[]", ":LABEL", "handling"]
@@ -40,9 +53,9 @@ def write_neo4j(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
                 files[rec.kind] = (kind_fh, csv.writer(kind_fh))
                 files[rec.kind][1].writerow(NODE_HEADER + _header(node_cols[rec.kind]))
                 paths.append(path)
-            files[rec.kind][1].writerow(
+            files[rec.kind][1].writerow(cells(
                 [rec.id, rec.kind, one_line(rec.label), *_common(rec), f"Entity;{_label(rec.kind)}",
-                 ctx.handling, *_extras(rec, node_cols[rec.kind])])
+                 ctx.handling, *_extras(rec, node_cols[rec.kind])]))
             ctx.progress.tick()
     finally:
         for open_fh, _ in files.values():
@@ -52,16 +65,16 @@ def write_neo4j(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
         w = csv.writer(fh)
         w.writerow(REL_HEADER + _header(rel_cols))
         for rec in edge_records(g, ctx.pseudo):
-            w.writerow([rec.source, rec.target, _rel_type(rec.kind), *_common(rec), ctx.handling,
-                        *_extras(rec, rel_cols)])
+            w.writerow(cells([rec.source, rec.target, _rel_type(rec.kind), *_common(rec),
+                              ctx.handling, *_extras(rec, rel_cols)]))
             ctx.progress.tick()
     rel_types = sorted({_rel_type(str(d.get("type") or k))
                         for _, _, k, d in g.edges(keys=True, data=True)})
     script = out / "neo4j_load.cypher"
-    script.write_text(_cypher(paths, node_cols, rel_path, rel_cols, rel_types, ctx.handling),
-                      encoding="utf-8")
+    write_private(script, _cypher(paths, node_cols, rel_path, rel_cols, rel_types,
+                                  ctx.handling))
     readme = out / "neo4j_README.md"
-    readme.write_text(_readme(paths, rel_path, ctx.handling), encoding="utf-8")
+    write_private(readme, _readme(paths, rel_path, ctx.handling))
     return [*paths, rel_path, script, readme]
 
 
@@ -140,14 +153,15 @@ def _cypher(node_paths: list[Path], node_cols: dict[str, dict[str, str]], rel_pa
             "n.last_seen = datetime(row.`last_seen:datetime`), "
             "n.report_ids = split(row.`report_ids:string[]`, ';'), n.handling = row.handling")
     lines = [f"// linkwatch graph export. Handling: {handling}",
-             "// Run with cypher-shell from the folder in server.directories.import:",
-             "//   cypher-shell -f neo4j_load.cypher",
+             "// Neo4j 5. Copy the CSV files into the server's import folder",
+             "// (server.directories.import), then: cypher-shell -f neo4j_load.cypher",
+             "// (in Neo4j Browser, prefix each CALL ... IN TRANSACTIONS statement with :auto)",
              "CREATE CONSTRAINT linkwatch_entity_id IF NOT EXISTS "
              "FOR (n:Entity) REQUIRE n.id IS UNIQUE;", ""]
     for path in node_paths:
         kind = path.stem.removeprefix("neo4j_nodes_")
         lines += [f"LOAD CSV WITH HEADERS FROM 'file:///{path.name}' AS row",
-                  "CALL { WITH row",
+                  "CALL (row) {",
                   "  MERGE (n:Entity {id: row.`id:ID`})",
                   f"  SET n:{_label(kind)}, {core}{_set_clause('n', node_cols[kind])}",
                   "} IN TRANSACTIONS OF 1000 ROWS;", ""]
@@ -157,7 +171,7 @@ def _cypher(node_paths: list[Path], node_cols: dict[str, dict[str, str]], rel_pa
     for rtype in rel_types:
         lines += [f"LOAD CSV WITH HEADERS FROM 'file:///{rel_path.name}' AS row",
                   f"WITH row WHERE row.`:TYPE` = '{rtype}'",
-                  "CALL { WITH row",
+                  "CALL (row) {",
                   "  MATCH (a:Entity {id: row.`:START_ID`}), (b:Entity {id: row.`:END_ID`})",
                   f"  MERGE (a)-[r:{rtype}]->(b)",
                   f"  SET {rel_core}{_set_clause('r', rel_cols)}",
@@ -167,13 +181,24 @@ def _cypher(node_paths: list[Path], node_cols: dict[str, dict[str, str]], rel_pa
 
 def _readme(node_paths: list[Path], rel_path: Path, handling: str) -> str:
     nodes = " \\\n  ".join(f"--nodes={p.name}" for p in node_paths)
-    return f"""# linkwatch graph export for Neo4j
+    return f"""# linkwatch graph export for Neo4j 5
 
 **Handling: {handling}.** Every node and relationship carries a `handling` property.
 
-## Empty database: bulk import (Neo4j 5)
+Every node has the label `Entity` plus one for its kind (`Person`, `Phone`, ...);
+`id` holds the linkwatch node id. Relationship types are the link types in capitals
+(`MENTIONS`, `USES_PHONE`, ...). Arrays (`report_ids`, `roles`, ...) use `;`.
+The CSV files are UTF-8 without a byte-order mark. A text cell that would start with
+`=`, `+`, `-`, `@`, a tab, a carriage return or `'` starts with an extra `'` (against
+spreadsheet formula injection); strip one leading `'` to get the stored text back.
 
-Copy the CSV files into the server's import folder, stop the database, then:
+There are two ways in. Choose one.
+
+## 1. A new, empty database: `neo4j-admin database import` (offline, fastest)
+
+The import tool reads the files **where they are** (paths relative to the folder you run
+it from); they do not go in the import folder. Stop the database first (on Community
+Edition, `neo4j stop`), then, from this folder:
 
 ```
 neo4j-admin database import full neo4j \\
@@ -182,12 +207,21 @@ neo4j-admin database import full neo4j \\
   --array-delimiter=';' --id-type=string --overwrite-destination
 ```
 
-Every node has the label `Entity` plus one for its kind (`Person`, `Phone`, ...);
-`id` holds the linkwatch node id. Relationship types are the link types in capitals
-(`MENTIONS`, `USES_PHONE`, ...). Arrays (`report_ids`, `roles`, ...) use `;`.
+then `neo4j start`. The header row of each file names the columns the tool expects
+(`id:ID`, `:LABEL`, `:START_ID`, `:END_ID`, `:TYPE`, `name:type`).
+`neo4j_load.cypher` is not used on this path.
 
-## Existing database: LOAD CSV
+## 2. A running database: `LOAD CSV` (online, can be run again)
 
-`neo4j_load.cypher` MERGEs the same files into a running database, so it can be
-run again with newer exports: `cypher-shell -f neo4j_load.cypher`.
+`LOAD CSV` reads `file:///` URLs from the server's **import folder**
+(`server.directories.import`, by default `<neo4j home>/import`). Copy the CSV files
+there, then run the script, which MERGEs nodes by `id`, so a newer export can be loaded
+over an older one:
+
+```
+cypher-shell -u neo4j -f neo4j_load.cypher
+```
+
+The script uses Neo4j 5 syntax (`CALL (row) {{ ... }} IN TRANSACTIONS OF 1000 ROWS`);
+in Neo4j Browser prefix each such statement with `:auto`.
 """

@@ -6,10 +6,16 @@ data; STIX is for sharing indicators).  Each indicator node gives an
 observable, an ``observed-data`` (first/last seen, number of reports) and an
 ``indicator`` ``based-on`` it; each report that names indicators gives a STIX
 ``report`` grouping them; edges between two exported nodes become ``related-to``.
-Phone and wallet, which STIX has no observable for, are the custom
-``x-linkwatch-phone`` / ``x-linkwatch-wallet``; a pseudonymised value is an
-``x-linkwatch-pseudonym``.  Every object carries a TLP marking and a statement
-marking with the handling code.  The bundle is written object by object.
+
+Phone and wallet, which STIX has no observable for, and a pseudonymised value are
+new observable types defined by STIX 2.1 extensions (``extension-definition``
+objects in the bundle, ``extensions: {<id>: {"extension_type": "new-sco"}}`` on each
+observable), not the deprecated ``x-`` custom objects: ``linkwatch-phone-number``,
+``linkwatch-crypto-wallet`` and ``linkwatch-pseudonym``.  linkwatch's own properties
+on indicators, observed data, relationships and reports (the report references and
+the node kind) are a ``property-extension``.  Every object carries a TLP 2.0 marking
+(the published OASIS marking definitions) and a statement marking with the handling
+code.  The bundle is written object by object.
 """
 
 from __future__ import annotations
@@ -29,30 +35,94 @@ from stix2.v21 import CustomObservable
 from ._common import PERSONAL_KINDS, Context, Record, edge_records, node_records
 
 _NAMESPACE = uuid.UUID("6f0c7a0e-4a0e-5c1b-9a53-6c696e6b7761")  # fixed: ids stable per node
-TLP_OF_HANDLING = {"OFFICIAL": stix2.TLP_GREEN, "OFFICIAL-SENSITIVE": stix2.TLP_AMBER}
 INDICATOR_KINDS = frozenset({"url", "domain", "ip", "email", "hash", "phone", "wallet"})
 _HASHES = {32: "MD5", 40: "SHA-1", 64: "SHA-256", 128: "SHA-512"}
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # created/modified of our fixed objects
+
+# TLP 2.0 as published by the OASIS CTI TC (cti-stix-common-objects, tlp-2.0): fixed
+# ids, consumers recognise the markings by id.
+TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP2_IDS = {
+    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+TLP_OF_HANDLING = {"OFFICIAL": "green", "OFFICIAL-SENSITIVE": "amber"}  # anything else: red
 
 
-@CustomObservable("x-linkwatch-phone", [("value", StringProperty(required=True))], ["value"])
+def tlp2_marking(level: str) -> stix2.MarkingDefinition:
+    return stix2.MarkingDefinition(
+        id=TLP2_IDS[level], created="2022-10-01T00:00:00.000Z", name=f"TLP:{level.upper()}",
+        extensions={TLP2_EXTENSION: {"extension_type": "property-extension",
+                                     "tlp_2_0": level}}, allow_custom=True)
+
+
+def _ext_id(name: str) -> str:
+    return f"extension-definition--{uuid.uuid5(_NAMESPACE, 'extension|' + name)}"
+
+
+AUTHOR_ID = f"identity--{uuid.uuid5(_NAMESPACE, 'identity|linkwatch')}"
+PHONE_EXT, WALLET_EXT, PSEUDONYM_EXT = (_ext_id("phone"), _ext_id("wallet"),
+                                        _ext_id("pseudonym"))
+PROPS_EXT = _ext_id("properties")
+# extension id -> (name, description, extension type)
+EXTENSIONS = {
+    PHONE_EXT: ("linkwatch-phone-number", "A telephone number in E.164 form "
+                "(property value).", "new-sco"),
+    WALLET_EXT: ("linkwatch-crypto-wallet", "A cryptocurrency wallet address "
+                 "(property value).", "new-sco"),
+    PSEUDONYM_EXT: ("linkwatch-pseudonym", "A keyed HMAC-SHA256 pseudonym standing in for "
+                    "a personal identifier (properties kind, value); it matches only "
+                    "another pseudonym made with the same key.", "new-sco"),
+    PROPS_EXT: ("linkwatch-properties", "linkwatch's report references (report_ids: list "
+                "of string) and node kind (kind: string) on indicators, observed data, "
+                "relationships and reports.", "property-extension"),
+}
+
+
+@CustomObservable("linkwatch-phone-number", [("value", StringProperty(required=True))],
+                  ["value"], extension_name=PHONE_EXT)
 class PhoneNumber:
     """A telephone number in E.164 form (no STIX observable exists for one)."""
 
 
-@CustomObservable("x-linkwatch-wallet", [("value", StringProperty(required=True))], ["value"])
+@CustomObservable("linkwatch-crypto-wallet", [("value", StringProperty(required=True))],
+                  ["value"], extension_name=WALLET_EXT)
 class CryptoWallet:
     """A cryptocurrency wallet address."""
 
 
-@CustomObservable("x-linkwatch-pseudonym", [("kind", StringProperty(required=True)),
-                                             ("value", StringProperty(required=True))],
-                  ["kind", "value"])
+@CustomObservable("linkwatch-pseudonym", [("kind", StringProperty(required=True)),
+                                           ("value", StringProperty(required=True))],
+                  ["kind", "value"], extension_name=PSEUDONYM_EXT)
 class Pseudonym:
     """A keyed hash standing in for a personal identifier (matches only under the same key)."""
 
 
 # the decorator builds the constructors at run time; typed loosely for mypy
 _CUSTOM: dict[str, Any] = {"phone": PhoneNumber, "wallet": CryptoWallet, "pseudonym": Pseudonym}
+
+
+def _new_sco(ext: str) -> dict[str, Any]:
+    return {"extensions": {ext: {"extension_type": "new-sco"}}}
+
+
+def _props(report_ids: list[str], kind: str | None = None) -> dict[str, Any]:
+    """linkwatch's properties on an SDO/SRO, as the property extension."""
+    body: dict[str, Any] = {"extension_type": "property-extension", "report_ids": report_ids}
+    if kind:
+        body["kind"] = kind
+    return {"extensions": {PROPS_EXT: body}}
+
+
+def extension_definitions(markings: list[str]) -> list[stix2.ExtensionDefinition]:
+    return [stix2.ExtensionDefinition(
+        id=ext, created=_EPOCH, modified=_EPOCH, created_by_ref=AUTHOR_ID, name=name,
+        description=desc, schema=desc, version="1.0.0", extension_types=[etype],
+        object_marking_refs=markings)
+        for ext, (name, desc, etype) in EXTENSIONS.items()]
 
 
 def _sid(kind: str, *parts: str) -> str:
@@ -69,8 +139,8 @@ def observable(kind: str, value: str, private: bool, **props: Any) -> tuple[Any,
     ``props`` go on the observable (e.g. ``object_marking_refs``)."""
     v = _quote(value)
     if private:
-        sco = _CUSTOM["pseudonym"](kind=kind, value=value, **props)
-        return sco, f"[x-linkwatch-pseudonym:value = '{v}']"
+        sco = _CUSTOM["pseudonym"](kind=kind, value=value, **_new_sco(PSEUDONYM_EXT), **props)
+        return sco, f"[linkwatch-pseudonym:value = '{v}']"
     if kind == "url":
         return stix2.URL(value=value, **props), f"[url:value = '{v}']"
     if kind == "domain":
@@ -78,9 +148,11 @@ def observable(kind: str, value: str, private: bool, **props: Any) -> tuple[Any,
     if kind == "email":
         return stix2.EmailAddress(value=value, **props), f"[email-addr:value = '{v}']"
     if kind == "phone":
-        return _CUSTOM["phone"](value=value, **props), f"[x-linkwatch-phone:value = '{v}']"
+        return (_CUSTOM["phone"](value=value, **_new_sco(PHONE_EXT), **props),
+                f"[linkwatch-phone-number:value = '{v}']")
     if kind == "wallet":
-        return _CUSTOM["wallet"](value=value, **props), f"[x-linkwatch-wallet:value = '{v}']"
+        return (_CUSTOM["wallet"](value=value, **_new_sco(WALLET_EXT), **props),
+                f"[linkwatch-crypto-wallet:value = '{v}']")
     if kind == "hash" and (alg := _HASHES.get(len(value))):
         return stix2.File(hashes={alg: value}, **props), f"[file:hashes.'{alg}' = '{v}']"
     if kind == "ip":
@@ -96,23 +168,21 @@ def observable(kind: str, value: str, private: bool, **props: Any) -> tuple[Any,
 
 def write_stix(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
     path = out / "bundle.stix.json"
-    tlp = TLP_OF_HANDLING.get(ctx.handling.upper(), stix2.TLP_RED)
-    epoch = datetime(2026, 1, 1, tzinfo=UTC)
+    tlp = tlp2_marking(TLP_OF_HANDLING.get(ctx.handling.upper(), "red"))
     statement = stix2.MarkingDefinition(
-        id=_sid("marking-definition", "handling", ctx.handling), created=epoch,
+        id=_sid("marking-definition", "handling", ctx.handling), created=_EPOCH,
         definition_type="statement", name=f"Handling: {ctx.handling}",
         definition=stix2.StatementMarking(statement=f"{ctx.handling}. Handle under the UK "
                                           "Government Security Classifications."))
-    author = stix2.Identity(id=_sid("identity", "linkwatch"), created=epoch, modified=epoch,
+    author = stix2.Identity(id=AUTHOR_ID, created=_EPOCH, modified=_EPOCH,
                             name="linkwatch", identity_class="system",
-                            object_marking_refs=[tlp, statement])
-    common = {"created_by_ref": author.id, "object_marking_refs": [tlp.id, statement.id],
-              "allow_custom": True}
+                            object_marking_refs=[tlp.id, statement.id])
+    common = {"created_by_ref": author.id, "object_marking_refs": [tlp.id, statement.id]}
     indicator_of: dict[str, str] = {}
     with path.open("w", encoding="utf-8") as fh:
         fh.write(f'{{"type": "bundle", "id": "bundle--{uuid.uuid4()}", "objects": [\n')
         writer = _ObjectWriter(fh)
-        for obj in (tlp, statement, author):
+        for obj in (tlp, statement, author, *extension_definitions(common["object_marking_refs"])):
             writer.write(obj)
         for rec in node_records(g, ctx.pseudo):
             if rec.kind in INDICATOR_KINDS:
@@ -129,7 +199,7 @@ def write_stix(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
                     id=_sid("relationship", rec.id), source_ref=a, target_ref=b,
                     relationship_type="related-to", description=rec.kind,
                     created=rec.first_seen, modified=rec.last_seen,
-                    x_linkwatch_report_ids=rec.report_ids, **common))
+                    **_props(rec.report_ids), **common))
             ctx.progress.tick()
         for node, data in g.nodes(data=True):
             if m.kind_of(node) != "report":
@@ -143,7 +213,7 @@ def write_stix(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
                     created=data["first_seen"], modified=data["last_seen"],
                     report_types=["threat-report"], object_refs=refs,
                     labels=[data.get("report_kind") or "report"],
-                    x_linkwatch_report_ids=[rid], **common))
+                    **_props([rid]), **common))
         fh.write("\n]}\n")
     return [path]
 
@@ -157,13 +227,15 @@ def _indicator(rec: Record, ctx: Context, common: dict[str, Any]) -> list[Any] |
     sco, pattern = made
     first = rec.first_seen or datetime.now(UTC)
     last = max(rec.last_seen or first, first)
-    seen = {"x_linkwatch_report_ids": rec.report_ids, "x_linkwatch_kind": rec.kind}
+    seen = _props(rec.report_ids, rec.kind)
     observed = stix2.ObservedData(
         id=_sid("observed-data", rec.id), first_observed=first, last_observed=last,
         number_observed=max(len(rec.report_ids), 1), object_refs=[sco.id],
         created=first, modified=last, **seen, **common)
     indicator = stix2.Indicator(
         id=_sid("indicator", rec.id), name=f"{rec.kind} {rec.value}", pattern=pattern,
+        description=f"A {rec.kind} in {len(rec.report_ids)} linkwatch report(s), "
+                    f"{first.date().isoformat()} to {last.date().isoformat()}.",
         pattern_type="stix", valid_from=first, created=first, modified=last,
         indicator_types=["malicious-activity"], **seen, **common)
     based_on = stix2.Relationship(

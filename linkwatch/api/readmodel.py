@@ -14,8 +14,12 @@ the link graph, kept up to date by following the topics.
   met while following drops the named reports' rows at once and rebuilds the graph and
   the rows by ``pipeline.replay`` up to the marker, then swaps the new state in.
 
-New alert versions are offered to subscribers (the live stream).  Everything
-here runs on the one event loop, so request handlers read a consistent state.
+New alert versions are offered to subscribers (the live stream), numbered in the order
+they reached this read model: the stream's event ids are ``<epoch>-<number>``, the epoch
+being this process's, so a client that reconnects with ``Last-Event-ID`` is sent the
+alerts changed since (``changed_since``), and one whose id is from another process (the
+API restarted) is told to reload.  Everything here runs on the one event loop, so
+request handlers read a consistent state.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -84,7 +90,11 @@ class ReadModel:
         self.alert_versions: list[dict[str, Any]] = []
         self.published: dict[str, str] = {}
         self.caught_up: dict[str, bool] = {"alerts": False, "referrals": False, "graph": False}
-        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._subscribers: set[asyncio.Queue[tuple[int, dict[str, Any]]]] = set()
+        # the live stream's numbering: alert id -> number of its latest version, oldest first
+        self.stream_epoch = secrets.token_hex(6)
+        self.stream_seq = 0
+        self._changed: OrderedDict[str, int] = OrderedDict()
         self._tasks: list[asyncio.Task[None]] = []
         self._positions: dict[TopicPartition, int] = {}  # next offset, kept over reconnects
         self._markers: dict[int, list[str]] | None = None  # purge markers: offset -> ids
@@ -99,9 +109,12 @@ class ReadModel:
         if old is not None and int(old.get("version", 0)) >= int(alert.get("version", 0)):
             return  # a redelivery or an older version
         self.alerts[alert["alert_id"]] = alert
+        self.stream_seq += 1
+        self._changed[alert["alert_id"]] = self.stream_seq
+        self._changed.move_to_end(alert["alert_id"])
         for queue in list(self._subscribers):
             try:
-                queue.put_nowait(alert)
+                queue.put_nowait((self.stream_seq, alert))
             except asyncio.QueueFull:
                 self._subscribers.discard(queue)  # too slow: its stream ends, it reconnects
 
@@ -130,13 +143,34 @@ class ReadModel:
     def ready(self) -> bool:
         return all(self.caught_up.values())
 
-    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=256)
+    def subscribe(self) -> asyncio.Queue[tuple[int, dict[str, Any]]]:
+        """New alert versions from now on, as ``(number, alert)``."""
+        queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue(maxsize=256)
         self._subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[tuple[int, dict[str, Any]]]) -> None:
         self._subscribers.discard(queue)
+
+    def event_id(self, seq: int) -> str:
+        return f"{self.stream_epoch}-{seq}"
+
+    def changed_since(self, last_event_id: str) -> list[tuple[int, dict[str, Any]]] | None:
+        """The alerts changed after the stream event ``last_event_id``, oldest first, each
+        once in its latest version; ``None`` if the id is not one of this process's (the
+        API restarted, or it is malformed): the client must reload the list instead."""
+        epoch, _, number = last_event_id.strip().partition("-")
+        if epoch != self.stream_epoch or not number.isdigit() or len(number) > 18 \
+                or int(number) > self.stream_seq:
+            return None
+        after, found = int(number), []
+        for alert_id in reversed(self._changed):
+            seq = self._changed[alert_id]
+            if seq <= after:
+                break
+            if alert_id in self.alerts:
+                found.append((seq, self.alerts[alert_id]))
+        return found[::-1]
 
     # -- following the topics -------------------------------------------------------------
     def start(self) -> None:

@@ -91,31 +91,56 @@ async def list_alerts(
 @router.get("/alerts/stream", summary="New alert versions as server-sent events",
             response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}},
-                             "description": "`event: alert`, `id: <alert_id>@<version>`, "
-                                            "`data:` the alert summary (JSON)"}})
+                             "description": "`event: alert`, `id: <epoch>-<n>`, `data:` the "
+                                            "alert summary (JSON). Reconnect with the "
+                                            "`Last-Event-ID` header to be sent the alerts "
+                                            "changed since; `event: reset` means the id is "
+                                            "unknown (the API restarted): reload the list"}})
 async def stream_alerts(request: Request,
                         who: Annotated[Principal, Depends(require(*ALERT_READERS))]
                         ) -> StreamingResponse:
     svc = services(request)
-    await log(request, who, "consultation", object="alerts stream opened")
-    queue = svc.model.subscribe()
+    model = svc.model
+    last_id = request.headers.get("last-event-id")
+    await log(request, who, "consultation", object="alerts stream opened",
+              resumed=last_id is not None)
+    # subscribed and the backlog taken with no await between: nothing falls in the gap
+    queue = model.subscribe()
+    start = model.stream_seq
+    backlog = model.changed_since(last_id) if last_id else []
+
+    def event(seq: int, row: dict[str, Any]) -> str:
+        return f"event: alert\nid: {model.event_id(seq)}\ndata: {json.dumps(row)}\n\n"
 
     async def events() -> AsyncIterator[str]:
+        sent = start
         try:
             yield ": connected\n\n"
+            if backlog is None:
+                yield f"event: reset\nid: {model.event_id(start)}\ndata: {{}}\n\n"
+            elif backlog:
+                statuses = await svc.statuses.get_many([a["alert_id"] for _, a in backlog])
+                rows = [(seq, views.summary(a, statuses.get(a["alert_id"])))
+                        for seq, a in backlog]
+                await log(request, who, "consultation", wait=False,
+                          object=[r["alert_id"] for _, r in rows])
+                for seq, row in rows:
+                    yield event(seq, row)
             while True:
                 try:
-                    alert = await asyncio.wait_for(queue.get(), timeout=15.0)
+                    seq, alert = await asyncio.wait_for(queue.get(), timeout=15.0)
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
+                if seq <= sent:
+                    continue
+                sent = seq
                 status = await svc.statuses.get(alert["alert_id"])
                 row = views.summary(alert, status)
                 await log(request, who, "consultation", wait=False, object=row["alert_id"])
-                yield (f"event: alert\nid: {row['alert_id']}@{row['version']}\n"
-                       f"data: {json.dumps(row)}\n\n")
+                yield event(seq, row)
         finally:
-            svc.model.unsubscribe(queue)
+            model.unsubscribe(queue)
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

@@ -65,7 +65,7 @@ def run_share(settings: Settings, alert_id: str, recipient: str, out_dir: Path,
               console: Console | None = None) -> list[Path]:
     """Write the package into ``out_dir``, audit the disclosure; return the files written."""
     from linkwatch.exporting import audit_disclosure
-    from linkwatch.graph.export import export_graph, select
+    from linkwatch.graph.export import export_graph, select, write_private
     from linkwatch.pipeline import Pipeline, replay
 
     key = check_request(settings, recipient, fmt)
@@ -93,7 +93,7 @@ def run_share(settings: Settings, alert_id: str, recipient: str, out_dir: Path,
         "conditions": f"{handling}: for the named recipient only; no onward sharing without "
                       "the originating force's agreement; pseudonyms are not to be reversed.",
     }
-    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    write_private(out_dir / MANIFEST, json.dumps(manifest, indent=2))  # 0600, as the files
     asyncio.run(audit_disclosure(settings, {
         "event": "share", "action": "disclosure", "at": at, "user": settings.user,
         "recipient": recipient, "purpose": purpose, "format": fmt, "pseudonymised": True,

@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const KEY = "lw.apiKey";
-const state = { alerts: new Map(), current: null, cy: null, stream: null };
+const state = { alerts: new Map(), current: null, cy: null, stream: null, lastEventId: null };
 
 // -- talking to the API ---------------------------------------------------------------
 async function api(path, options = {}) {
@@ -56,6 +56,7 @@ async function signIn(key) {
 function signOut(message = "") {
   sessionStorage.removeItem(KEY);
   if (state.stream) state.stream.abort();
+  state.lastEventId = null;
   state.alerts.clear(); $("alert-list").replaceChildren();
   $("workspace").hidden = true; $("who").hidden = true; $("login").hidden = false;
   $("login-error").textContent = message;
@@ -91,13 +92,17 @@ function renderList(fresh = null) {
 }
 
 // -- the live stream (fetch, so the key goes in a header, not the URL) ------------------------
+// Each event has an id; after a dropped connection the page reconnects with Last-Event-ID
+// (as EventSource would) and the server sends the alerts changed meanwhile, or "reset"
+// when it no longer knows the id (it restarted): then the list is reloaded.
 async function follow() {
   if (state.stream) state.stream.abort();
   const ctrl = new AbortController(); state.stream = ctrl;
   let wait = 1000;
   while (!ctrl.signal.aborted) {
     try {
-      const res = await api("/api/alerts/stream", { signal: ctrl.signal });
+      const headers = state.lastEventId ? { "Last-Event-ID": state.lastEventId } : {};
+      const res = await api("/api/alerts/stream", { signal: ctrl.signal, headers });
       $("live").classList.add("on"); wait = 1000;
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
@@ -117,11 +122,14 @@ async function follow() {
 }
 
 function onEvent(block) {
-  let type = "message"; const data = [];
+  let type = "message"; let id = null; const data = [];
   for (const line of block.split("\n")) {
     if (line.startsWith("event:")) type = line.slice(6).trim();
+    else if (line.startsWith("id:")) id = line.slice(3).trim();
     else if (line.startsWith("data:")) data.push(line.slice(5).trim());
   }
+  if (id !== null) state.lastEventId = id;
+  if (type === "reset") { loadAlerts().catch(() => {}); return; }
   if (type !== "alert" || !data.length) return;
   const alert = JSON.parse(data.join("\n"));
   state.alerts.set(alert.alert_id, alert);
