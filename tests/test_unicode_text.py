@@ -242,3 +242,26 @@ def test_a_name_in_another_script_is_kept_in_the_record() -> None:
     for raw in ("王小明", "محمد علي", "Αλέξανδρος Παπαδόπουλος", "דוד כהן"):
         record = to_record({"person_ref": "p1", "name": raw}, "R1", "2026-11-01")
         assert record.names and any(record.names[0]), (raw, record)
+
+
+# ---- controlled words (flags, categories, weapons, forces) read from the normal form --
+
+def test_lower_of_a_turkish_capital_i_is_the_same_word() -> None:
+    assert "KNİFE".lower() != "knife"  # i + combining dot above
+    assert key_text("KNİFE".lower()) == key_text("KNİFE") == "knife"
+
+
+def test_a_full_width_or_turkish_cased_flag_is_still_the_flag() -> None:
+    from linkwatch.rules.enrich.vulnerability import vulnerability
+
+    for flag in ("ＶＵＬＮＥＲＡＢＬＥ", "VULNERABLE\u200b", "Mental Health", "MİSSİNG_EPİSODE"):
+        person = SimpleNamespace(flags=[flag], dob=None, age=None)
+        assert vulnerability(person).flags, flag
+
+
+def test_a_weapon_and_a_force_written_another_way_are_read() -> None:
+    from linkwatch.graph.detectors.incidents import _knife
+    from linkwatch.rules.enrich.geography import force_key
+
+    assert _knife({"weapons": ["KİTCHEN KNİFE"]}) and _knife({"markers": ["ｋｎｉｆｅ"]})
+    assert force_key("ＷＡＲＷＩＣＫＳＨＩＲＥ Police") == force_key("Warwickshire Police")

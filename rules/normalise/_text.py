@@ -14,7 +14,8 @@ where case does not matter, :func:`key_text`):
   selectors.  They are invisible: two strings that look alike must make one key.
 * **case folded** with ``str.casefold`` (full Unicode case folding: ``Straße`` ->
   ``strasse``), not ``lower``; a capital dotted ``İ`` folds to ``i`` (as Turkish and
-  Azerbaijani lower-case it), not to ``i`` + combining dot.  The dotless ``ı`` stays
+  Azerbaijani lower-case it), not to ``i`` + combining dot (and that pair, which
+  ``str.lower`` makes of it, is ``i`` too).  The dotless ``ı`` stays
   itself in the key; :func:`ascii_fold` makes it ``i``.
 * Hashes are over the UTF-8 of the NFKC form without those characters
   (:func:`normal_form`, :func:`key_bytes`); case folding is the key type's own choice
@@ -85,7 +86,8 @@ def key_text(text: str) -> str:
 @lru_cache(maxsize=65536)
 def _key_text(text: str) -> str:
     form = _normal_form(text).replace("\u0130", "i").casefold()
-    return squash(unicodedata.normalize("NFKC", form))
+    # "i" + combining dot above is what str.lower() makes of "İ": the same letter
+    return squash(unicodedata.normalize("NFKC", form).replace("i\u0307", "i"))
 
 
 def key_bytes(text: str) -> bytes:
