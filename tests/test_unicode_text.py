@@ -265,3 +265,12 @@ def test_a_weapon_and_a_force_written_another_way_are_read() -> None:
 
     assert _knife({"weapons": ["KİTCHEN KNİFE"]}) and _knife({"markers": ["ｋｎｉｆｅ"]})
     assert force_key("ＷＡＲＷＩＣＫＳＨＩＲＥ Police") == force_key("Warwickshire Police")
+
+
+def test_full_width_codes_are_the_codes() -> None:
+    from linkwatch.rules.enrich.geography import force_for_lsoa
+    from linkwatch.rules.enrich.harm import _code_key
+
+    assert force_for_lsoa("Ｅ０１０３１０１９") == force_for_lsoa("E01031019") is not None
+    assert _code_key("００８ｌ") == _code_key("008L") == "8L"
+    assert canonical("unknown_kind", " Ａ\u200bB  c ").value == "ab c"

@@ -51,7 +51,7 @@ def force_key(name: str | None) -> str | None:
 
 
 def _lsoa(code: str | None) -> LsoaRow | None:
-    text = code.strip().upper() if isinstance(code, str) else ""
+    text = key_text(code).upper() if isinstance(code, str) else ""  # ＥＷ full-width too
     return _lsoas().get(text) if _LSOA.match(text) else None
 
 

@@ -78,7 +78,7 @@ class Harm(NamedTuple):
 
 def _code_key(code: str) -> str:
     """``"004/01"`` / ``"4/1"`` -> ``"4.1"``; ``"008L"`` -> ``"8L"``."""
-    text = code.strip().upper().replace("/", ".").replace(" ", "")
+    text = key_text(code).upper().replace("/", ".").replace(" ", "")
     return ".".join(part.lstrip("0") or "0" for part in text.split("."))
 
 
