@@ -198,6 +198,8 @@ def test_a_letter_of_another_script_is_refused_not_dropped(fn, raw: str) -> None
 
 def test_normal_form_keeps_case_and_drops_invisibles() -> None:
     assert normal_form("Ａb\u200bC") == "AbC"
+    assert normal_form("０７７００\u200b") == "07700"
+    assert key_text("  Sea\u0301n\u200b  O'Brien ") == "seán o'brien"  # the docstring's
 
 
 # ---- entity resolution across spellings and scripts -----------------------------------

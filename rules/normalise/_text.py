@@ -38,7 +38,6 @@ from functools import lru_cache
 from anyascii import anyascii
 
 SPACES = re.compile(r"\s+")
-NON_ALNUM = re.compile(r"[^0-9A-Za-z]")  # for ASCII identifiers: apply to key_text output
 NON_DIGIT = re.compile(r"[^0-9]")
 _CACHED_LEN = 256  # longer text (a narrative) is normalised but not remembered
 MAX_LEN = 2000  # the contract's Identifier.value limit; longer input is never an identifier
@@ -62,7 +61,7 @@ def squash(text: str) -> str:
 
 def normal_form(text: str) -> str:
     """NFKC with the default-ignorable characters removed: the one form every key and
-    hash is made from (``"０７７００\u200b"`` -> ``"07700"``; NFC and NFD of ``Seán`` ->
+    hash is made from (``"０７７００\\u200b"`` -> ``"07700"``; NFC and NFD of ``Seán`` ->
     the NFC one).  Case is kept: whether case matters is the identifier's own rule."""
     if text.isascii():  # a shortcut, not an assumption: the same result as below
         return text
@@ -76,7 +75,7 @@ def _normal_form(text: str) -> str:
 
 def key_text(text: str) -> str:
     """:func:`normal_form`, case folded, whitespace collapsed and trimmed (the module
-    docstring): ``"  Se\u0301an\u200b  O'Brien "`` -> ``"seán o'brien"``; ``"ＣＶ１１"``
+    docstring): ``"  Sea\\u0301n\\u200b  O'Brien "`` -> ``"seán o'brien"``; ``"ＣＶ１１"``
     -> ``"cv11"``; ``"İZMİR"`` -> ``"izmir"``."""
     if text.isascii():  # a shortcut, not an assumption: the same result as below
         return squash(text.lower())
