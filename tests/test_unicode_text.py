@@ -276,3 +276,14 @@ def test_full_width_codes_are_the_codes() -> None:
     assert force_for_lsoa("Ｅ０１０３１０１９") == force_for_lsoa("E01031019") is not None
     assert _code_key("００８ｌ") == _code_key("008L") == "8L"
     assert canonical("unknown_kind", " Ａ\u200bB  c ").value == "ab c"
+
+
+def test_a_marker_the_schema_lower_cased_from_a_turkish_capital_i_is_still_the_marker() -> None:
+    """``schemas`` lower-cases markers (``str.lower``: ``İ`` -> ``i`` + U+0307); the rules
+    read them through ``key_text``, which makes that pair ``i``."""
+    from linkwatch.rules.enrich.vulnerability import vulnerability
+
+    report = _fraud({"name": "x"})
+    report.markers = ["STALKİNG".lower(), "ｃｏｕｎｔｙ＿ｌｉｎｅｓ"]
+    person = SimpleNamespace(flags=[], dob=None, age=None)
+    assert vulnerability(person, report).markers == ("county_lines", "stalking")

@@ -104,7 +104,7 @@ class OffenderFacts:
 def offender_facts(report: Any, person: Any, cfg: OffenderRoutingConfig) -> OffenderFacts:
     detail = getattr(report, "incident", None)
     category = key_text(getattr(detail, "category", None) or "")
-    markers = set(getattr(report, "markers", ()) or ())
+    markers = {key_text(str(m)).replace(" ", "_") for m in getattr(report, "markers", ()) or ()}
     flags = {key_text(str(f)) for f in getattr(person, "flags", ()) or ()}
     drug: list[str] = []
     if category in cfg.drug_categories:
