@@ -287,3 +287,11 @@ def test_a_marker_the_schema_lower_cased_from_a_turkish_capital_i_is_still_the_m
     report.markers = ["STALKİNG".lower(), "ｃｏｕｎｔｙ＿ｌｉｎｅｓ"]
     person = SimpleNamespace(flags=[], dob=None, age=None)
     assert vulnerability(person, report).markers == ("county_lines", "stalking")
+
+
+def test_an_identifier_in_other_digits_is_the_same_identifier() -> None:
+    a = to_record({"person_ref": "p1", "name": "x",
+                   "identifiers": [{"type": "National ID", "value": "AB ١٢٣"}]}, "R1", None)
+    b = to_record({"person_ref": "p1", "name": "x",
+                   "identifiers": [{"type": "national_id", "value": "ＡＢ１２３"}]}, "R2", None)
+    assert a.ids == b.ids == ("national_id:ab123",)

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from linkwatch.rules.normalise import ascii_fold, ascii_name, canonical, key_text, name_key
+from linkwatch.rules.normalise import (
+    ascii_digits,
+    ascii_fold,
+    ascii_name,
+    canonical,
+    key_text,
+    name_key,
+)
 
 _NOT_LETTER = re.compile(r"[^a-z ]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -148,7 +155,7 @@ def _identifiers(raw: Any) -> tuple[str, ...]:
     out: list[str] = []
     for kind, value in pairs:
         if isinstance(kind, str) and isinstance(value, str | int):
-            text = _NOT_WORD.sub("", key_text(str(value)))
+            text = _NOT_WORD.sub("", key_text(ascii_digits(str(value))))  # ١٢٣ is 123
             key = f"{_ascii_words(kind).replace(' ', '_')}:{text}"
             if text and key not in out:
                 out.append(key)
