@@ -307,9 +307,10 @@ class LinkGraph:
                 under_18=fact.get("under_18"), vulnerable=fact.get("vulnerable") or None,
             ))
             self._edge(report_node, pid, m.INVOLVED, when, rid, role=person.role)
-            for raw in person.phones:
+            # an empty string is a valid list entry but not an identifier (min_length 1)
+            for raw in filter(None, person.phones):
                 touched |= self._link_person(pid, Identifier(type="phone", value=raw), when, rid)
-            for raw in person.emails:
+            for raw in filter(None, person.emails):
                 touched |= self._link_person(pid, Identifier(type="email", value=raw), when, rid)
             home = person.postcode and canonical("postcode", person.postcode).node_id
             if person.address:

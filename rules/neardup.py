@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from linkwatch.rules.normalise import address, canonical, card_hash, name, postcode
+from linkwatch.rules.normalise import address, canonical, card_hash, key_text, name, postcode
 from rapidfuzz import fuzz
 
 NARRATIVE_MIN, ADDRESS_MIN = 60.0, 85.0  # rapidfuzz scores, 0-100
@@ -97,7 +97,7 @@ def summary(report: Any, victims: list[str] | None = None,
     detail = getattr(report, report.kind, None)
     amount = getattr(detail, "amount_lost", None)
     addr, pc = _address(report)
-    text = " ".join((report.narrative or "").lower().split())[:_TEXT_CHARS]
+    text = key_text((report.narrative or "")[:2 * _TEXT_CHARS])[:_TEXT_CHARS]
     return {
         "report_id": report.report_id, "kind": report.kind, "source": report.source,
         "t": _event_time(report).isoformat(), "victims": victims,

@@ -144,10 +144,28 @@ def _poison(report_factory, person_factory) -> list[dict[str, Any]]:  # type: ig
     return [one("BOOM-I-1", "fraud"), one("BOOM-L-1", "incident"), one("BOOM-L-2", "fraud")]
 
 
+NAMES = ["Łukasz Wiśniewski", "Nguyễn Văn Minh", "Seán Ó Briain", "Ștefan Țăran",
+         "Γιώργος Παπαδόπουλος", "Дмитрий Иванов", "محمد علي", "דוד כהן", "王伟", "山田太郎",
+         "Ayşe Yılmaz", "İbrahim Işık", "Zoë 🙂 Smith", "Jose\u0301 Nun\u0303ez",
+         "Ann\u200bMarie\u202e Jones"]
+
+
+def _unicode(report_factory, person_factory) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Valid reports whose people's names are in many scripts (a fraud and an incident
+    each), with addresses and narratives to match: processed like any other."""
+    return [report_factory(
+        kind, report_id=f"UNI-{i}", narrative=f"{name} reported it; {name[::-1]}",
+        persons=[person_factory(name=name, dob=f"19{60 + i}-0{1 + i % 9}-11",
+                                address=f"{i} {name} Street", phones=[f"07700 9001{i:02d}"])],
+        **({"fraud": {"fraud_type": "romance", "amount_lost": "£900"}} if kind == "fraud"
+           else {"incident": {"category": "burglary"}}))
+        for i, name in enumerate(NAMES) for kind in ("fraud", "incident")]
+
+
 def _ours(items: list[dict[str, Any]]) -> list[str]:
-    """The outputs of the ordinary reports (none names a poison report)."""
+    """The outputs of the ordinary reports (none names a poison or Unicode report)."""
     return sorted(json.dumps(x, sort_keys=True) for x in items
-                  if not any(r.startswith("BOOM")
+                  if not any(r.startswith(("BOOM", "UNI"))
                              for r in x.get("report_ids", [x.get("report_id", "")])))
 
 
@@ -173,7 +191,9 @@ async def test_poison_reports_are_dead_lettered_counted_and_redriven(
     faults = json.dumps({"intake": "BOOM-I-", "link": "BOOM-L-"})
     worker = faulty.start_worker(entry=INJECTED, LINKWATCH_TEST_FAULTS=faults)
     plain.start_worker()
-    mixed = ordinary[:2] + poison[:2] + ordinary[2:4] + poison[2:] + ordinary[4:]
+    unicode = _unicode(report_factory, person_factory)
+    mixed = (ordinary[:2] + poison[:2] + unicode[:15] + ordinary[2:4] + poison[2:]
+             + unicode[15:] + ordinary[4:])
     await asyncio.gather(send_reports(faulty.settings, mixed),
                          send_reports(plain.settings, ordinary))
 
@@ -189,8 +209,11 @@ async def test_poison_reports_are_dead_lettered_counted_and_redriven(
 
     # the ordinary reports' outputs are those of a run without the poison
     want = await collect(plain.settings, "referrals", lambda r: len(r) >= 5, 90)
-    got = await collect(faulty.settings, "referrals", lambda r: len(r) >= 5, 90)
+    got = await collect(faulty.settings, "referrals", lambda r: len(r) >= 5 + len(unicode), 90)
     assert _ours(got) == _ours(want) and len(_ours(want)) == 5, (got, want)
+    # every report in another script was processed, not dead-lettered: one referral each
+    assert {r["report_id"] for r in got if r["report_id"].startswith("UNI")} == {
+        r["report_id"] for r in unicode}, got
     alerts_plain = await settle(plain.settings, "alerts", quiet_s=4)
     alerts_faulty = await settle(faulty.settings, "alerts", quiet_s=1)
     assert alerts_plain and _ours(alerts_faulty) == _ours(alerts_plain)
@@ -199,7 +222,7 @@ async def test_poison_reports_are_dead_lettered_counted_and_redriven(
     await asyncio.sleep(2.5)  # offsets committed
     account = await _reconcile(faulty)
     assert account["exit"] == 0 and account["totals"]["deadletter"] == 3, account
-    assert account["totals"]["processed"] == 5, account
+    assert account["totals"]["processed"] == 5 + len(unicode), account
 
     # the code is "fixed": a plain worker takes over, and the operator re-drives
     faulty.stop()
@@ -219,7 +242,8 @@ async def test_poison_reports_are_dead_lettered_counted_and_redriven(
     assert counts.get("sent", 0) == 0 and counts["already_redriven"] == 3, counts
     await asyncio.sleep(2.5)
     account = await _reconcile(faulty)
-    assert account["exit"] == 0 and account["totals"]["processed"] == 8, account
+    assert account["exit"] == 0, account
+    assert account["totals"]["processed"] == 8 + len(unicode), account
 
 
 @pytest.mark.integration

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import networkx as nx
 from linkwatch.graph import model as m
+from linkwatch.rules.normalise import key_text
 
 from . import _util as u
 from .base import DetectorConfig, Finding
@@ -58,7 +59,7 @@ BLADE_WORDS = ("knife", "knives", "blade", "machete")  # "Knife", "kitchen knife
 
 
 def _knife(d: dict) -> bool:
-    words = [str(w).lower() for w in (*(d.get("weapons") or ()), *(d.get("markers") or ()))]
+    words = [key_text(str(w)) for w in (*(d.get("weapons") or ()), *(d.get("markers") or ()))]
     return any(b in w for w in words for b in BLADE_WORDS)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from linkwatch.rules.enrich import harm_weight, home_force
+from linkwatch.rules.normalise import key_text
 from linkwatch.rules.offenders import offender_key
 from linkwatch.schemas import AnyReport
 
@@ -49,8 +50,8 @@ class ReportRow:
 
 def _knife(report: AnyReport) -> bool:
     detail = getattr(report, "incident", None)
-    weapons = " ".join(getattr(detail, "weapons", None) or ()).lower()
-    code = (getattr(detail, "ho_code", None) or "").upper().lstrip("0").replace("/", "")
+    weapons = key_text(" ".join(getattr(detail, "weapons", None) or ()))
+    code = key_text(getattr(detail, "ho_code", None) or "").upper().lstrip("0").replace("/", "")
     return (any(w in weapons for w in KNIFE_WORDS) or bool(KNIFE_MARKERS & set(report.markers))
             or code in KNIFE_HO_CODES)
 
@@ -74,7 +75,7 @@ def report_row(report: AnyReport, enrichment: Mapping[str, Any] | None = None,
         key = entity or offender_key(p, report.report_id)
         home = (facts.get(ref) or {}).get("home_force") or home_force(p.postcode)
         persons.append(PersonRow(ref, p.role, key, home,
-                                 tuple(str(f).lower() for f in p.flags)))
+                                 tuple(key_text(str(f)) for f in p.flags)))
     category = category_of(report)
     knife = _knife(report)
     homicide = harm.key == "homicide"

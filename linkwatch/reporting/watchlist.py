@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from linkwatch.faults import Fault, capture
+from linkwatch.rules.normalise import normal_form
 from linkwatch.rules.offenders import Watchlist, WatchlistEntry
 
 WATCHLIST_TOPIC = "linkwatch.watchlist"
@@ -37,7 +38,8 @@ def _entry(raw: dict[str, Any], where: str) -> WatchlistEntry:
     raw = {k.strip().lower(): (v.strip() if isinstance(v, str) else v) for k, v in raw.items()
            if k}
     if not raw.get("entry_id"):
-        basis = "|".join(str(raw.get(k) or "") for k in ("entity_id", "name", "dob", "postcode"))
+        basis = "|".join(normal_form(str(raw.get(k) or ""))  # NFC and NFD rows: one id
+                         for k in ("entity_id", "name", "dob", "postcode"))
         raw["entry_id"] = "W" + hashlib.sha256(basis.encode()).hexdigest()[:16]
     try:
         return WatchlistEntry.model_validate(raw)

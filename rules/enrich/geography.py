@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
-from linkwatch.rules.normalise import postcode_area, postcode_outward
+from linkwatch.rules.normalise import key_text, postcode_area, postcode_outward
 
 from ._postcode_force import force_for_district
 
@@ -46,12 +46,12 @@ def force_key(name: str | None) -> str | None:
     ``"metropolitan"``."""
     if not isinstance(name, str):
         return None
-    key = " ".join(_FORCE_NOISE.sub(" ", name.lower().replace("&", " and ")).split())
+    key = " ".join(_FORCE_NOISE.sub(" ", key_text(name).replace("&", " and ")).split())
     return key or None
 
 
 def _lsoa(code: str | None) -> LsoaRow | None:
-    text = code.strip().upper() if isinstance(code, str) else ""
+    text = key_text(code).upper() if isinstance(code, str) else ""  # ＥＷ full-width too
     return _lsoas().get(text) if _LSOA.match(text) else None
 
 

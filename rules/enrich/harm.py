@@ -27,6 +27,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
+from linkwatch.rules.normalise import key_text
+
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     # domain.md section 2 (days)
     "homicide": 5475, "rape": 2555, "violence_with_injury": 365, "robbery": 365,
@@ -76,7 +78,7 @@ class Harm(NamedTuple):
 
 def _code_key(code: str) -> str:
     """``"004/01"`` / ``"4/1"`` -> ``"4.1"``; ``"008L"`` -> ``"8L"``."""
-    text = code.strip().upper().replace("/", ".").replace(" ", "")
+    text = key_text(code).upper().replace("/", ".").replace(" ", "")
     return ".".join(part.lstrip("0") or "0" for part in text.split("."))
 
 
@@ -106,7 +108,7 @@ def _candidates(report: Any) -> list[tuple[str, str]]:
         if hit[1] in _SUBGROUP:
             found.append((_SUBGROUP[hit[1]], f"HO code {code} ({hit[1]})"))
     slug = getattr(detail, "category", None)
-    if isinstance(slug, str) and (key := CATEGORY.get(re.sub(r"[\s_]+", "-", slug.lower()))):
+    if isinstance(slug, str) and (key := CATEGORY.get(re.sub(r"[\s_]+", "-", key_text(slug)))):
         found.append((key, f"category {slug}"))
     if injury in {"serious", "minor"}:
         found.append(("violence_with_injury", f"injury {injury} -> violence with injury"))

@@ -11,6 +11,7 @@ The per-family functions return the canonical value or ``None`` and never raise
 from __future__ import annotations
 
 from ._core import RULES, Canonical, canonical, forget_cached, node_prefix, prime, primer
+from ._text import ascii_digits, ascii_fold, ascii_name, key_bytes, key_text, name_key, normal_form
 from .cyber import crypto_wallet, file_hash, imei
 from .dates import age_at, dob, dob_iso
 from .finance import bank_account, card, card_hash, iban, mask_card
@@ -21,7 +22,9 @@ from .place import address, postcode, postcode_area, postcode_outward, vrm
 from .web import domain, email, ip, registered_domain, url
 
 __all__ = [
-    "NICKNAMES", "RULES", "Canonical", "NameParts", "address", "age_at", "bank_account",
+    "NICKNAMES", "RULES", "Canonical", "NameParts", "address", "age_at", "ascii_digits",
+    "ascii_fold", "ascii_name", "bank_account", "key_bytes", "key_text", "name_key",
+    "normal_form",
     "canonical", "card", "card_hash", "crypto_wallet", "dob", "dob_iso", "domain", "email",
     "file_hash", "forget_cached", "given_canonical", "iban", "imei", "ip", "mask_card", "name",
     "node_prefix", "phone", "postcode", "postcode_area", "postcode_outward", "prime", "primer",

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from .._memo import text_cache
 from . import cyber, finance, online, phone, place, web
-from ._text import SPACES
+from ._text import key_text
 
 Normaliser = Callable[[str], str | None]
 AttrsOf = Callable[[str, str | None], dict[str, object]]
@@ -28,7 +28,7 @@ class _Rule(NamedTuple):
 
 
 def _generic(raw: str) -> str | None:
-    text = SPACES.sub(" ", raw.strip()).lower() if isinstance(raw, str) else ""
+    text = key_text(raw) if isinstance(raw, str) else ""
     return text[:500] or None
 
 

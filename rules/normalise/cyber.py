@@ -16,13 +16,13 @@ import re
 
 from stdnum import bitcoin, luhn
 
-from ._text import digits
+from ._text import ascii_digits, digits, key_text, normal_form
 
 _ETH = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _OTHER_WALLET = re.compile(r"^[A-Za-z0-9]{20,120}$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _HASH_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
-_IMEI_SHAPE = re.compile(r"^[\d\s\-/.]+$")
+_IMEI_SHAPE = re.compile(r"^[0-9\s\-/.]+$")  # on ``ascii_digits`` of the input
 
 
 def _chain(text: str) -> str | None:
@@ -38,7 +38,7 @@ def _chain(text: str) -> str | None:
 
 
 def _strip_uri(raw: str) -> str:
-    text = raw.strip()
+    text = normal_form(raw).strip()  # case kept: Base58 is case-sensitive
     scheme, sep, rest = text.partition(":")
     if sep and scheme.lower() in {"bitcoin", "ethereum"}:
         text = rest.split("?", 1)[0].split("@", 1)[0]
@@ -67,7 +67,7 @@ def file_hash(raw: str) -> str | None:
     """``SHA256:AB12...`` / ``ab12...`` -> ``ab12...`` (hex lower); wrong length -> None."""
     if not isinstance(raw, str) or len(raw) > 200:
         return None
-    text = raw.strip().lower()
+    text = key_text(raw)
     for prefix in ("md5", "sha1", "sha-1", "sha256", "sha-256", "sha512", "sha-512"):
         if text.startswith(prefix) and text[len(prefix):len(prefix) + 1] in (":", "="):
             text = text[len(prefix) + 1:].strip()
@@ -81,7 +81,8 @@ def file_hash_attrs(raw: str, value: str | None) -> dict[str, object]:
 
 def imei(raw: str) -> str | None:
     """``35-209900-176148-1`` -> ``352099001761481`` (15 digits, Luhn-valid)."""
-    if not isinstance(raw, str) or len(raw) > 40 or not _IMEI_SHAPE.match(raw.strip() or "x"):
+    text = ascii_digits(raw).strip() if isinstance(raw, str) and len(raw) <= 40 else ""
+    if not _IMEI_SHAPE.match(text or "x"):
         return None
-    number = digits(raw)
+    number = digits(text)
     return number if len(number) == 15 and luhn.is_valid(number) else None

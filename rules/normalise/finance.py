@@ -24,11 +24,12 @@ from functools import lru_cache
 from stdnum import iban as _iban
 from stdnum import luhn
 
-from ._text import MAX_LEN, digits
+from ._text import MAX_LEN, ascii_digits, digits, key_bytes, key_text
 
 DEV_HASH_KEY = "linkwatch-development-key-not-secret"
-_ACCOUNT_SHAPE = re.compile(r"^[\d\s\-./:|]+$")
-_PAN_DIGIT = re.compile(r"\d(?=(?:\D*\d){4})")
+# ASCII digits: input is read through ``ascii_digits`` first (full-width, Arabic-Indic, ...)
+_ACCOUNT_SHAPE = re.compile(r"^[0-9\s\-./:|]+$")
+_PAN_DIGIT = re.compile(r"\d(?=(?:\D*\d){4})")  # masking: any script's digit is masked
 
 
 def bank_account(raw: str) -> str | None:
@@ -36,10 +37,10 @@ def bank_account(raw: str) -> str | None:
 
     ``1234561234567`` (7-digit account) -> ``123456-01234567``.
     """
-    text = raw.strip() if isinstance(raw, str) else ""
+    text = ascii_digits(raw).strip() if isinstance(raw, str) and len(raw) <= 40 else ""
     if not text or len(text) > 40 or not _ACCOUNT_SHAPE.match(text):
         return None
-    groups = re.findall(r"\d+", text)
+    groups = re.findall(r"[0-9]+", text)
     all_digits = "".join(groups)
     # "12-34-56 1234567": the last group is the account when the rest makes 6 digits
     head = len(all_digits) - len(groups[-1]) if groups else 0
@@ -62,8 +63,8 @@ def iban(raw: str) -> str | None:
 
 @lru_cache(maxsize=16384)
 def _iban_of(raw: str) -> str | None:
-    text = raw.strip()
-    if text.upper().startswith("IBAN"):
+    text = key_text(raw).upper()  # full-width ``ＧＢ８２`` is ``GB82``
+    if text.startswith("IBAN"):
         text = text[4:].lstrip(" :")
     try:
         return str(_iban.validate(text))
@@ -77,15 +78,21 @@ def _key(env_value: str | None) -> bytes:
 
 
 def card_hash(pan: str, key: str | None = None) -> str:
-    """HMAC-SHA256 hex of the digits of ``pan`` under ``key`` (or ``LINKWATCH_HASH_KEY``)."""
+    """HMAC-SHA256 hex of ``pan`` under ``key`` (or ``LINKWATCH_HASH_KEY``): of the UTF-8 of
+    its normal form (``_text.normal_form``: NFKC, invisible characters gone), so
+    any text hashes, and two spellings of one key (NFC/NFD, full-width) hash alike.  A
+    card number's ASCII digits are their own normal form: their hashes are unchanged."""
     secret = key.encode("utf-8") if key else _key(os.environ.get("LINKWATCH_HASH_KEY"))
-    return hmac.new(secret, pan.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new(secret, key_bytes(pan), hashlib.sha256).hexdigest()
 
 
 def _pan(raw: str) -> str | None:
-    if not isinstance(raw, str) or len(raw) > 64 or re.search(r"[^\d\s\-.]", raw.strip()):
+    if not isinstance(raw, str) or len(raw) > 64:
         return None
-    pan = digits(raw)
+    text = ascii_digits(raw).strip()
+    if re.search(r"[^0-9\s\-.]", text):
+        return None
+    pan = digits(text)
     return pan if 12 <= len(pan) <= 19 and luhn.is_valid(pan) else None
 
 

@@ -1,6 +1,9 @@
 """Personal names -> :class:`NameParts` for matching.
 
-Case is folded, diacritics removed (NFKD, ``unicodedata``), titles and post-nominal
+Names are keys here (near-duplicate victims, offender keys), so they are made loose:
+the normal form (``_text.key_text``: NFKC, case folded, zero-width and bidi controls
+gone) transliterated to ASCII (``anyascii``: ``Łukasz`` -> ``lukasz``, ``Nguyễn`` ->
+``nguyen``, ``Иван`` -> ``ivan``), titles and post-nominal
 suffixes dropped, ``"Smith, John"`` read as family-first, and a modest nickname table
 maps common diminutives to one given name (``Bill`` -> ``william``), as splink's
 name-comparison guidance suggests (https://moj-analytical-services.github.io/splink/).
@@ -12,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from ._text import SPACES, fold
+from ._text import SPACES, ascii_fold, normal_form
 
 _TITLES = frozenset({
     "mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame",
@@ -62,8 +65,9 @@ class NameParts(NamedTuple):
 
 
 def _words(text: str) -> list[str]:
-    text = re.sub(r"[^\w\s'\-]|_|\d", " ", fold(text).lower())
-    words = [w.strip("'-") for w in SPACES.sub(" ", text).strip().split(" ")]
+    # an apostrophe joins (``O'Brien`` is ``obrien``, as it is written without one)
+    text = re.sub(r"[^a-z\s\-]", " ", ascii_fold(text).replace("'", ""))
+    words = [w.strip("-") for w in SPACES.sub(" ", text).strip().split(" ")]
     return [w for w in words if w and w not in _SUFFIXES]
 
 
@@ -79,7 +83,7 @@ def name(raw: str | None, given: str | None = None, family: str | None = None) -
     ``given``/``family`` fields, when the report has them, win over splitting ``raw``.
     """
     try:
-        text = raw if isinstance(raw, str) and len(raw) <= 500 else ""
+        text = normal_form(raw) if isinstance(raw, str) and len(raw) <= 500 else ""
         if text.count(",") == 1:
             last, first = text.split(",")
             text = f"{first} {last}"

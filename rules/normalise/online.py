@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ._text import fold
+from ._text import key_text, strip_marks
 
 _HANDLE = re.compile(r"^[a-z0-9_.\-]{1,64}$")
 _PLATFORMS = {
@@ -27,7 +27,7 @@ _URL = re.compile(r"^(?:https?://)?(?:www\.|m\.)?([a-z0-9.\-]+)/+(?:u/|user/|add
 
 
 def _split(raw: str) -> tuple[str | None, str]:
-    text = raw.strip().lower()
+    text = key_text(raw)  # full-width ``＠ｊｏ`` is ``@jo``; zero-width characters go
     match = _URL.match(text)
     if match and match.group(1) in _PLATFORMS:
         return _PLATFORMS[match.group(1)], match.group(2)
@@ -57,11 +57,12 @@ def social_handle_attrs(raw: str, value: str | None) -> dict[str, object]:
 
 
 def username(raw: str) -> str | None:
-    """`` JoBloggs99 `` -> ``jobloggs99``: trimmed, case-folded, accents folded;
+    """`` JoBloggs99 `` -> ``jobloggs99``: trimmed, case-folded, accents folded (in its
+    own script: ``Иван`` stays ``иван``);
     usernames contain no whitespace, so inner spaces make it invalid."""
     if not isinstance(raw, str) or len(raw) > 200:
         return None
-    text = fold(raw.strip()).casefold()
+    text = strip_marks(raw)
     if not text or any(c.isspace() for c in text) or not text.isprintable():
         return None
     return text[:128]

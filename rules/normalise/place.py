@@ -7,16 +7,22 @@
   letters) + district (digit, then optional digit or letter); inward = digit + 2
   letters.  ``GIR 0AA`` is accepted.  Helpers give the outward code (district,
   ``CV11``) and the area (``CV``).
-* Address: lower case, punctuation dropped, common street-type abbreviations
+* Address: the normal form (``_text.key_text``: NFKC, case folded) transliterated to
+  ASCII (``Łódź`` -> ``lodz``), punctuation dropped, common street-type abbreviations
   expanded, so two spellings of one address meet.
+* VRMs and postcodes are read from the normal form too, so full-width ``ＣＶ１１ ４ＡＢ``
+  is ``CV11 4AB``.
 """
 
 from __future__ import annotations
 
 import re
 
-from ._text import NON_ALNUM, SPACES, fold
+from ._text import SPACES, ascii_fold, key_text
 
+# separators go; a letter of another script stays, so the ASCII shape check refuses it
+# (``AB12 ÇDE`` is not the mark ``AB12DE``)
+_NOT_WORD = re.compile(r"[\W_]")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})$")
 _OUTWARD = re.compile(r"^([A-Z]{1,2})[0-9][A-Z0-9]?$")
 _VRM = re.compile(r"^(?=.*[A-Z])(?=.*[0-9])[A-Z0-9]{2,8}$")
@@ -32,7 +38,7 @@ def vrm(raw: str) -> str | None:
     """``ab12 cde`` / ``AB12-CDE`` -> ``AB12CDE``; must hold a letter and a digit."""
     if not isinstance(raw, str) or len(raw) > 20:
         return None
-    text = NON_ALNUM.sub("", raw).upper()
+    text = _NOT_WORD.sub("", key_text(raw)).upper()
     return text if _VRM.match(text) else None
 
 
@@ -40,7 +46,7 @@ def postcode(raw: str) -> str | None:
     """``cv114ab`` / `` CV11  4AB `` -> ``CV11 4AB``."""
     if not isinstance(raw, str) or len(raw) > 20:
         return None
-    text = NON_ALNUM.sub("", raw).upper()
+    text = _NOT_WORD.sub("", key_text(raw)).upper()
     if text == "GIR0AA":
         return "GIR 0AA"
     match = _POSTCODE.match(text)
@@ -52,7 +58,8 @@ def postcode_outward(raw: str) -> str | None:
     full = postcode(raw)
     if full:
         return full.split(" ", 1)[0]
-    text = NON_ALNUM.sub("", raw).upper() if isinstance(raw, str) and len(raw) <= 20 else ""
+    text = (_NOT_WORD.sub("", key_text(raw)).upper()
+            if isinstance(raw, str) and len(raw) <= 20 else "")
     return text if _OUTWARD.match(text) else None
 
 
@@ -67,6 +74,6 @@ def address(raw: str) -> str | None:
     """``Flat 2, 14 High St.,  Nuneaton`` -> ``flat 2 14 high street nuneaton``."""
     if not isinstance(raw, str) or len(raw) > 1000:
         return None
-    text = SPACES.sub(" ", re.sub(r"[^\w\s]|_", " ", fold(raw).lower())).strip()
+    text = SPACES.sub(" ", re.sub(r"[^\w\s]|_", " ", ascii_fold(raw))).strip()
     words = [_ABBREVIATIONS.get(word, word) for word in text.split(" ")]
     return " ".join(words) or None

@@ -21,10 +21,12 @@ from urllib.parse import urlsplit
 import idna
 import tldextract
 
-from ._text import refang
+from ._text import key_text, normal_form, refang
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+# RFC 5322 atext, and (RFC 6531, internationalised mail) letters, digits and marks of any
+# script: ``łukasz@example.pl`` is an address
+_LOCAL = re.compile(r"(?:[\w!#$%&'*+/=?^`{|}~.-]|[^\x00-\x7f\s])+")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
 _GMAIL = {"gmail.com", "googlemail.com"}
 _SCHEMES = frozenset({"http", "https", "ftp", "ftps", "ws", "wss"})
@@ -42,7 +44,7 @@ def domain(raw: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _domain(raw: str) -> str | None:
-    text = refang(raw).strip().rstrip(".")
+    text = refang(normal_form(raw)).strip().rstrip(".")
     if not text or any(c in text for c in "/@: \t"):
         return None
     try:
@@ -75,16 +77,17 @@ def email(raw: str, provider_rules: bool = False) -> str | None:
     """
     if not isinstance(raw, str) or len(raw) > 320:
         return None
-    text = refang(raw).strip().strip("<>").strip()
+    text = refang(normal_form(raw)).strip().strip("<>").strip()
     if text[:7].lower() == "mailto:":
         text = text[7:].split("?", 1)[0]
     local, at, host = text.rpartition("@")
-    if not at or not _LOCAL.match(local) or local.startswith(".") or ".." in local:
+    if (not at or len(local) > 64 or not _LOCAL.fullmatch(local) or local.startswith(".")
+            or ".." in local):
         return None
     host_c = domain(host)
     if host_c is None:
         return None
-    local = local.lower()
+    local = key_text(local)
     if provider_rules and host_c in _GMAIL:
         local, host_c = local.split("+", 1)[0].replace(".", ""), "gmail.com"
     return f"{local}@{host_c}" if local and len(local) + len(host_c) < 254 else None

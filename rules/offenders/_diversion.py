@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from linkwatch.rules.enrich import age_of
-from linkwatch.rules.normalise import canonical
+from linkwatch.rules.normalise import canonical, key_text
 from linkwatch.rules.referrals import (
     Basis,
     Level,
@@ -103,9 +103,9 @@ class OffenderFacts:
 
 def offender_facts(report: Any, person: Any, cfg: OffenderRoutingConfig) -> OffenderFacts:
     detail = getattr(report, "incident", None)
-    category = (getattr(detail, "category", None) or "").lower()
-    markers = set(getattr(report, "markers", ()) or ())
-    flags = {str(f).lower() for f in getattr(person, "flags", ()) or ()}
+    category = key_text(getattr(detail, "category", None) or "")
+    markers = {key_text(str(m)).replace(" ", "_") for m in getattr(report, "markers", ()) or ()}
+    flags = {key_text(str(f)) for f in getattr(person, "flags", ()) or ()}
     drug: list[str] = []
     if category in cfg.drug_categories:
         drug.append(f"category {category}")

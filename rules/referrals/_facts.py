@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from linkwatch.rules.normalise import key_text
 from linkwatch.schemas import AnyReport, Person
 
 from ._calendar import LONDON
@@ -63,7 +64,9 @@ def _word(text: object) -> str:
 
 
 def _fold(text: str) -> str:
-    return text.strip().lower().replace(" ", "_").replace("-", "_")
+    """``" Vulnerable-Adult "`` -> ``"vulnerable_adult"``; from the normal form
+    (``normalise.key_text``: NFKC, casefold), so ``"ＶＵＬＮＥＲＡＢＬＥ"`` is a flag too."""
+    return key_text(text).replace(" ", "_").replace("-", "_")
 
 
 _word_of = lru_cache(maxsize=4096)(_fold)  # flags, markers and config words recur

@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from .._memo import text_cache
 from ._errors import BadModel
 from ._features import Record
+from ._features import ascii_form as _ascii
 from ._nicknames import equivalent
 
 Test = Callable[[Any, Any], bool]
@@ -78,9 +79,17 @@ def _exact(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _folded_equal(a: str, b: str) -> bool:
+    """``"łukasz"`` / ``"lukasz"``; ``"nguyễn"`` / ``"nguyen"``; ``"seán"`` / ``"sean"``:
+    the same once diacritics are folded and other scripts transliterated (a level below
+    exact: the spellings differ)."""
+    fa = _ascii(a)
+    return bool(fa) and fa == _ascii(b)
+
+
 @text_cache(262144)
 def _jw(a: str, b: str) -> float:
-    return JaroWinkler.similarity(a, b)
+    return JaroWinkler.similarity(_ascii(a), _ascii(b))
 
 
 @lru_cache(maxsize=131072)
@@ -105,19 +114,24 @@ def _named(test: Any, name: str) -> Test:
 
 def _sounds_alike(a: str, b: str) -> bool:
     """``"smyth"`` / ``"smith"``: same Soundex (S530) or Metaphone (SM0)."""
+    a, b = _ascii(a), _ascii(b)
+    if not a or not b:
+        return False
     ca, cb = _codes(a), _codes(b)
     return ca[0] == cb[0] or (ca[1] == cb[1] and bool(ca[1]))
 
 
 def _part_of(a: str, b: str) -> bool:
     """``"graham"`` / ``"grahamjones"``: one side of a double-barrelled name."""
+    a, b = _ascii(a), _ascii(b)
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) >= 4 and (long.startswith(short) or long.endswith(short))
 
 
 def _initial(a: str, b: str) -> bool:
     """``"j"`` / ``"jonathan"``: one side is only an initial, and it agrees."""
-    return (len(a) == 1 or len(b) == 1) and a[0] == b[0]
+    a, b = _ascii(a), _ascii(b)
+    return (len(a) == 1 or len(b) == 1) and a[:1] == b[:1] != ""
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -170,22 +184,33 @@ def _typed_one_edit(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return any(x.split(":", 1)[0] == y.split(":", 1)[0] and _one_edit(x, y) for x in a for y in b)
 
 
+def _nickname(a: str, b: str) -> bool:
+    """``"jon"`` / ``"jonathan"`` (``_nicknames``), on the ASCII forms (``"seán"`` / ``"john"``)."""
+    return equivalent(_ascii(a), _ascii(b))
+
+
+# "same once folded" takes its m from exact (the share of true matches written once with
+# and once without diacritics, or in two scripts) and its u from "different".  Its weight
+# sits between exact and the best fuzzy level (given 5.6 bits: exact 6.3, jaro-winkler
+# 4.5; family 7.6: exact 8.7, jaro-winkler 6.3).
 GIVEN = Comparison("given name", (
-    Level("exact", 0.80, 0.01, _exact),
-    Level("nickname", 0.05, 0.002, equivalent),
+    Level("exact", 0.79, 0.01, _exact),
+    Level("same once folded to ASCII", 0.01, 0.0002, _folded_equal),
+    Level("nickname", 0.05, 0.002, _nickname),
     Level("jaro-winkler >= 0.92", 0.07, 0.003, _jw_at_least(0.92)),
     Level("sounds alike", 0.03, 0.01, _sounds_alike),
     Level("jaro-winkler >= 0.80", 0.02, 0.02, _jw_at_least(0.80)),
     Level("initial agrees", 0.02, 0.05, _initial),
-    Level("different", 0.01, 0.905),
+    Level("different", 0.01, 0.9048),
 ))
 FAMILY = Comparison("family name", (
-    Level("exact", 0.82, 0.002, _exact),
+    Level("exact", 0.81, 0.002, _exact),
+    Level("same once folded to ASCII", 0.01, 0.00005, _folded_equal),
     Level("jaro-winkler >= 0.92", 0.08, 0.001, _jw_at_least(0.92)),
     Level("part of a double-barrelled name", 0.01, 0.0005, _part_of),
     Level("sounds alike", 0.03, 0.004, _sounds_alike),
     Level("jaro-winkler >= 0.80", 0.03, 0.01, _jw_at_least(0.80)),
-    Level("different", 0.03, 0.9825),
+    Level("different", 0.03, 0.98245),
 ))
 DOB = Comparison("date of birth", (
     Level("exact", 0.88, 0.0001, _exact),

@@ -3,6 +3,12 @@
 Light normalisation only (names, dates, postcodes, addresses); phones and
 emails go through ``linkwatch.rules.normalise.canonical``.  Nothing here
 raises on dirty input: a value that cannot be read is left out.
+
+Names are kept in their own script, in the normal form (``normalise.name_key``: NFKC,
+case folded, zero-width and bidi controls gone, apostrophes dropped): ``Łukasz`` stays
+``łukasz`` and ``王小明`` stays ``王小明``, so an exact match means the same spelling.  The
+ASCII transliteration (``lukasz``) is a comparison level below exact (``_compare``) and
+what blocking keys are made from.
 """
 
 from __future__ import annotations
@@ -10,16 +16,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from linkwatch.rules.normalise import canonical
+from linkwatch.rules.normalise import (
+    ascii_digits,
+    ascii_fold,
+    ascii_name,
+    canonical,
+    key_text,
+    name_key,
+)
 
 _NOT_LETTER = re.compile(r"[^a-z ]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_NOT_WORD = re.compile(r"[\W_]+")  # any script's letters and digits stay
 _SPACES = re.compile(r"\s+")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "rev"})
 _ADDRESS_WORDS = {
@@ -38,12 +51,23 @@ def record_id(report_id: str, person_ref: str) -> str:
 
 
 def fold(text: str | None) -> str:
-    """Accents, case and punctuation go: ``"Zoë  O'Neil-Smythe"`` -> ``"zoe oneil smythe"``."""
-    if not text:
+    """A name as a key, in its own script (``normalise.name_key``): ``"Zoë  O'Neil-Smythe"``
+    -> ``"zoë oneil smythe"``; ``"Łukasz"`` -> ``"łukasz"``."""
+    return name_key(text) if isinstance(text, str) else ""
+
+
+def ascii_form(name: str) -> str:
+    """A name key folded to ASCII letters (``normalise.ascii_name``): ``"łukasz"`` ->
+    ``"lukasz"``, ``"王小明"`` -> ``"wangxiaoming"``.  Fuzzy name levels and blocking keys
+    use it, so a name with diacritics or in another script meets its Latin spelling."""
+    return name if name.isascii() else ascii_name(name)
+
+
+def _ascii_words(text: str | None) -> str:
+    """``"Female "`` -> ``"female"``; ``"National ID"`` -> ``"national id"`` (ASCII)."""
+    if not isinstance(text, str) or not text:
         return ""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = text.replace("'", "").replace("-", " ")
-    return _SPACES.sub(" ", _NOT_LETTER.sub(" ", text)).strip()
+    return " ".join(_NOT_LETTER.sub(" ", ascii_fold(text).replace("'", "")).split())
 
 
 def split_name(full: str) -> tuple[str, str]:
@@ -93,7 +117,7 @@ def postcode(raw: str | None) -> str | None:
     found = canonical("postcode", raw)
     if found.valid and found.value:
         return found.value
-    text = _NOT_ALNUM.sub("", raw.lower()).upper()
+    text = _NOT_WORD.sub("", key_text(raw)).upper()
     return text or None
 
 
@@ -101,7 +125,7 @@ def address(raw: str | None) -> str | None:
     """``"Flat 2, 10 High St."`` -> ``"flat 2 10 high street"``."""
     if not raw:
         return None
-    text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode().lower()
+    text = ascii_fold(raw)  # transliterated: "Łódź" -> "lodz", "北京" -> "beijing"
     tokens = [_ADDRESS_WORDS.get(t, t) for t in _NOT_ALNUM.sub(" ", text).split()]
     return " ".join(tokens) or None
 
@@ -131,8 +155,8 @@ def _identifiers(raw: Any) -> tuple[str, ...]:
     out: list[str] = []
     for kind, value in pairs:
         if isinstance(kind, str) and isinstance(value, str | int):
-            text = _NOT_ALNUM.sub("", str(value).lower())
-            key = f"{fold(kind).replace(' ', '_')}:{text}"
+            text = _NOT_WORD.sub("", key_text(ascii_digits(str(value))))  # ١٢٣ is 123
+            key = f"{_ascii_words(kind).replace(' ', '_')}:{text}"
             if text and key not in out:
                 out.append(key)
     return tuple(out)
@@ -210,12 +234,12 @@ def to_record(person: Any, report_id: str, reported_at: datetime | str | None) -
         year = reported_at.year
     else:
         when = str(reported_at or "")
-        year = int(when[:4]) if when[:4].isdigit() else None
+        year = int(when[:4]) if when[:4].isdecimal() else None
     dob = parse_dob(_get(person, "dob"))
     age = _get(person, "age")
     birth_year = int(dob[:4]) if dob else (
         year - age if isinstance(age, int) and year else None)
-    gender = _GENDERS.get(fold(_get(person, "gender")))
+    gender = _GENDERS.get(_ascii_words(_get(person, "gender")))
     return Record(
         rid=record_id(report_id, ref), report_id=report_id, person_ref=ref,
         reported_at=when, names=tuple(names), dob=dob, birth_year=birth_year,

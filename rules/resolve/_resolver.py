@@ -12,7 +12,7 @@ import jellyfish
 
 from ._compare import Model, compare
 from ._errors import BadSplit, UnknownEntity
-from ._features import Record, record_id, to_record
+from ._features import Record, ascii_form, record_id, to_record
 from ._index import Batch, Index, Stored
 from ._nicknames import block_forms
 
@@ -46,7 +46,8 @@ def block_keys(record: Record) -> list[str]:
     sounded name; ``pa:`` postcode + house number; ``y:`` birth year + family
     name sound; ``n:`` (``nd:`` with a date of birth) both names sounded; one key
     per phone, email and identifier.  Given and family names feed the same keys, so a
-    crossed-over name still meets its record.
+    crossed-over name still meets its record.  Names are sounded from their ASCII
+    transliteration (``łukasz`` and ``lukasz`` share every key).
     """
     keys: dict[str, None] = {}
     if record.dob and record.postcode:
@@ -55,7 +56,8 @@ def block_keys(record: Record) -> list[str]:
         number = next((t for t in record.address.split() if t.isdigit()), None)
         if number:
             keys[f"pa:{record.postcode}:{number}"] = None
-    for given, family in record.names:
+    for given_key, family_key in record.names:
+        given, family = ascii_form(given_key), ascii_form(family_key)
         sounds = {_soundex(form) for form in block_forms(given)} if given else set()
         if family:
             sounds.add(_soundex(family))
