@@ -44,3 +44,26 @@ def test_the_wheel_holds_only_the_linkwatch_namespace(tmp_path: Path) -> None:
                      "linkwatch/agents/intake.py", "linkwatch/streams/app.py",
                      "linkwatch/rules/resolve/__init__.py", "linkwatch/data/detectors.yaml"):
         assert expected in names, expected
+
+
+def test_top_level_folders_import_only_as_linkwatch() -> None:
+    """From the repo root, ``import graph`` would find the folder itself and make a second
+    copy of every class (``graph.store.LinkGraph`` is not ``linkwatch.graph.store.LinkGraph``):
+    each folder refuses any name but ``linkwatch.<folder>``."""
+    import subprocess
+    import sys
+
+    for top in TOP:
+        for stmt in (f"import {top}", f"from {top} import *"):
+            run = subprocess.run([sys.executable, "-c", stmt], cwd=ROOT, capture_output=True,
+                                 text=True, timeout=60, check=False)
+            assert run.returncode == 1, (stmt, run.stdout, run.stderr)
+            assert f"ImportError: import linkwatch.{top}, not {top}" in run.stderr, run.stderr
+    sub = subprocess.run([sys.executable, "-c", "import graph.store"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert sub.returncode == 1 and "import linkwatch.graph, not graph" in sub.stderr
+    ok = subprocess.run([sys.executable, "-c", "import " + ", ".join(
+        f"linkwatch.{t}" for t in TOP) + "; import linkwatch.graph.store as s; print(s.__name__)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "linkwatch.graph.store"
