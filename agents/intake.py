@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
 from linkwatch.streams.app import app, settings

@@ -9,13 +9,13 @@ import json
 import logging
 
 import orjson
+
+from linkwatch import purge, snapshot
 from linkwatch.graph.feedback import suppress
+from linkwatch.pipeline import Outputs, Pipeline, replay
 from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import ALERTS, AUDIT, ENTITIES, REFERRALS, accepted_topic
 from linkwatch.streams.produce import send_records
-
-from linkwatch import purge, snapshot
-from linkwatch.pipeline import Outputs, Pipeline, replay
 
 from ._batch import InOrder, Pace
 from ._state import redis_state

@@ -8,10 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from linkwatch.streams.app import app, settings
-
 from linkwatch.offender_desk import shared_watchlist
 from linkwatch.reporting.watchlist import ensure_watchlist_topic, follow_watchlist
+from linkwatch.streams.app import app, settings
 
 log = logging.getLogger(__name__)
 LOAD_WAIT_S = 30.0

@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import ARTIFACTS
 from kafka_helpers import collect, settle
-from linkwatch.graph.alerts import AlertBook, alert_id_for, content_digest, number_alerts
-from linkwatch.graph.detectors.base import Finding
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
+from linkwatch.graph.alerts import AlertBook, alert_id_for, content_digest, number_alerts
+from linkwatch.graph.detectors.base import Finding
 from linkwatch.ingest import send_reports
 from linkwatch.redis_state import RedisState
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
+
 from linkwatch.graph import LinkGraph
 from linkwatch.graph.export import FORMATS, UnknownFormat, export_graph, select
 from linkwatch.schemas import ReportAdapter

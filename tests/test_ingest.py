@@ -9,11 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
-from linkwatch.schemas import ReportAdapter
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
 from linkwatch.ingest import police_uk_row_to_report, read_reports
+from linkwatch.schemas import ReportAdapter
 
 SHARED = Path(__file__).parents[2] / "shared" / "data" / "2018-07-west-yorkshire-street.csv"
 

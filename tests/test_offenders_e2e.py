@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from kafka_helpers import collect, settle
-from linkwatch.rules.referrals import referral_id
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
 from linkwatch.ingest import send_reports
 from linkwatch.reporting.watchlist import ensure_watchlist_topic
+from linkwatch.rules.referrals import referral_id
 from linkwatch.stack import stop_process
 
 pytestmark = pytest.mark.integration

@@ -15,9 +15,6 @@ from types import SimpleNamespace
 import pytest
 import redis
 from kafka_helpers import collect, settle
-from linkwatch.rules.enrichment import enrich
-from linkwatch.schemas import ReportAdapter
-from linkwatch.streams import topics
 from typer.testing import CliRunner
 
 from linkwatch import purge
@@ -25,7 +22,10 @@ from linkwatch.cli import app
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline, replay
+from linkwatch.rules.enrichment import enrich
+from linkwatch.schemas import ReportAdapter
 from linkwatch.stack import stop_process
+from linkwatch.streams import topics
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 

@@ -14,9 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from linkwatch.rules.enrichment import enrich
-from linkwatch.schemas import ReportAdapter
-from linkwatch.streams import topics
 from test_api import KEYS, start_api
 from typer.testing import CliRunner
 
@@ -26,7 +23,10 @@ from linkwatch.cli import app
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline, replay
 from linkwatch.reporting.sources import accepted_payloads
+from linkwatch.rules.enrichment import enrich
+from linkwatch.schemas import ReportAdapter
 from linkwatch.stack import stop_process
+from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
 

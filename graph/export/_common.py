@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 
 DEFAULT_HANDLING = "OFFICIAL-SENSITIVE"

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 
 from ._common import Context, edge_records, node_records, one_line
