@@ -22,6 +22,12 @@ def test_every_package_folder_is_listed() -> None:
         for init in (ROOT / top).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT / top)
             found.add(".".join(["linkwatch", top, *rel.parts]))
+    data = set(tool["package-data"])  # folders of data files: packages without __init__.py
+    for name in data:
+        parts = name.split(".")
+        folder = ROOT.joinpath(*(parts[1:] if parts[1] in TOP else parts))
+        assert folder.is_dir() and not (folder / "__init__.py").exists(), name
+    found |= data
     assert found == listed, f"missing {sorted(found - listed)}; stale {sorted(listed - found)}"
     assert all(mapping[f"linkwatch.{t}"] == t for t in TOP)
     assert not any(name.split(".")[0] != "linkwatch" for name in listed)
@@ -67,3 +73,43 @@ def test_top_level_folders_import_only_as_linkwatch() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip() == "linkwatch.graph.store"
+
+
+def _our_warnings(output: str) -> list[str]:
+    """Lines of a verbose build that warn about this project's own configuration."""
+    return [line for line in output.splitlines()
+            if ("Warning" in line or "warning:" in line.lower())
+            and "byte-compiling is disabled" not in line  # PYTHONDONTWRITEBYTECODE, not ours
+            and "is ignored" not in line]  # this machine's pip configuration
+
+
+def test_installing_prints_no_setuptools_warning_of_ours(tmp_path: Path) -> None:
+    """The data folders are declared packages and the licence is an SPDX expression, so
+    setuptools has nothing to warn about (it warned "Package 'linkwatch.data' is absent from
+    the packages configuration" and "project.license as a TOML table is deprecated")."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-v",
+                          "-w", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=300, check=False)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-3000:]
+    assert "Running command" in output  # verbose: the backend's own output is shown
+    assert _our_warnings(output) == [], "\n".join(_our_warnings(output))
+    assert "SetuptoolsDeprecationWarning" not in output
+    assert "is absent from the `packages` configuration" not in output
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert meta["license"] == "Apache-2.0"
+    for name in meta["license-files"]:
+        assert (ROOT / name).is_file(), name
+
+
+def test_warnings_filter_catches_what_setuptools_printed() -> None:
+    """The filter above finds the two warnings the old configuration printed."""
+    old = ("  /tmp/x/setuptools/config/_apply_pyprojecttoml.py:82: SetuptoolsDeprecationWarning: "
+           "`project.license` as a TOML table is deprecated\n"
+           "  /tmp/x/setuptools/command/build_py.py:215: _Warning: Package 'linkwatch.data' is "
+           "absent from the `packages` configuration.\n"
+           "  warning: build_py: byte-compiling is disabled, skipping.\n")
+    assert len(_our_warnings(old)) == 2
