@@ -194,7 +194,8 @@ def test_purge_forgets_old_reports_everywhere_and_a_restart_keeps_them_gone(
     new2 = entities_of(s, {"NEW-2"})["NEW-2"]
     assert not new2["matched"] and new2["entity_id"] != first["OLD-1"]["entity_id"], new2
 
-    exported = CliRunner().invoke(app, ["export", str(tmp_path), "--format", "json"],
+    exported = CliRunner().invoke(app, ["export", str(tmp_path), "--format", "json",
+                                        "--recipient", "DPO", "--purpose", "purge check"],
                                   env=environ)
     assert exported.exit_code == 0, exported.output
     graph = json.loads((tmp_path / "graph.node-link.json").read_text())

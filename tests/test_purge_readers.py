@@ -140,7 +140,8 @@ def test_api_forgets_a_purged_report_live_and_after_a_restart(
         assert len(person) == 1, hood
         assert node("report:OLD-1") == 200 and reports_in_2021() == 1
 
-        run = CliRunner().invoke(app, ["purge", "--older-than", "2y", "--yes"],
+        run = CliRunner().invoke(app, ["purge", "--older-than", "2y", "--yes",
+                                       "--operator", "dpo-1"],
                                  env={**os.environ, **env.vars})
         assert run.exit_code == 0 and "1 reports forgotten" in run.output, run.output
 
