@@ -87,12 +87,22 @@ def test_installing_prints_no_setuptools_warning_of_ours(tmp_path: Path) -> None
     """The data folders are declared packages and the licence is an SPDX expression, so
     setuptools has nothing to warn about (it warned "Package 'linkwatch.data' is absent from
     the packages configuration" and "project.license as a TOML table is deprecated")."""
+    import shutil
     import subprocess
     import sys
 
-    run = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-v",
-                          "-w", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path,
-                         timeout=300, check=False)
+    src = tmp_path / "src"  # a copy: an in-tree build/ would race the wheel test above
+    src.mkdir()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for name in ["pyproject.toml", "README.md", *project["project"]["license-files"]]:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
+    for folder in project["tool"]["setuptools"]["package-dir"].values():
+        shutil.copytree(ROOT / folder, src / folder, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    run = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-v",
+                          "-w", str(tmp_path / "dist")], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=300, check=False)
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-3000:]
     assert "Running command" in output  # verbose: the backend's own output is shown
