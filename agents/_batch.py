@@ -24,9 +24,8 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
-from linkwatch.streams.produce import Record, send_records
-
 from linkwatch.faults import Fault, capture, is_transient
+from linkwatch.streams.produce import Record, send_records
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -22,10 +22,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from linkwatch.streams.app import app, settings
-
 from linkwatch import health
 from linkwatch.faults import capture
+from linkwatch.streams.app import app, settings
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from linkwatch.streams.app import settings
-
 from linkwatch.redis_state import RedisState
+from linkwatch.streams.app import settings
 
 _state: RedisState | None = None
 

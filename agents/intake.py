@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from linkwatch.faults import Fault, capture
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode, processing_dead_letter
 from linkwatch.schemas import DeadLetter
@@ -23,8 +25,6 @@ from linkwatch.streams.channels import (
     incident_topic,
 )
 from linkwatch.streams.produce import Record, send_records
-
-from linkwatch.faults import Fault, capture
 
 from ._batch import InOrder, Pace, one_by_one
 from ._health import supervised

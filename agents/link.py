@@ -9,7 +9,11 @@ import json
 import logging
 
 import orjson
+
+from linkwatch import purge, snapshot
+from linkwatch.faults import Fault
 from linkwatch.graph.feedback import suppress
+from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter, replay
 from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
     ALERTS,
@@ -20,10 +24,6 @@ from linkwatch.streams.channels import (
     accepted_topic,
 )
 from linkwatch.streams.produce import Record, send_records
-
-from linkwatch import purge, snapshot
-from linkwatch.faults import Fault
-from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter, replay
 
 from ._batch import InOrder, Pace, one_by_one
 from ._health import supervised

@@ -10,14 +10,13 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from linkwatch.faults import Fault
+from linkwatch.offender_desk import shared_watchlist
+from linkwatch.reporting.watchlist import ensure_watchlist_topic, follow_watchlist
 from linkwatch.rules.intake import Source, processing_dead_letter
 from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import DEADLETTER
 from linkwatch.streams.produce import send_records
-
-from linkwatch.faults import Fault
-from linkwatch.offender_desk import shared_watchlist
-from linkwatch.reporting.watchlist import ensure_watchlist_topic, follow_watchlist
 
 log = logging.getLogger(__name__)
 LOAD_WAIT_S = 30.0

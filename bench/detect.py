@@ -29,7 +29,6 @@ from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_results  # noqa: E402
-from linkwatch.streams import topics  # noqa: E402
 from throughput import wait_processed  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
@@ -37,6 +36,7 @@ from linkwatch.demo import start_worker  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
 from linkwatch.scenario import STRUCTURE_TYPES, generate_detect, score_detection  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
+from linkwatch.streams import topics  # noqa: E402
 from linkwatch.watch import read_topic  # noqa: E402
 
 TARGETS = {"recall": 0.95, "precision": 0.90, "decoy_alerts": 0, "p95_s": 2.0}

@@ -33,11 +33,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import peak_rss_mb, summarise_ms, write_results  # noqa: E402
-from linkwatch.rules.enrichment import enrich  # noqa: E402
-from linkwatch.schemas import ReportAdapter  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.pipeline import Outputs, Pipeline  # noqa: E402
+from linkwatch.rules.enrichment import enrich  # noqa: E402
+from linkwatch.schemas import ReportAdapter  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 SWITCHBOARD = "03457 404404"

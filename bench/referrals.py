@@ -24,7 +24,6 @@ from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_results  # noqa: E402
-from linkwatch.streams import topics  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.demo import start_worker  # noqa: E402
@@ -32,6 +31,7 @@ from linkwatch.ingest import send_reports  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics  # noqa: E402
 from linkwatch.scenario import ALL_SERVICES, generate  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
+from linkwatch.streams import topics  # noqa: E402
 
 
 async def read_all(settings: Settings, topic: str, quiet_s: float) -> list[tuple[int, dict]]:

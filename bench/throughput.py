@@ -21,13 +21,13 @@ from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import cpu_seconds, peak_rss_mb, write_results  # noqa: E402
-from linkwatch.streams import topics  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
 from linkwatch.redis_state import RedisState  # noqa: E402
 from linkwatch.scenario import generate  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
+from linkwatch.streams import topics  # noqa: E402
 
 
 async def produce(settings: Settings, messages: list[tuple[str, bytes, bytes]]) -> float:

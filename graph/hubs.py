@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 from linkwatch.graph.detectors import _util as u
 from linkwatch.graph.detectors._util import is_hub

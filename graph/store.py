@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import networkx as nx
+
 from linkwatch.rules.normalise import canonical
 from linkwatch.schemas import AnyReport, Identifier
 

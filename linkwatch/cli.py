@@ -1,4 +1,11 @@
-"""``linkwatch``: the user's door to everything."""
+"""``linkwatch``: the user's door to everything.
+
+Conventions (README.md, "Commands"): progress and human messages go to stderr;
+what a command produces (paths, JSON, tables asked for) goes to stdout, unwrapped; ``--json``
+gives one JSON document or one object per line. Heavy libraries (Faust, networkx, FastAPI,
+matplotlib, FollowTheMoney) are imported inside the commands that use them, so ``--help``
+and ``--version`` answer at once (bench/cli_startup.py).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +16,18 @@ import os
 import signal
 import sys
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from linkwatch.config import get_settings
+from linkwatch import __version__
+from linkwatch.operator import OperatorError, OperatorOption, identified_operator, required_text
+
+if TYPE_CHECKING:
+    from linkwatch.config import Settings
 
 app = typer.Typer(help="linkwatch: event-driven intelligence and fraud alerts for UK policing.",
                   no_args_is_help=True, add_completion=False)
@@ -23,13 +35,63 @@ schema_app = typer.Typer(help="The wire contract as JSON Schema.", no_args_is_he
 topics_app = typer.Typer(help="Kafka topics linkwatch uses.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 app.add_typer(topics_app, name="topics")
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True)  # progress and human messages
+out = Console(soft_wrap=True)  # results a person reads (tables, alerts); never wrapped
+
+
+def emit(line: str) -> None:
+    """One line of machine-readable output: stdout, no markup, no wrapping."""
+    print(line, flush=True)
+
+
+def emit_json(value: Any) -> None:
+    emit(json.dumps(value, default=str))
+
+
+def get_settings() -> Settings:
+    """The settings, imported on use (pydantic-settings costs a tenth of a second)."""
+    from linkwatch.config import get_settings as settings
+
+    return settings()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``error: message`` on stderr; return the Exit to raise."""
+    from rich.markup import escape
+
+    console.print(f"[red]error[/]: {escape(message)}")
+    return typer.Exit(code)
+
+
+def _operator(flag: str | None) -> Settings:
+    """The settings with ``user`` set to the identified operator; exit 2 if there is none."""
+    settings = get_settings()
+    try:
+        return settings.model_copy(update={"user": identified_operator(flag, settings.user)})
+    except OperatorError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        emit(f"linkwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """linkwatch: event-driven intelligence and fraud alerts for UK policing."""
 
 
 def _use_stack(stack) -> None:  # type: ignore[no-untyped-def]
+    from linkwatch.config import get_settings as settings
+
     os.environ.update(stack.env())
-    get_settings.cache_clear()
+    settings.cache_clear()
 
 
 def _setup_logging(level: str) -> None:
@@ -44,8 +106,11 @@ def worker(
     stage: Annotated[list[str] | None, typer.Option(
         "--stage", help="run only these stages (intake, link); default all")] = None,
 ) -> None:
-    """Run a pipeline worker (Faust).  Starts an embedded broker and Redis when
-    KAFKA_BOOTSTRAP / REDIS_URL are not set; they stop when the worker stops."""
+    """Run a pipeline worker (Faust).
+
+    Starts an embedded broker and Redis when KAFKA_BOOTSTRAP / REDIS_URL are not set; they
+    stop when the worker stops.
+    """
     from linkwatch.agents import STAGES
 
     stages = stage or list(STAGES)
@@ -98,7 +163,7 @@ def stack() -> None:
     with running_stack() as s:
         asyncio.run(_ensure(s))  # topics first: the addresses printed are ready to use
         for k, v in s.env().items():
-            out.print(f"export {k}={v}")
+            emit(f"export {k}={v}")
         console.print("[green]embedded stack running[/]; Ctrl-C to stop")
         try:
             while True:
@@ -120,24 +185,38 @@ def topics_create() -> None:
     from linkwatch.kafka import ensure_topics
 
     for name, parts in asyncio.run(ensure_topics(get_settings())).items():
-        out.print(f"{name}\t{parts}")
+        emit(f"{name}\t{parts}")
 
 
 @app.command()
 def ingest(
     files: Annotated[list[Path], typer.Argument(
         exists=True, dir_okay=False, help="JSONL or police.uk CSV")],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="the summary as one JSON object on stdout: sent per topic, and every "
+        "rejected line with its file, line number and reason")] = False,
 ) -> None:
-    """Send reports (JSONL routed by kind; data.police.uk street CSVs as incidents)."""
+    """Send reports (JSONL routed by kind; data.police.uk street CSVs as incidents).
+
+    Lines that cannot be read are rejected and listed (file:line: reason); the rest are sent.
+    Exit status: 0 when every line was sent, 1 when any line was rejected.
+    """
     from linkwatch.ingest import send_files
 
-    summary = asyncio.run(send_files(get_settings(), files, progress=True))
-    out.print(f"sent {summary.total_sent} " + json.dumps(summary.sent))
-    for r in summary.rejected[:50]:
-        out.print(f"[yellow]rejected[/] {r.file}:{r.line}: {r.reason}", soft_wrap=True)
-    if len(summary.rejected) > 50:
-        out.print(f"... and {len(summary.rejected) - 50} more rejected lines")
-    out.print(f"rejected {len(summary.rejected)}")
+    summary = asyncio.run(send_files(get_settings(), files, progress=not as_json))
+    if as_json:
+        emit_json({"sent": summary.sent, "total_sent": summary.total_sent,
+                   "rejected": [{"file": r.file, "line": r.line, "reason": r.reason}
+                                for r in summary.rejected]})
+    else:
+        console.print(f"sent {summary.total_sent} " + json.dumps(summary.sent), markup=False)
+        for r in summary.rejected[:50]:
+            console.print(f"rejected {r.file}:{r.line}: {r.reason}", markup=False,
+                          soft_wrap=True)
+        if len(summary.rejected) > 50:
+            console.print(f"... and {len(summary.rejected) - 50} more rejected lines")
+        console.print(f"rejected {len(summary.rejected)}")
+    raise typer.Exit(1 if summary.rejected else 0)
 
 
 def _print_topic(topic: str, follow: bool, as_json: bool, render) -> None:  # type: ignore[no-untyped-def]
@@ -149,7 +228,7 @@ def _print_topic(topic: str, follow: bool, as_json: bool, render) -> None:  # ty
     async def run() -> None:
         async for _key, value in read_topic(settings, topics.name(settings, topic), follow=follow):
             if as_json:
-                print(json.dumps(value), flush=True)
+                emit_json(value)
             else:
                 out.print(render(value))
     try:
@@ -195,7 +274,7 @@ def referrals(
         async def run() -> None:
             async for key, value in read_topic(settings, topics.name(settings, topics.AUDIT)):
                 if key and key.decode() == audit:
-                    print(json.dumps(value), flush=True)
+                    emit_json(value)
         asyncio.run(run())
         return
     _print_topic("referrals", follow, as_json, _render_referral)
@@ -276,8 +355,8 @@ def demo(
                                         "demo's alerts until Ctrl-C")] = False,
     port: Annotated[int, typer.Option(help="port for --serve")] = 8000,
 ) -> None:
-    """Start the embedded stack and a worker, stream a synthetic Warwickshire
-    scenario in, show alerts and referrals as they arrive, and stop cleanly."""
+    """Start the embedded stack and a worker, stream a synthetic Warwickshire scenario in,
+    show alerts and referrals as they arrive, and stop cleanly."""
     from linkwatch.demo import run_demo
 
     raise typer.Exit(run_demo(seconds=seconds, background=background, seed=seed,
@@ -289,14 +368,16 @@ def reconcile(
     as_json: Annotated[bool, typer.Option("--json", help="the accounts as JSON")] = False,
 ) -> None:
     """Account for every input message: processed, duplicate or dead-lettered.
-    Exits 1 when a message below the committed offset is unaccounted for (a gap)."""
+
+    Exit status: 1 when a message below the committed offset is unaccounted for (a gap).
+    """
     from rich.table import Table
 
     from linkwatch.reconcile import reconcile as run
 
     result = asyncio.run(run(get_settings()))
     if as_json:
-        print(json.dumps({"ok": result.ok, "totals": result.totals, "partitions": [
+        emit(json.dumps({"ok": result.ok, "totals": result.totals, "partitions": [
             {"topic": p.topic, "partition": p.partition, "committed": p.committed,
              "counts": p.counts, "gaps": p.gaps[:100]} for p in result.partitions]}))
     else:
@@ -319,14 +400,23 @@ def entities(
         "--report", metavar="ID", help="show how each person of one report resolved")] = None,
     dump: Annotated[Path | None, typer.Option("--dump", metavar="FILE",
                                               help="write every resolution as JSON lines")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="with --report: one JSON object per resolution on stdout")] = False,
+    operator: OperatorOption = None,
 ) -> None:
-    """Which entity each person resolved to, and why (from the running pipeline)."""
+    """Which entity each person resolved to, and why (from the running pipeline).
+
+    --dump writes every resolution out, so it needs a named operator and is recorded in the
+    audit log.
+    """
     if not report and not dump:
         raise typer.BadParameter("give --report ID or --dump FILE")
+    from datetime import UTC
+
     from linkwatch.streams import topics
     from linkwatch.watch import read_topic
 
-    settings = get_settings()
+    settings = _operator(operator) if dump else get_settings()
 
     async def run() -> int:
         latest: dict[tuple[str, str], dict] = {}
@@ -334,31 +424,56 @@ def entities(
             if isinstance(value, dict):
                 latest[(value["report_id"], value["person_ref"])] = value
         if dump:
+            from linkwatch.exporting import audit_disclosure
+
             with dump.open("w", encoding="utf-8") as fh:
                 for rec in latest.values():
                     fh.write(json.dumps({k: rec[k] for k in ("report_id", "person_ref",
                                                              "entity_id")}) + "\n")
-            out.print(f"wrote {len(latest)} resolutions to {dump}")
+            await audit_disclosure(settings, {
+                "event": "entities", "action": "disclosure",
+                "at": datetime.now(UTC).isoformat(), "user": settings.user,
+                "file": dump.name, "records": len(latest)})
+            console.print(f"wrote {len(latest)} resolutions to {dump}", markup=False)
         if report:
             found = [r for (rid, _), r in latest.items() if rid == report]
             for rec in found:
+                if as_json:
+                    emit_json(rec)
+                    continue
                 verdict = "joined" if rec.get("matched") else "new entity"
                 out.print(f"{rec['person_ref']} -> {rec['entity_id']} ({verdict}, "
-                          f"score {rec.get('score', 0):.2f})")
+                          f"score {rec.get('score', 0):.2f})", markup=False)
                 for reason in rec.get("reasons", []):
-                    out.print(f"    {reason}")
+                    out.print(f"    {reason}", markup=False)
             if not found:
-                out.print(f"no resolutions recorded for report {report}")
+                console.print(f"no resolutions recorded for report {report}", markup=False)
                 return 1
         return 0
     raise typer.Exit(asyncio.run(run()))
 
 
+class ExportFormat(StrEnum):
+    """``linkwatch export --format`` (the same list as ``linkwatch.graph.export.FORMATS``,
+    written out so ``--help`` does not import networkx)."""
+
+    graphml = "graphml"
+    gexf = "gexf"
+    json = "json"
+    csv = "csv"
+    i2 = "i2"
+    neo4j = "neo4j"
+    ftm = "ftm"
+    stix = "stix"
+
+
 @app.command("export")
 def export_cmd(
     out_dir: Annotated[Path, typer.Argument(help="folder to write into (created)")],
-    fmt: Annotated[str, typer.Option("--format", "-F", help="graphml, gexf, json, csv, i2, "
-                                     "neo4j, ftm or stix")] = "graphml",
+    fmt: Annotated[ExportFormat, typer.Option(
+        "--format", "-F", help="graphml and gexf (Gephi), json (node-link and Cytoscape), csv, "
+        "i2 (Analyst's Notebook), neo4j, ftm (Aleph; needs linkwatch[ftm]) or stix (MISP, "
+        "OpenCTI)")] = ExportFormat.graphml,
     alert: Annotated[str | None, typer.Option("--alert", metavar="ID")] = None,
     cluster: Annotated[str | None, typer.Option("--cluster", metavar="ID")] = None,
     entity: Annotated[str | None, typer.Option("--entity", metavar="NODE_ID")] = None,
@@ -368,21 +483,45 @@ def export_cmd(
     pseudonymise: Annotated[bool, typer.Option(
         "--pseudonymise", help="keyed hashes for names and identifiers (key: "
         "LINKWATCH_PSEUDONYM_KEY) for sharing outside the force")] = False,
+    recipient: Annotated[str | None, typer.Option(
+        "--recipient", metavar="WHO", help="who receives the files (a person, team or "
+        "organisation); required, recorded in the audit log")] = None,
+    purpose: Annotated[str | None, typer.Option(
+        "--purpose", metavar="WHY", help="why they are disclosed (e.g. an operation name); "
+        "required, recorded in the audit log")] = None,
+    operator: OperatorOption = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="one JSON object on stdout: format, files, recipient, purpose")] = False,
 ) -> None:
-    """Export the link graph (or the part an alert, cluster or entity names) for
-    i2, Gephi, Neo4j, Aleph, MISP or a spreadsheet."""
+    """Export the link graph (or the part an alert, cluster or entity names) for i2, Gephi,
+    Neo4j, Aleph, MISP or a spreadsheet.
+
+    An export discloses personal data, so it needs a named operator (--operator or
+    LINKWATCH_USER), a --recipient and a --purpose; all three go in the audit record
+    (DPA 2018 s.62). The files written are printed on stdout, one path a line.
+    """
+    settings = _operator(operator)
+    try:
+        recipient = required_text(recipient, "--recipient", "who receives the export")
+        purpose = required_text(purpose, "--purpose", "why the data is disclosed")
+    except OperatorError as exc:
+        raise _fail(str(exc)) from None
     from linkwatch.exporting import ExportRequestError, run_export
 
-    settings = get_settings()
     try:
-        paths = run_export(settings, out_dir, fmt, alert=alert, cluster=cluster, entity=entity,
-                           hops=hops, since=since, until=until, pseudonymise=pseudonymise,
-                           console=console)
+        paths = run_export(settings, out_dir, fmt.value, alert=alert, cluster=cluster,
+                           entity=entity, hops=hops, since=since, until=until,
+                           pseudonymise=pseudonymise, console=console, recipient=recipient,
+                           purpose=purpose)
     except ExportRequestError as exc:
-        console.print(f"[red]error[/]: {exc}")
-        raise typer.Exit(2) from None
-    for path in paths:
-        out.print(str(path))
+        raise _fail(str(exc)) from None
+    if as_json:
+        emit_json({"format": fmt.value, "files": [str(p) for p in paths],
+                   "pseudonymised": pseudonymise, "operator": settings.user,
+                   "recipient": recipient, "purpose": purpose})
+    else:
+        for path in paths:
+            emit(str(path))
 
 
 @app.command()
@@ -392,19 +531,26 @@ def purge(
         help="retention period (2y, 400d, 8w) or cutoff date (2024-01-31)")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="only count")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+    operator: OperatorOption = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="the plan and, unless --dry-run, the purge done, as one JSON object on "
+        "stdout")] = False,
 ) -> None:
-    """Forget reports past their retention period (DPA 2018 s.39): the link graph,
-    entity index and Redis keys lose them; the audit log records the erasure."""
+    """Forget reports past their retention period (DPA 2018 s.39): the link graph, entity
+    index and Redis keys lose them; the audit log records the erasure.
+
+    A purge (not --dry-run) needs a named operator (--operator or LINKWATCH_USER), recorded
+    in the audit log.
+    """
     from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
     from linkwatch import purge as retention
 
-    settings = get_settings()
+    settings = get_settings() if dry_run else _operator(operator)
     try:
         cutoff = retention.parse_cutoff(older_than)
     except retention.PurgeError as exc:
-        console.print(f"[red]error[/]: {exc}")
-        raise typer.Exit(2) from None
+        raise _fail(str(exc)) from None
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task("reading accepted reports", total=None)
@@ -414,18 +560,29 @@ def purge(
         return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
 
     found = asyncio.run(retention.redis_keys(settings, plan, delete=False))
-    out.print(f"{plan.reports} reports held; {len(plan.report_ids)} reported before "
-              f"{cutoff.isoformat()} ({plan.already_purged} purged earlier); "
-              f"Redis keys: {keys(found)}", soft_wrap=True)
+    summary: dict[str, Any] = {
+        "cutoff": cutoff.isoformat(), "reports_held": plan.reports,
+        "to_purge": len(plan.report_ids), "purged_earlier": plan.already_purged,
+        "redis_keys": found, "dry_run": dry_run, "done": None}
+    console.print(f"{plan.reports} reports held; {len(plan.report_ids)} reported before "
+                  f"{cutoff.isoformat()} ({plan.already_purged} purged earlier); "
+                  f"Redis keys: {keys(found)}", soft_wrap=True)
     if dry_run or not plan.report_ids:
-        out.print("dry run: nothing removed" if dry_run else "nothing to purge")
+        console.print("dry run: nothing removed" if dry_run else "nothing to purge")
+        if as_json:
+            emit_json(summary)
         return
-    if not yes and not typer.confirm(f"Purge {len(plan.report_ids)} reports?"):
+    if not yes and not typer.confirm(f"Purge {len(plan.report_ids)} reports?", err=True):
         raise typer.Exit(1)
     done = asyncio.run(retention.execute(settings, plan, older_than))
-    out.print(f"purge {done.purge_id}: {done.reports} reports forgotten, Redis keys deleted: "
-              f"{keys(done.redis)}; markers at accepted offsets {done.markers[0]}.."
-              f"{done.markers[-1]}; recorded in the audit log", soft_wrap=True)
+    console.print(f"purge {done.purge_id}: {done.reports} reports forgotten, Redis keys "
+                  f"deleted: {keys(done.redis)}; markers at accepted offsets {done.markers[0]}.."
+                  f"{done.markers[-1]}; recorded in the audit log", soft_wrap=True)
+    if as_json:
+        summary["done"] = {"purge_id": done.purge_id, "reports": done.reports,
+                           "markers": done.markers, "redis_keys_deleted": done.redis,
+                           "operator": settings.user}
+        emit_json(summary)
 
 
 @schema_app.command("export")
@@ -434,7 +591,30 @@ def schema_export(directory: Path) -> None:
     from linkwatch.schemas.export import export_json_schemas
 
     for path in export_json_schemas(directory):
-        out.print(str(path))
+        emit(str(path))
+
+
+def reflow(doc: str | None) -> str | None:
+    """A docstring as ``--help`` shows it: each paragraph on one line (the terminal wraps it),
+    so a line broken in the source does not break a sentence on screen. A paragraph that
+    starts with ``\\b`` keeps its lines (click's convention)."""
+    if not doc:
+        return doc
+    import inspect
+    import re
+
+    paragraphs = re.split(r"\n\s*\n", inspect.cleandoc(doc))
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split()) for p in paragraphs)
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    """Every command's help from its docstring, reflowed (typer keeps the hard line breaks
+    of every paragraph after the first)."""
+    for info in typer_app.registered_commands:
+        info.help = reflow(info.help or (info.callback.__doc__ if info.callback else None))
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
@@ -454,6 +634,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(watchlist_app, name="watchlist")
 app.command()(share)
 app.command()(serve)
+_reflow_help(app)
 
 
 if __name__ == "__main__":

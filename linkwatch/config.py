@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
 
     pseudonym_key: SecretStr | None = None  # HMAC key for --pseudonymise exports and shares
-    user: str = Field(default="unknown", description="who is acting, for the audit log")
+    # who is acting, for the audit log; commands that disclose or erase personal data refuse
+    # to run without it (or --operator): linkwatch/operator.py
+    user: str | None = Field(default=None, description="who is acting, for the audit log")
 
     referral_routing_file: str | None = None  # YAML/JSON RoutingConfig; Warwickshire if unset
     offender_routing_file: str | None = None  # YAML/JSON OffenderRoutingConfig (diversion)

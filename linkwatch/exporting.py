@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from linkwatch.config import Settings
-from linkwatch.graph.export import FORMATS, export_graph, select
+from linkwatch.graph.export import FORMATS, MissingExtra, export_graph, require_format, select
 from linkwatch.pipeline import Pipeline, replay
 from linkwatch.schemas._base import _aware
 
@@ -51,9 +51,16 @@ async def audit_disclosure(settings: Settings, record: dict[str, Any]) -> None:
 def run_export(settings: Settings, out_dir: Path, fmt: str, *, alert: str | None = None,
                cluster: str | None = None, entity: str | None = None, hops: int = 1,
                since: datetime | None = None, until: datetime | None = None,
-               pseudonymise: bool = False, console: Console | None = None) -> list[Path]:
+               pseudonymise: bool = False, console: Console | None = None,
+               recipient: str | None = None, purpose: str | None = None) -> list[Path]:
+    """Write the export; the audit record names ``settings.user`` (the operator), the
+    ``recipient`` and the ``purpose`` (DPA 2018 s.62), which ``linkwatch export`` requires."""
     if fmt not in FORMATS:
         raise ExportRequestError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    try:
+        require_format(fmt)
+    except MissingExtra as exc:
+        raise ExportRequestError(str(exc)) from None
     key = None
     if pseudonymise:
         if settings.pseudonym_key is None:
@@ -81,7 +88,8 @@ def run_export(settings: Settings, out_dir: Path, fmt: str, *, alert: str | None
         paths = export_graph(sub, fmt, out_dir, handling=settings.handling,
                              pseudonymise_key=key, progress=lambda k: bar.advance(task, k))
     asyncio.run(audit_disclosure(settings, {
-        "event": "export", "at": datetime.now(UTC).isoformat(), "user": settings.user,
+        "event": "export", "action": "disclosure", "at": datetime.now(UTC).isoformat(),
+        "user": settings.user, "recipient": recipient, "purpose": purpose,
         "format": fmt, "pseudonymised": pseudonymise, "handling": settings.handling,
         "filters": {"alert": alert, "cluster": cluster, "entity": entity, "hops": hops,
                     "since": since, "until": until},

@@ -143,10 +143,12 @@ async def send_reports(settings: Any, reports: Iterator[dict[str, Any]] | list[d
 
 
 async def send_files(settings: Any, files: list[Path], progress: bool = False) -> Summary:
+    from rich.console import Console
     from rich.progress import Progress
 
     summary = Summary()
-    with Progress(disable=not progress, transient=False) as bar:
+    # progress on stderr: stdout is for what the command produces
+    with Progress(disable=not progress, transient=False, console=Console(stderr=True)) as bar:
         for path in files:
             task = bar.add_task(f"ingest {path.name}", total=count_records(path))
 

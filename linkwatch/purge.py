@@ -22,7 +22,6 @@ published stay where they are (``docs/operations.md``, "Retention").
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import logging
 import re
@@ -243,12 +242,11 @@ class Done:
 
 
 def _who(settings: Settings) -> str:
-    if settings.user != "unknown":
-        return settings.user
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    """The named operator (``linkwatch purge`` sets it from --operator or LINKWATCH_USER);
+    never the login name: a shared service account names nobody."""
+    if not settings.user:
+        raise PurgeError("a purge must name who ran it: --operator NAME or LINKWATCH_USER")
+    return settings.user
 
 
 def _redis(settings: Settings) -> Any:
@@ -275,6 +273,7 @@ async def execute(settings: Settings, p: Plan, older_than: str) -> Done:
     from linkwatch.kafka import producer
     from linkwatch.streams import topics
 
+    who = _who(settings)  # before anything is deleted
     purge_id = "P" + uuid.uuid4().hex[:16]
     now = datetime.now(UTC)
     deleted = await redis_keys(settings, p, delete=True)
@@ -292,7 +291,7 @@ async def execute(settings: Settings, p: Plan, older_than: str) -> Done:
             offsets.append(meta.offset)
         for n, (ids, offset) in enumerate(zip(chunks, offsets, strict=True), 1):
             record = {"event": "purge", "purge_id": purge_id, "at": now.isoformat(),
-                      "user": _who(settings), "reason": "retention (DPA 2018 s.39)",
+                      "user": who, "reason": "retention (DPA 2018 s.39)",
                       "older_than": older_than, "before": p.cutoff.isoformat(),
                       "reports": len(p.report_ids), "part": n, "parts": len(chunks),
                       "marker": {"topic": topics.name(settings, topics.ACCEPTED),

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from linkwatch.config import Settings
 from linkwatch.rules import neardup
 from linkwatch.rules.enrich import enrich_report
 from linkwatch.rules.normalise import primer
 from linkwatch.rules.resolve import to_record
 from linkwatch.schemas import AnyReport
-
-from linkwatch.config import Settings
 
 
 def enrich(report: AnyReport, digest: str, settings: Settings) -> dict[str, Any]:

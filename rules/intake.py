@@ -13,10 +13,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from linkwatch.schemas import AnyReport, DeadLetter, DeadLetterError, ReportAdapter
 from pydantic import ValidationError
 
 from linkwatch.faults import PROCESSING_ERROR, Fault
+from linkwatch.schemas import AnyReport, DeadLetter, DeadLetterError, ReportAdapter
 
 # Keep dead letters under the broker's default 1 MB message limit.
 DEADLETTER_VALUE_LIMIT = 256 * 1024

@@ -21,8 +21,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from linkwatch.rules.normalise import address, canonical, card_hash, key_text, name, postcode
 from rapidfuzz import fuzz
+
+from linkwatch.rules.normalise import address, canonical, card_hash, key_text, name, postcode
 
 NARRATIVE_MIN, ADDRESS_MIN = 60.0, 85.0  # rapidfuzz scores, 0-100
 _TEXT_CHARS = 600

@@ -1,5 +1,10 @@
 """The wire contract as pydantic models: the single source of truth in code."""
 
+if __name__ != "linkwatch.schemas":  # the folder sits at the repo root; one name only
+    raise ImportError(f"import linkwatch.schemas, not {__name__}: the top-level schemas/ "
+                      "folder is installed as linkwatch.schemas (pip install -e .), and a "
+                      "second name would give a second copy of every class")
+
 from .outputs import (
     ALERT_TYPES,
     OFFENDER_SERVICES,

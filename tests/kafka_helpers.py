@@ -14,7 +14,6 @@ async def collect(settings: Settings, base_topic: str, until: Any, timeout: floa
     """Read ``base_topic`` (prefixed for this test) from the start until ``until(items)``
     is true or ``timeout`` passes; return every decoded value read."""
     from linkwatch.streams.topics import name
-
     from linkwatch.watch import read_topic
 
     items: list[Any] = []
@@ -35,7 +34,6 @@ async def settle(settings: Settings, base_topic: str, quiet_s: float = 3.0,
                  timeout: float = 60.0) -> list[Any]:
     """Everything on ``base_topic`` once nothing new has arrived for ``quiet_s``."""
     from linkwatch.streams.topics import name
-
     from linkwatch.watch import read_topic
 
     items: list[Any] = []

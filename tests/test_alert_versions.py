@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import ARTIFACTS
 from kafka_helpers import collect, settle
-from linkwatch.graph.alerts import AlertBook, alert_id_for, content_digest, number_alerts
-from linkwatch.graph.detectors.base import Finding
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
+from linkwatch.graph.alerts import AlertBook, alert_id_for, content_digest, number_alerts
+from linkwatch.graph.detectors.base import Finding
 from linkwatch.ingest import send_reports
 from linkwatch.redis_state import RedisState
 
@@ -177,7 +177,8 @@ def test_after_a_purge_the_next_version_is_published_above_the_last(
     assert versions() == [1, 2, 3]
 
     # the purge: the rebuilt book holds MULE-4..6 as its v1, and offers MULE-7 as v2
-    run = CliRunner().invoke(app, ["purge", "--older-than", "2y", "--yes"],
+    run = CliRunner().invoke(app, ["purge", "--older-than", "2y", "--yes",
+                                   "--operator", "dpo-1"],
                              env={**os.environ, **env.vars})
     assert run.exit_code == 0 and "4 reports forgotten" in run.output, run.output
     send_and_wait(m[7:], 4)

@@ -13,7 +13,6 @@ import pytest
 import schemathesis
 from conftest import Env
 from hypothesis import HealthCheck, settings
-from linkwatch.streams import topics
 from schemathesis.python.asgi import get_client
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from test_pipeline_e2e import mule_reports
@@ -22,6 +21,7 @@ from linkwatch.api import KeyRing, create_app
 from linkwatch.config import Settings
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline
+from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
 KEY = "fuzz-analyst-key"

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Env
-from linkwatch.streams import topics
 from test_api import KEYS, start_api
 from test_pipeline_e2e import mule_reports
 
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline
+from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
 

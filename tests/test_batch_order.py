@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from faust.types.tuples import Message
+
 from linkwatch.agents import _batch
 from linkwatch.agents._batch import InOrder
 

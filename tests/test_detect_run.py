@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from linkwatch.graph.detectors import DetectorConfig, load_config, run_detectors
 from linkwatch.graph.detectors._config import ConfigError
 from linkwatch.graph.detectors.synthetic import Scenario

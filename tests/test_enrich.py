@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+
 from linkwatch.rules.enrich import (
     enrich_report,
     force_for_lsoa,

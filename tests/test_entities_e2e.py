@@ -36,7 +36,8 @@ def test_persons_resolve_across_reports_and_the_cli_shows_why(
     asyncio.run(collect(env.settings, "linkwatch.entities", lambda e: len(e) >= 4, 90))
     environ = {**os.environ, **env.vars}
     dump = tmp_path / "entities.jsonl"
-    result = CliRunner().invoke(app, ["entities", "--dump", str(dump)], env=environ)
+    result = CliRunner().invoke(app, ["entities", "--dump", str(dump), "--operator", "analyst-2"],
+                                env=environ)
     assert result.exit_code == 0, result.output
     rows = {r["report_id"]: r["entity_id"] for r in map(json.loads, dump.read_text().splitlines())}
     assert set(rows) == {"R-A", "R-B", "R-C", "R-D"}

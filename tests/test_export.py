@@ -14,6 +14,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
+
 from linkwatch.graph import LinkGraph
 from linkwatch.graph.export import FORMATS, UnknownFormat, export_graph, select
 from linkwatch.schemas import ReportAdapter
@@ -219,6 +220,7 @@ def test_neo4j_headers_follow_the_import_spec(graph, tmp_path):
 
 def test_ftm_entities_validate_against_the_model(graph, tmp_path):
     from followthemoney import model
+
     from linkwatch.graph.export.ftm import folded as ftm_folded
 
     [path] = export_graph(graph, "ftm", tmp_path)
@@ -255,6 +257,7 @@ def test_ftm_entities_validate_against_the_model(graph, tmp_path):
 
 def test_stix_bundle_parses_and_carries_indicators_and_markings(graph, tmp_path):
     import stix2
+
     from linkwatch.graph.export.stix import PROPS_EXT
 
     [path] = export_graph(graph, "stix", tmp_path)

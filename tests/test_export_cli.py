@@ -28,7 +28,8 @@ def test_export_an_alert_as_graphml_and_audit_it(lw_env, report_factory, person_
                                  lambda a: any(len(x["report_ids"]) >= 3 for x in a), 90))
     alert = next(a for a in alerts if len(a["report_ids"]) >= 3)
     run = CliRunner().invoke(app, ["export", str(tmp_path), "--format", "graphml",
-                                   "--alert", alert["alert_id"]],
+                                   "--alert", alert["alert_id"], "--recipient", "Op Example team",
+                                   "--purpose", "mule network analysis"],
                              env={**os.environ, **env.vars})
     assert run.exit_code == 0, run.output
     (path,) = tmp_path.glob("*.graphml")
@@ -39,7 +40,10 @@ def test_export_an_alert_as_graphml_and_audit_it(lw_env, report_factory, person_
     audit = asyncio.run(settle(env.settings, "linkwatch.audit", quiet_s=2))
     exports = [a for a in audit if a.get("event") == "export"]
     assert exports and exports[-1]["user"] == "analyst-7" and exports[-1]["format"] == "graphml"
+    assert exports[-1]["recipient"] == "Op Example team"
+    assert exports[-1]["purpose"] == "mule network analysis"
 
-    refused = CliRunner().invoke(app, ["export", str(tmp_path / "p"), "--pseudonymise"],
+    refused = CliRunner().invoke(app, ["export", str(tmp_path / "p"), "--pseudonymise",
+                                       "--recipient", "ROCU", "--purpose", "joint operation"],
                                  env={**os.environ, **env.vars})
     assert refused.exit_code == 2 and "LINKWATCH_PSEUDONYM_KEY" in refused.output, refused.output

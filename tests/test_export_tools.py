@@ -23,12 +23,13 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from lxml import etree
+from test_export import KEY, REPORTS
+
 from linkwatch.graph import LinkGraph
 from linkwatch.graph.export import FORMATS, export_graph
 from linkwatch.graph.export._common import age_band, cell, plain
 from linkwatch.schemas import ReportAdapter
-from lxml import etree
-from test_export import KEY, REPORTS
 
 
 @pytest.fixture
@@ -166,6 +167,7 @@ def test_i2_specifications_name_exactly_the_csv_columns(graph, tmp_path):
 
 def test_ftm_uses_specific_schemata_where_the_link_is_known(graph, tmp_path):
     from followthemoney import model
+
     from linkwatch.graph.export.ftm import entity_id
 
     [path] = export_graph(graph, "ftm", tmp_path)
@@ -357,6 +359,7 @@ def read_labels(fmt: str, paths: list[Path]) -> dict[str, str]:
         return {r["id:ID"]: r["label"] for r in read_csv(by_name["neo4j_nodes_person.csv"])}
     if fmt == "ftm":
         from followthemoney import model
+
         from linkwatch.graph.export.ftm import entity_id
 
         names = {}

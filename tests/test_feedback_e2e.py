@@ -9,9 +9,9 @@ import json
 import pytest
 import redis
 from kafka_helpers import collect, settle
-from linkwatch.graph.feedback import status_key
 from test_pipeline_e2e import mule_reports
 
+from linkwatch.graph.feedback import status_key
 from linkwatch.ingest import send_reports
 
 pytestmark = pytest.mark.integration

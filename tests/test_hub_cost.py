@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import networkx as nx
 import pytest
+
 from linkwatch.graph import hubs
 from linkwatch.graph import model as m
 from linkwatch.graph.detectors import DetectorConfig, run_detectors

@@ -9,11 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
-from linkwatch.schemas import ReportAdapter
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
 from linkwatch.ingest import police_uk_row_to_report, read_reports
+from linkwatch.schemas import ReportAdapter
 
 SHARED = Path(__file__).parents[2] / "shared" / "data" / "2018-07-west-yorkshire-street.csv"
 
@@ -70,7 +70,7 @@ def test_ingest_command_sends_to_the_broker(lw_env, tmp_path: Path) -> None:
     csv_path = police_uk_sample(tmp_path, rows=40)
     result = CliRunner().invoke(app, ["ingest", str(jsonl), str(csv_path)],
                                 env={**os.environ, **env.vars})
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a line was rejected
     assert "sent 41" in result.output and "rejected 1" in result.output, result.output
     assert f"{jsonl}:2: not JSON" in result.output, result.output
     import asyncio

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from linkwatch.rules._memo import join, split, text_cache
 from linkwatch.rules.normalise import canonical, forget_cached
 

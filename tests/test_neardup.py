@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import pytest
+
 from linkwatch.rules.neardup import blocking_keys, is_near_duplicate, lookup_keys, summary
 from linkwatch.schemas import ReportAdapter
 

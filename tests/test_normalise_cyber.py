@@ -1,6 +1,7 @@
 """Wallets, file hashes, IMEIs, handles and usernames (rules/normalise/cyber.py, online.py)."""
 
 import pytest
+
 from linkwatch.rules.normalise import canonical
 
 CASES = [

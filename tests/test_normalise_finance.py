@@ -5,6 +5,7 @@ import hmac
 import logging
 
 import pytest
+
 from linkwatch.rules.normalise import bank_account, canonical, card, card_hash, iban
 
 ACCOUNTS = [

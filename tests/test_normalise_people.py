@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+
 from linkwatch.rules.normalise import NameParts, age_at, dob, dob_iso, name
 
 NAMES = [

@@ -1,6 +1,7 @@
 """Phones -> E.164 (rules/normalise/phone.py)."""
 
 import pytest
+
 from linkwatch.rules.normalise import canonical, phone
 
 CASES = [

@@ -1,6 +1,7 @@
 """VRMs, postcodes and addresses (rules/normalise/place.py)."""
 
 import pytest
+
 from linkwatch.rules.normalise import address, postcode, postcode_area, postcode_outward, vrm
 
 POSTCODES = [

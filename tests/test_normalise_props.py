@@ -4,6 +4,7 @@ import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from linkwatch.rules import normalise as n
 
 PLAIN = [n.phone, n.email, n.bank_account, n.iban, n.card, n.url, n.domain, n.ip,

@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+
 from linkwatch.rules.normalise import canonical, domain, email, ip, registered_domain, url
 
 EMAILS = [

@@ -10,6 +10,7 @@ import random
 
 import networkx as nx
 import pytest
+
 from linkwatch.graph.detectors._nxdicts import betweenness_centrality, louvain_communities
 
 

@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from linkwatch.config import Settings
 from linkwatch.graph.alerts import AlertBook
 from linkwatch.graph.detectors.base import Finding
+from linkwatch.offender_desk import OffenderDesk
+from linkwatch.pipeline import Outputs, Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.offenders import Watchlist, WatchlistEntry
 from linkwatch.schemas import Alert, Referral, ReportAdapter
-
-from linkwatch.config import Settings
-from linkwatch.offender_desk import OffenderDesk
-from linkwatch.pipeline import Outputs, Pipeline
 
 LISTED = {"name": "Dale Hollins", "dob": "1988-03-14"}
 

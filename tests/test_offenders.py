@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from linkwatch.graph.alerts import AlertBook
 from linkwatch.graph.detectors.base import Finding
+from linkwatch.reporting.watchlist import WatchlistFileError, load_watchlist_file
 from linkwatch.rules import offenders as o
 from linkwatch.rules.enrich import enrich_report
 from linkwatch.schemas import ReportAdapter
-
-from linkwatch.reporting.watchlist import WatchlistFileError, load_watchlist_file
 
 
 def report(persons, **over):  # type: ignore[no-untyped-def]

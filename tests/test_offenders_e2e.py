@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from kafka_helpers import collect, settle
-from linkwatch.rules.referrals import referral_id
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
 from linkwatch.ingest import send_reports
 from linkwatch.reporting.watchlist import ensure_watchlist_topic
+from linkwatch.rules.referrals import referral_id
 from linkwatch.stack import stop_process
 
 pytestmark = pytest.mark.integration
@@ -73,7 +73,8 @@ def test_watchlist_alerts_and_diversion_referrals(lw_env, tmp_path: Path) -> Non
     # added on the compacted topic while the worker runs: the next report alerts
     cli = {**os.environ, **env.vars}
     run = CliRunner().invoke(app, ["watchlist", "add", "W-TOPIC", "--name", KIAN["name"],
-                                   "--dob", KIAN["dob"], "--scheme", "IOM flex"], env=cli)
+                                   "--dob", KIAN["dob"], "--scheme", "IOM flex",
+                                   "--operator", "IOM unit desk 1"], env=cli)
     assert run.exit_code == 0, run.output
     time.sleep(3)
     send(env, incident("IOM-3", 3, [suspect(KIAN)]))
@@ -83,7 +84,8 @@ def test_watchlist_alerts_and_diversion_referrals(lw_env, tmp_path: Path) -> Non
     assert "0 of 1 persons with a known home live outside" in kian[0]["reasons"][-1]
 
     # removed (a tombstone): no more alerts for him; the file's entry still alerts
-    run = CliRunner().invoke(app, ["watchlist", "remove", "W-TOPIC"], env=cli)
+    run = CliRunner().invoke(app, ["watchlist", "remove", "W-TOPIC", "--operator", "IOM desk 1"],
+                             env=cli)
     assert run.exit_code == 0, run.output
     time.sleep(3)
     send(env, incident("IOM-4", 4, [suspect(KIAN)]), incident("IOM-5", 4, [suspect(DALE)]))

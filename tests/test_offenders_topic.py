@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from linkwatch.rules.offenders import Watchlist, WatchlistEntry, match_watchlist
-from linkwatch.schemas import ReportAdapter
 
 from linkwatch.reporting.watchlist import ensure_watchlist_topic, follow_watchlist, publish_entry
+from linkwatch.rules.offenders import Watchlist, WatchlistEntry, match_watchlist
+from linkwatch.schemas import ReportAdapter
 
 pytestmark = pytest.mark.integration
 

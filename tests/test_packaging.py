@@ -22,6 +22,12 @@ def test_every_package_folder_is_listed() -> None:
         for init in (ROOT / top).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT / top)
             found.add(".".join(["linkwatch", top, *rel.parts]))
+    data = set(tool["package-data"])  # folders of data files: packages without __init__.py
+    for name in data:
+        parts = name.split(".")
+        folder = ROOT.joinpath(*(parts[1:] if parts[1] in TOP else parts))
+        assert folder.is_dir() and not (folder / "__init__.py").exists(), name
+    found |= data
     assert found == listed, f"missing {sorted(found - listed)}; stale {sorted(listed - found)}"
     assert all(mapping[f"linkwatch.{t}"] == t for t in TOP)
     assert not any(name.split(".")[0] != "linkwatch" for name in listed)
@@ -44,3 +50,76 @@ def test_the_wheel_holds_only_the_linkwatch_namespace(tmp_path: Path) -> None:
                      "linkwatch/agents/intake.py", "linkwatch/streams/app.py",
                      "linkwatch/rules/resolve/__init__.py", "linkwatch/data/detectors.yaml"):
         assert expected in names, expected
+
+
+def test_top_level_folders_import_only_as_linkwatch() -> None:
+    """From the repo root, ``import graph`` would find the folder itself and make a second
+    copy of every class (``graph.store.LinkGraph`` is not ``linkwatch.graph.store.LinkGraph``):
+    each folder refuses any name but ``linkwatch.<folder>``."""
+    import subprocess
+    import sys
+
+    for top in TOP:
+        for stmt in (f"import {top}", f"from {top} import *"):
+            run = subprocess.run([sys.executable, "-c", stmt], cwd=ROOT, capture_output=True,
+                                 text=True, timeout=60, check=False)
+            assert run.returncode == 1, (stmt, run.stdout, run.stderr)
+            assert f"ImportError: import linkwatch.{top}, not {top}" in run.stderr, run.stderr
+    sub = subprocess.run([sys.executable, "-c", "import graph.store"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert sub.returncode == 1 and "import linkwatch.graph, not graph" in sub.stderr
+    ok = subprocess.run([sys.executable, "-c", "import " + ", ".join(
+        f"linkwatch.{t}" for t in TOP) + "; import linkwatch.graph.store as s; print(s.__name__)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "linkwatch.graph.store"
+
+
+def _our_warnings(output: str) -> list[str]:
+    """Lines of a verbose build that warn about this project's own configuration."""
+    return [line for line in output.splitlines()
+            if ("Warning" in line or "warning:" in line.lower())
+            and "byte-compiling is disabled" not in line  # PYTHONDONTWRITEBYTECODE, not ours
+            and "is ignored" not in line]  # this machine's pip configuration
+
+
+def test_installing_prints_no_setuptools_warning_of_ours(tmp_path: Path) -> None:
+    """The data folders are declared packages and the licence is an SPDX expression, so
+    setuptools has nothing to warn about (it warned "Package 'linkwatch.data' is absent from
+    the packages configuration" and "project.license as a TOML table is deprecated")."""
+    import shutil
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"  # a copy: an in-tree build/ would race the wheel test above
+    src.mkdir()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for name in ["pyproject.toml", "README.md", *project["project"]["license-files"]]:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
+    for folder in project["tool"]["setuptools"]["package-dir"].values():
+        shutil.copytree(ROOT / folder, src / folder, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    run = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-v",
+                          "-w", str(tmp_path / "dist")], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=300, check=False)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-3000:]
+    assert "Running command" in output  # verbose: the backend's own output is shown
+    assert _our_warnings(output) == [], "\n".join(_our_warnings(output))
+    assert "SetuptoolsDeprecationWarning" not in output
+    assert "is absent from the `packages` configuration" not in output
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert meta["license"] == "Apache-2.0"
+    for name in meta["license-files"]:
+        assert (ROOT / name).is_file(), name
+
+
+def test_warnings_filter_catches_what_setuptools_printed() -> None:
+    """The filter above finds the two warnings the old configuration printed."""
+    old = ("  /tmp/x/setuptools/config/_apply_pyprojecttoml.py:82: SetuptoolsDeprecationWarning: "
+           "`project.license` as a TOML table is deprecated\n"
+           "  /tmp/x/setuptools/command/build_py.py:215: _Warning: Package 'linkwatch.data' is "
+           "absent from the `packages` configuration.\n"
+           "  warning: build_py: byte-compiling is disabled, skipping.\n")
+    assert len(_our_warnings(old)) == 2

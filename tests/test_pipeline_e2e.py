@@ -10,10 +10,10 @@ import signal
 
 import pytest
 from kafka_helpers import collect, each_referral_once, settle
-from linkwatch.streams.topics import name
 
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
+from linkwatch.streams.topics import name
 
 pytestmark = pytest.mark.integration
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
+from linkwatch.config import Settings
+from linkwatch.pipeline import Outputs, Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.referrals import cancellation
 from linkwatch.schemas import Referral, ReportAdapter
-
-from linkwatch.config import Settings
-from linkwatch.pipeline import Outputs, Pipeline
 
 S = Settings(KAFKA_BOOTSTRAP="127.0.0.1:1")
 

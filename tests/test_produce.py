@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from linkwatch.streams import topics
-from linkwatch.streams.produce import send_records
 
 from linkwatch.kafka import producer
+from linkwatch.streams import topics
+from linkwatch.streams.produce import send_records
 from linkwatch.watch import read_messages
 
 pytestmark = pytest.mark.integration

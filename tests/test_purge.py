@@ -15,9 +15,6 @@ from types import SimpleNamespace
 import pytest
 import redis
 from kafka_helpers import collect, settle
-from linkwatch.rules.enrichment import enrich
-from linkwatch.schemas import ReportAdapter
-from linkwatch.streams import topics
 from typer.testing import CliRunner
 
 from linkwatch import purge
@@ -25,7 +22,10 @@ from linkwatch.cli import app
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline, replay
+from linkwatch.rules.enrichment import enrich
+from linkwatch.schemas import ReportAdapter
 from linkwatch.stack import stop_process
+from linkwatch.streams import topics
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -194,7 +194,8 @@ def test_purge_forgets_old_reports_everywhere_and_a_restart_keeps_them_gone(
     new2 = entities_of(s, {"NEW-2"})["NEW-2"]
     assert not new2["matched"] and new2["entity_id"] != first["OLD-1"]["entity_id"], new2
 
-    exported = CliRunner().invoke(app, ["export", str(tmp_path), "--format", "json"],
+    exported = CliRunner().invoke(app, ["export", str(tmp_path), "--format", "json",
+                                        "--recipient", "DPO", "--purpose", "purge check"],
                                   env=environ)
     assert exported.exit_code == 0, exported.output
     graph = json.loads((tmp_path / "graph.node-link.json").read_text())

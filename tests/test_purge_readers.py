@@ -14,9 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from linkwatch.rules.enrichment import enrich
-from linkwatch.schemas import ReportAdapter
-from linkwatch.streams import topics
 from test_api import KEYS, start_api
 from typer.testing import CliRunner
 
@@ -26,7 +23,10 @@ from linkwatch.cli import app
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline, replay
 from linkwatch.reporting.sources import accepted_payloads
+from linkwatch.rules.enrichment import enrich
+from linkwatch.schemas import ReportAdapter
 from linkwatch.stack import stop_process
+from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
 
@@ -140,7 +140,8 @@ def test_api_forgets_a_purged_report_live_and_after_a_restart(
         assert len(person) == 1, hood
         assert node("report:OLD-1") == 200 and reports_in_2021() == 1
 
-        run = CliRunner().invoke(app, ["purge", "--older-than", "2y", "--yes"],
+        run = CliRunner().invoke(app, ["purge", "--older-than", "2y", "--yes",
+                                       "--operator", "dpo-1"],
                                  env={**os.environ, **env.vars})
         assert run.exit_code == 0 and "1 reports forgotten" in run.output, run.output
 

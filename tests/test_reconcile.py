@@ -12,13 +12,13 @@ from aiokafka import TopicPartition
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.structs import OffsetAndMetadata
 from kafka_helpers import collect
-from linkwatch.streams.topics import name
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import consumer, producer
 from linkwatch.redis_state import RedisState
+from linkwatch.streams.topics import name
 
 pytestmark = pytest.mark.integration
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from linkwatch.rules.referrals import DecisionContext, VictimHistory, decide, working_days_after
 from linkwatch.schemas import ReportAdapter
 

@@ -6,9 +6,10 @@ from datetime import date
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from linkwatch.rules.referrals import DecisionContext, VictimHistory, audit_record, decide
 from linkwatch.schemas import ReportAdapter
-from pydantic import ValidationError
 
 FLAGS = st.sampled_from(["vulnerable", "Disability", "bereaved", "repeat_victim", "at_risk",
                          "missing_episode", "looked_after_child", "child", " intimidated ", ""])

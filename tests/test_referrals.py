@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from linkwatch.rules.referrals import (
     DecisionContext,
     ReferralRuleError,
@@ -23,7 +25,6 @@ from linkwatch.rules.referrals import (
 )
 from linkwatch.rules.referrals._table import Level, RuleTable, ServiceRules
 from linkwatch.schemas import AnyReport, ReportAdapter
-from pydantic import ValidationError
 
 NO_HISTORY = DecisionContext(history=VictimHistory(prior_count=0))
 

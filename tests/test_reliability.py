@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from kafka_helpers import collect, settle
-from linkwatch.streams.topics import name
 
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
 from linkwatch.scenario import generate
 from linkwatch.stack import EmbeddedRedis
+from linkwatch.streams.topics import name
 
 pytestmark = pytest.mark.integration
 

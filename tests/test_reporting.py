@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from linkwatch.schemas import ReportAdapter
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
@@ -18,6 +17,7 @@ from linkwatch.config import get_settings
 from linkwatch.reporting import outcomes, render_html, render_markdown, report_row
 from linkwatch.reporting.measures import Period
 from linkwatch.reporting.sources import rows_from_files
+from linkwatch.schemas import ReportAdapter
 
 SAMPLE = (Path(__file__).resolve().parents[2]
           / "shared" / "data" / "2018-07-west-yorkshire-street.csv")

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from linkwatch.schemas import ReportAdapter
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
 from linkwatch.config import get_settings
 from linkwatch.reporting import histories, reoffending, report_row
 from linkwatch.reporting.measures import Period
+from linkwatch.schemas import ReportAdapter
 
 A = {"role": "suspect", "name": "Amy Again", "dob": "1995-05-05"}
 B = {"role": "offender", "name": "Ben Once", "dob": "1988-08-08"}

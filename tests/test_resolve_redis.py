@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+
 from linkwatch.rules.resolve import InMemoryIndex, RedisIndex, Resolver
 from linkwatch.schemas import Person
 

@@ -10,11 +10,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from linkwatch.rules.enrichment import enrich
-from linkwatch.schemas import ReportAdapter
 
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
+from linkwatch.rules.enrichment import enrich
 from linkwatch.scenario import (
     STRUCTURE_TYPES,
     DetectScenario,
@@ -23,6 +22,7 @@ from linkwatch.scenario import (
     phone_forms,
     score_detection,
 )
+from linkwatch.schemas import ReportAdapter
 
 
 def _run(s: DetectScenario) -> dict[str, Any]:

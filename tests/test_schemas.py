@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from linkwatch.schemas import Alert, DeadLetter, Referral, ReportAdapter, parse_amount
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
+from linkwatch.schemas import Alert, DeadLetter, Referral, ReportAdapter, parse_amount
 
 EXAMPLES = Path(__file__).parents[1] / "schemas" / "examples"
 SCHEMA_FOR = {"report-fraud": "report", "report-incident": "report", "report-cyber": "report",

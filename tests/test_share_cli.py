@@ -54,7 +54,8 @@ def test_share_an_alert_pseudonymised_and_audit_the_recipient(
     assert "OFFICIAL-SENSITIVE" in text and "MULE-0" in text   # marking kept; report refs kept
 
     run = runner.invoke(app, ["share", str(tmp_path / "stix"), "--alert", alert["alert_id"],
-                              "--to", "NCA", "-F", "stix"], env=vars_)
+                              "--to", "NCA", "-F", "stix", "--purpose", "threat intelligence"],
+                        env=vars_)
     assert run.exit_code == 0, run.output
     assert "31926819" not in "".join(p.read_text() for p in (tmp_path / "stix").iterdir())
 
@@ -66,12 +67,12 @@ def test_share_an_alert_pseudonymised_and_audit_the_recipient(
     assert {f["name"] for f in shares[0]["files"]} >= {"MANIFEST.json"}
 
     refused = runner.invoke(app, ["share", str(tmp_path / "x"), "--alert", alert["alert_id"],
-                                  "--to", "NCA", "-F", "graphml"], env=vars_)
-    assert refused.exit_code == 2 and "ftm, stix" in refused.output
+                                  "--to", "NCA", "-F", "graphml", "--purpose", "x"], env=vars_)
+    assert refused.exit_code == 2 and "'ftm'" in refused.output and "'stix'" in refused.output
     nokey = {**vars_, "LINKWATCH_PSEUDONYM_KEY": ""}
     get_settings.cache_clear()
     refused = runner.invoke(app, ["share", str(tmp_path / "y"), "--alert", alert["alert_id"],
-                                  "--to", "NCA"], env=nokey)
+                                  "--to", "NCA", "--purpose", "x"], env=nokey)
     assert refused.exit_code == 2 and "LINKWATCH_PSEUDONYM_KEY" in refused.output
 
     # the outcomes report from the running pipeline's topics

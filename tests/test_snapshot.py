@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from conftest import ARTIFACTS
 from kafka_helpers import each_referral_once
-from linkwatch.rules.enrichment import enrich
-from linkwatch.rules.intake import Accepted, Source, decode
-from linkwatch.streams import topics
 
 from linkwatch import purge, snapshot
 from linkwatch.config import Settings
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Outputs, Pipeline, replay
+from linkwatch.rules.enrichment import enrich
+from linkwatch.rules.intake import Accepted, Source, decode
 from linkwatch.scenario import generate
+from linkwatch.streams import topics
 
 SECRET = "pseudonym-key-never-on-disk"
 

@@ -27,11 +27,11 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from linkwatch.rules.enrichment import enrich
-from linkwatch.rules.intake import Accepted, Source, decode
 
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
+from linkwatch.rules.enrichment import enrich
+from linkwatch.rules.intake import Accepted, Source, decode
 
 EXAMPLES = 300  # the note quotes this count
 

@@ -16,6 +16,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+
 from linkwatch.rules import neardup
 from linkwatch.rules.normalise import (
     ascii_fold,

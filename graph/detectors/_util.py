@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 from linkwatch.graph.store import NodeTimes, ReportTimes, time_key
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 
 from . import _util as u

@@ -23,6 +23,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 from linkwatch.rules.normalise import registered_domain
 

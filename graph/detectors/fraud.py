@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 
 from . import _util as u

@@ -15,6 +15,7 @@ import math
 from datetime import timedelta
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 from linkwatch.rules.normalise import key_text
 

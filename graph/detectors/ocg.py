@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 from linkwatch.graph.store import CoOffenders
 

@@ -26,6 +26,7 @@ log scale, 365 -> full).  Example: 3 reporters, one aged 80, no harm -> 0.50 med
 from __future__ import annotations
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 
 from . import _util as u

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import networkx as nx
+
 from linkwatch.graph.store import LinkGraph
 from linkwatch.schemas import ReportAdapter
 

@@ -52,8 +52,26 @@ class BadKey(ExportError, ValueError):
         super().__init__("pseudonymise_key must be bytes of at least 16 bytes (or None)")
 
 
+class MissingExtra(ExportError, ImportError):
+    """A format whose library is an optional extra that is not installed."""
+
+
+FTM_EXTRA = "pip install 'linkwatch[ftm]'"
+
+
+def require_format(fmt: str) -> None:
+    """Raise ``MissingExtra`` when ``fmt`` needs an optional library that is not installed
+    (checked before any work, so a long rebuild does not end in an ImportError)."""
+    import importlib.util
+
+    if fmt == "ftm" and importlib.util.find_spec("followthemoney") is None:
+        raise MissingExtra("the ftm format needs FollowTheMoney, an optional extra (its PyICU "
+                           f"dependency has no wheel and needs a compiler): {FTM_EXTRA}")
+
+
 def _writer(fmt: str) -> Writer:
     # imported on use: followthemoney and stix2 are only needed for their formats
+    require_format(fmt)
     if fmt in ("graphml", "gexf", "json"):
         from . import networkx_formats as nxf
         return {"graphml": nxf.write_graphml, "gexf": nxf.write_gexf,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 
 DEFAULT_HANDLING = "OFFICIAL-SENSITIVE"

@@ -34,6 +34,7 @@ import networkx as nx
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 from followthemoney.util import make_entity_id
+
 from linkwatch.graph import model as m
 
 from ._common import Context, Record, edge_records, node_records, text

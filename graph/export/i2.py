@@ -19,6 +19,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET  # noqa: S405 - writing our own XML, not parsing
 
 import networkx as nx
+
 from linkwatch.graph import model as m
 
 from ._common import Context, cells, edge_records, node_records, one_line, write_private

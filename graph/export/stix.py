@@ -28,9 +28,10 @@ from typing import Any
 
 import networkx as nx
 import stix2
-from linkwatch.graph import model as m
 from stix2.properties import StringProperty
 from stix2.v21 import CustomObservable
+
+from linkwatch.graph import model as m
 
 from ._common import PERSONAL_KINDS, Context, Record, edge_records, node_records
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from .sources import Loaded
+from linkwatch.operator import OperatorError, OperatorOption, identified_operator, required_text
+
+if TYPE_CHECKING:
+    from .sources import Loaded
 
 report_app = typer.Typer(help="Reports on the Police and Crime Plan's measures.",
                          no_args_is_help=True)
@@ -28,7 +32,7 @@ def _load(inputs: list[Path] | None, alerts: Path | None,
           referrals: Path | None) -> Loaded:
     from linkwatch.config import get_settings
 
-    from .sources import from_topics, jsonl, rows_from_files
+    from .sources import Loaded, from_topics, jsonl, rows_from_files
 
     if not inputs:
         return asyncio.run(from_topics(get_settings()))
@@ -57,11 +61,35 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value else None
 
 
+class OutcomesFormat(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+class Compare(StrEnum):
+    year = "year"
+    previous = "previous"
+
+
+class ReoffendingFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+class ShareFormat(StrEnum):
+    """``linkwatch.reporting.share.SHARE_FORMATS``"""
+
+    ftm = "ftm"
+    stix = "stix"
+
+
 @report_app.command("outcomes")
 def outcomes_cmd(
     start: Annotated[datetime, typer.Option("--from", formats=DAY, help="first day")],
     end: Annotated[datetime, typer.Option("--to", formats=DAY, help="last day (inclusive)")],
-    fmt: Annotated[str, typer.Option("--format", "-F", help="md, html or json")] = "md",
+    fmt: Annotated[OutcomesFormat, typer.Option("--format", "-F", help="Markdown, HTML or JSON")
+                   ] = OutcomesFormat.md,
     inputs: Inputs = None,
     alerts: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
                                                 help="alerts JSONL (with --input)")] = None,
@@ -71,30 +99,49 @@ def outcomes_cmd(
                      ] = None,
     reoffending_days: Annotated[int | None, typer.Option(
         "--reoffending-window", min=1, help="add re-offending over this window (days)")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")
-                      ] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="file (default stdout); with Markdown, the charts are written "
+        "beside it as PNG files")] = None,
+    compare: Annotated[Compare | None, typer.Option(
+        "--compare", help="compare with the same dates a year before (year) or the period of "
+        "the same length just before (previous); default: year when that period holds any "
+        "report, else previous")] = None,
 ) -> None:
-    """The plan's success measures for a period against the period before it."""
+    """The plan's success measures for a period against a comparison period.
+
+    Police performance is compared with the same period a year before; when the data holds
+    nothing for it, with the period just before. The report says which, and says plainly when
+    the comparison period has no data (changes are then not shown). A period of two months or
+    more adds a month-by-month trend.
+    """
     from linkwatch.config import get_settings
 
     from .measures import outcomes
-    from .render import render_html, render_json, render_markdown
+    from .render import render_html, render_json, render_markdown, write_markdown
     from .reoffending import reoffending
 
-    if fmt not in ("md", "html", "json"):
-        raise typer.BadParameter(f"format {fmt!r}; choose md, html or json")
     settings = get_settings()
     force = force or settings.force
     loaded = _load(inputs, alerts, referrals)
     try:
         result = outcomes(loaded.rows, loaded.alerts, loaded.referrals, start.date(), end.date(),
-                          force, loaded.sources)
+                          force, loaded.sources, compare=compare.value if compare else None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    console.print(f"compared with {result.previous.period.label()} "
+                  f"({result.comparison_label()})", markup=False)
+    if note := result.comparison_note():
+        console.print(f"[yellow]{note}[/]")
     reo = reoffending(loaded.rows, reoffending_days) if reoffending_days else None
+    if fmt is OutcomesFormat.md and output is not None:
+        for path in write_markdown(result, output, reo, settings.handling):
+            console.print(f"wrote {path}", markup=False)
+        return
+    if fmt is OutcomesFormat.md:
+        console.print("charts: give --output FILE.md to write them beside the report")
     render = {"md": lambda: render_markdown(result, reo, settings.handling),
               "html": lambda: render_html(result, reo, handling=settings.handling),
-              "json": lambda: render_json(result, reo)}[fmt]
+              "json": lambda: render_json(result, reo)}[fmt.value]
     _write(render(), output)
 
 
@@ -106,7 +153,8 @@ def reoffending_cmd(
                                                    help="cohort: index offence from")] = None,
     end: Annotated[datetime | None, typer.Option("--to", formats=DAY,
                                                  help="cohort: index offence to")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-F", help="md or json")] = "md",
+    fmt: Annotated[ReoffendingFormat, typer.Option("--format", "-F", help="Markdown or JSON")
+                   ] = ReoffendingFormat.md,
     inputs: Inputs = None,
     limit: Annotated[int, typer.Option(min=1, help="repeat offenders listed (md)")] = 50,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
@@ -118,8 +166,6 @@ def reoffending_cmd(
     from .render import reoffending_markdown
     from .reoffending import reoffending
 
-    if fmt not in ("md", "json"):
-        raise typer.BadParameter(f"format {fmt!r}; choose md or json")
     if (start is None) != (end is None):
         raise typer.BadParameter("give both --from and --to for a cohort, or neither")
     loaded = _load(inputs, None, None)
@@ -134,19 +180,34 @@ def share(
     alert: Annotated[str, typer.Option("--alert", metavar="ID", help="the alert to share")],
     to: Annotated[str, typer.Option("--to", metavar="RECIPIENT",
                                     help="who receives it (recorded in the audit log)")],
-    fmt: Annotated[str, typer.Option("--format", "-F", help="ftm or stix")] = "ftm",
-    purpose: Annotated[str | None, typer.Option(help="why it is shared (audit log)")] = None,
+    fmt: Annotated[ShareFormat, typer.Option(
+        "--format", "-F", help="ftm (Aleph; needs linkwatch[ftm]) or stix (MISP, OpenCTI)")
+    ] = ShareFormat.ftm,
+    purpose: Annotated[str | None, typer.Option(
+        help="why it is shared; required, recorded in the audit log and the manifest")] = None,
+    operator: OperatorOption = None,
 ) -> None:
-    """Share an alert's sub-graph, pseudonymised, with a named recipient outside the force."""
+    """Share an alert's sub-graph, pseudonymised, with a named recipient outside the force.
+
+    A share discloses personal data, so it needs a named operator (--operator or
+    LINKWATCH_USER), a recipient (--to) and a --purpose; all three go in the audit record
+    (DPA 2018 s.62). The files written are printed on stdout, one path a line.
+    """
+    from rich.markup import escape
+
     from linkwatch.config import get_settings
 
     from .share import ShareRequestError, run_share
 
+    settings = get_settings()
     try:
-        paths = run_share(get_settings(), alert, to, out_dir, fmt, purpose=purpose,
+        settings = settings.model_copy(update={"user": identified_operator(operator,
+                                                                           settings.user)})
+        purpose = required_text(purpose, "--purpose", "why the alert is shared")
+        paths = run_share(settings, alert, to, out_dir, fmt.value, purpose=purpose,
                           console=console)
-    except ShareRequestError as exc:
-        console.print(f"[red]error[/]: {exc}")
+    except (OperatorError, ShareRequestError) as exc:
+        console.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
     for path in paths:
-        typer.echo(str(path))
+        print(path, flush=True)

@@ -1,4 +1,5 @@
-"""The Police and Crime Plan's success measures over a period, against the period before.
+"""The Police and Crime Plan's success measures over a period, against a comparison period: the
+same dates a year before (police performance is compared year on year) or the period just before.
 
 Pure: ``outcomes(rows, alerts, referrals, start, end, force)`` over :class:`ReportRow` lists
 (``rows.report_row``), alert dicts (every version, as on the ``alerts`` topic) and referral
@@ -50,8 +51,34 @@ class Period:
         lo, hi = self.bounds()
         return when is not None and lo <= when < hi
 
+    def year_before(self) -> Period:
+        """The same dates a year earlier (29 February -> 28 February).  Example:
+        2018-07-01..2018-07-31 -> 2017-07-01..2017-07-31."""
+        return Period(_a_year_before(self.start), _a_year_before(self.end))
+
+    def months(self) -> list[Period]:
+        """The calendar months the period touches, each cut to the period.  Example:
+        2018-06-15..2018-08-10 -> 06-15..06-30, 07-01..07-31, 08-01..08-10."""
+        out, first = [], self.start
+        while first <= self.end:
+            nxt = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+            out.append(Period(first, min(self.end, nxt - timedelta(days=1))))
+            first = nxt
+        return out
+
     def label(self) -> str:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+def _a_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+COMPARISONS = ("year", "previous")
+COMPARISON_LABEL = {"year": "the same period a year before", "previous": "the period just before"}
 
 
 def _time(value: Any) -> datetime | None:
@@ -264,17 +291,57 @@ def dig(d: Mapping[str, Any] | None, path: Sequence[str]) -> Any:
     return d if not isinstance(d, Mapping) else None
 
 
+def monthly_trend(rows: Sequence[ReportRow], period: Period) -> list[dict[str, Any]]:
+    """Per calendar month of ``period`` (cut to it): reports, recorded crime, harm, serious
+    violence and knife crime; the input of the trend chart."""
+    out = []
+    for month in period.months():
+        inside = [r for r in rows if month.holds(r.at)]
+        asb = sum(1 for r in inside if r.category == "anti-social-behaviour")
+        out.append({"month": month.start.strftime("%Y-%m"), "from": month.start.isoformat(),
+                    "to": month.end.isoformat(), "days": month.days, "reports": len(inside),
+                    "crimes": len(inside) - asb, "harm": round(sum(r.harm for r in inside), 2),
+                    "serious_violence": sum(1 for r in inside if r.serious_violence),
+                    "knife_crime": sum(1 for r in inside if r.knife)})
+    return out
+
+
 @dataclass
 class Outcomes:
+    """The measures for ``current`` and for the comparison period (the field ``previous``):
+    ``comparison`` says which, "year" (the same dates a year before) or "previous" (the period
+    of the same length just before).  ``trend``/``trend_compared``: per month, when the period
+    spans two months or more."""
+
     force: str
     current: Figures
     previous: Figures
     sources: list[str] = field(default_factory=list)
+    comparison: str = "previous"
+    trend: list[dict[str, Any]] | None = None
+    trend_compared: list[dict[str, Any]] | None = None
+
+    @property
+    def comparable(self) -> bool:
+        """False when the comparison period has no reports: the file or topics do not cover
+        it, and a change against it would mislead."""
+        return self.previous.reports > 0
+
+    def comparison_label(self) -> str:
+        return COMPARISON_LABEL[self.comparison]
+
+    def comparison_note(self) -> str | None:
+        """A plain sentence when the comparison period has no data, else None."""
+        if self.comparable:
+            return None
+        return (f"No reports in the comparison period ({self.previous.period.label()}, "
+                f"{self.comparison_label()}): the data does not cover it, so changes are not "
+                "shown.")
 
     def headline_rows(self) -> list[dict[str, Any]]:
         """[{label, current, previous, change, better}] for the plan's headline measures."""
         cur, prev = self.current.as_dict(), self.previous.as_dict()
-        comparable = self.previous.reports > 0  # no data before: a change would mislead
+        comparable = self.comparable  # no data before: a change would mislead
         out = []
         for label, path, lower in HEADLINES:
             a, b = dig(cur, path), dig(prev, path)
@@ -287,17 +354,32 @@ class Outcomes:
 
     def as_dict(self) -> dict[str, Any]:
         return {"force": self.force, "sources": self.sources,
-                "comparable": self.previous.reports > 0,
+                "comparison": self.comparison, "comparison_label": self.comparison_label(),
+                "comparable": self.comparable, "comparison_note": self.comparison_note(),
                 "current": self.current.as_dict(), "previous": self.previous.as_dict(),
-                "headlines": self.headline_rows()}
+                "headlines": self.headline_rows(), "trend": self.trend,
+                "trend_compared": self.trend_compared}
 
 
 def outcomes(rows: Sequence[ReportRow], alerts: Sequence[Mapping[str, Any]] | None,
              referrals: Sequence[Mapping[str, Any]] | None, start: date, end: date,
-             force: str, sources: Sequence[str] = ()) -> Outcomes:
-    """The measures for ``[start, end]`` and for the same number of days before it."""
+             force: str, sources: Sequence[str] = (), compare: str | None = None) -> Outcomes:
+    """The measures for ``[start, end]`` against a comparison period: ``compare="year"`` the
+    same dates a year before, ``"previous"`` the same number of days just before, ``None``
+    (default) the year before when it holds any report, else the period before."""
     if end < start:
         raise ValueError(f"--to {end} is before --from {start}")
+    if compare is not None and compare not in COMPARISONS:
+        raise ValueError(f"compare {compare!r}; choose one of {', '.join(COMPARISONS)}")
     period = Period(start, end)
+    if compare is None:
+        year = period.year_before()
+        compare = "year" if any(year.holds(r.at) for r in rows) else "previous"
+    other = period.year_before() if compare == "year" else period.previous()
+    trend = trend_compared = None
+    if len(period.months()) >= 2:
+        trend = monthly_trend(rows, period)
+        trend_compared = monthly_trend(rows, other)
     return Outcomes(force, figures(rows, alerts, referrals, period, force),
-                    figures(rows, alerts, referrals, period.previous(), force), list(sources))
+                    figures(rows, alerts, referrals, other, force), list(sources),
+                    comparison=compare, trend=trend, trend_compared=trend_compared)

@@ -50,6 +50,12 @@ def check_request(settings: Settings, recipient: str, fmt: str) -> bytes:
     if fmt not in SHARE_FORMATS:
         raise ShareRequestError(f"unknown share format {fmt!r}; choose one of "
                                 f"{', '.join(SHARE_FORMATS)}")
+    from linkwatch.graph.export import MissingExtra, require_format
+
+    try:
+        require_format(fmt)
+    except MissingExtra as exc:
+        raise ShareRequestError(str(exc)) from None
     if not recipient.strip() or len(recipient) > 200:
         raise ShareRequestError("--to must name the recipient (1-200 characters), e.g. "
                                 "'ROCU West Midlands'")

@@ -1,6 +1,7 @@
 """``linkwatch watchlist add|remove|load|list``: change the managed-offender watchlist on its
 compacted topic, which running workers follow (no restart).  Each change is recorded in the
-audit log (DPA 2018 s.62: alteration, with who and when; entry ids, never names)."""
+audit log (DPA 2018 s.62: alteration, with who and when; entry ids, never names), and needs a
+named operator (--operator or LINKWATCH_USER)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,26 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from linkwatch.operator import OperatorError, OperatorOption, identified_operator
+
 watchlist_app = typer.Typer(help="The managed-offender watchlist (compacted topic).",
                             no_args_is_help=True)
 console = Console(stderr=True)
 DAY = ["%Y-%m-%d"]
+
+
+def _settings(operator: str | None) -> Any:
+    """The settings with ``user`` set to the named operator (a change to the watchlist is an
+    alteration of personal data, logged with who made it); exit 2 if there is none."""
+    from linkwatch.config import get_settings
+
+    settings = get_settings()
+    try:
+        return settings.model_copy(update={"user": identified_operator(operator,
+                                                                       settings.user)})
+    except OperatorError as exc:
+        console.print(f"[red]error[/]: {exc}", markup=True)
+        raise typer.Exit(2) from None
 
 
 async def _change(settings: Any, changes: list[tuple[str, Any]], source: str) -> None:
@@ -44,12 +61,14 @@ def add(
     scheme: Annotated[str, typer.Option(help="IOM fixed, IOM flex, MAPPA, DRIVE, ...")] = "IOM",
     severity: Annotated[str, typer.Option(help="low, medium, high or critical")] = "medium",
     lead: Annotated[str | None, typer.Option(help="managing unit (not a person)")] = None,
+    operator: OperatorOption = None,
 ) -> None:
     """Add or replace one entry; running workers apply it to the next report."""
     from pydantic import ValidationError
 
-    from linkwatch.config import get_settings
     from linkwatch.rules.offenders import WatchlistEntry
+
+    settings = _settings(operator)
 
     try:
         entry = WatchlistEntry(entry_id=entry_id, entity_id=entity_id, name=name,
@@ -60,26 +79,24 @@ def add(
         raise typer.BadParameter(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
     if not entry.identity_keys():
         raise typer.BadParameter("give --entity-id, or --name with --dob or --postcode")
-    asyncio.run(_change(get_settings(), [(entry_id, entry)], "cli add"))
+    asyncio.run(_change(settings, [(entry_id, entry)], "cli add"))
     console.print(f"added {entry_id}")
 
 
 @watchlist_app.command("remove")
-def remove(entry_id: Annotated[str, typer.Argument(help="the entry's id")]) -> None:
+def remove(entry_id: Annotated[str, typer.Argument(help="the entry's id")],
+           operator: OperatorOption = None) -> None:
     """Remove one entry (a tombstone on the topic); file entries too."""
-    from linkwatch.config import get_settings
-
-    asyncio.run(_change(get_settings(), [(entry_id, None)], "cli remove"))
+    settings = _settings(operator)
+    asyncio.run(_change(settings, [(entry_id, None)], "cli remove"))
     console.print(f"removed {entry_id}")
 
 
 @watchlist_app.command("load")
 def load(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
-                                              help="CSV or JSONL, as LINKWATCH_WATCHLIST_FILE")]
-         ) -> None:
+                                              help="CSV or JSONL, as LINKWATCH_WATCHLIST_FILE")],
+         operator: OperatorOption = None) -> None:
     """Publish every entry of a file to the topic."""
-    from linkwatch.config import get_settings
-
     from .watchlist import WatchlistFileError, load_watchlist_file
 
     try:
@@ -87,7 +104,7 @@ def load(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
     except WatchlistFileError as exc:
         raise typer.BadParameter(str(exc)) from None
     changes = sorted(watchlist.entries.items())
-    asyncio.run(_change(get_settings(), list(changes), f"file {path.name}"))
+    asyncio.run(_change(_settings(operator), list(changes), f"file {path.name}"))
     console.print(f"published {len(changes)} entries"
                   + (f"; {len(watchlist.rejected)} refused: {watchlist.rejected[0]}"
                      if watchlist.rejected else ""))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from linkwatch.rules.enrich import age_of
 from linkwatch.rules.normalise import canonical, key_text
 from linkwatch.rules.referrals import (
@@ -26,7 +28,6 @@ from linkwatch.rules.referrals import (
     working_days_after,
 )
 from linkwatch.schemas import OFFENDER_SERVICES, Referral, ReferralContact
-from pydantic import BaseModel, ConfigDict, Field
 
 from ._identity import OFFENDER_ROLES, OffenderRuleError
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
+
 from linkwatch.schemas import Referral, ReferralContact
 
 from ._decide import Decision

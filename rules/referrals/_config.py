@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Self
 
-from linkwatch.schemas import VICTIM_SERVICES, ReferralContact
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from linkwatch.schemas import VICTIM_SERVICES, ReferralContact
 
 # the victim services only: the offender diversion services on the same topic
 # (``schemas.OFFENDER_SERVICES``) are decided by ``rules.offenders``, not by this table

@@ -11,9 +11,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from linkwatch.rules.normalise import canonical
 from linkwatch.schemas import AnyReport, Person, Referral, ReferralContact
-from pydantic import BaseModel, ConfigDict
 
 from ._calendar import working_days_after
 from ._config import SERVICES, RoutingConfig
