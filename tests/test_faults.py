@@ -7,6 +7,7 @@ with a non-zero exit, and ``linkwatch health`` says so."""
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 import os
 import socket
@@ -209,16 +210,20 @@ async def test_poison_reports_are_dead_lettered_counted_and_redriven(
 
     # the ordinary reports' outputs are those of a run without the poison
     want = await collect(plain.settings, "referrals", lambda r: len(r) >= 5, 90)
-    got = await collect(faulty.settings, "referrals", lambda r: len(r) >= 5 + len(unicode), 90)
-    assert _ours(got) == _ours(want) and len(_ours(want)) == 5, (
-        set(_ours(got)) ^ set(_ours(want)))
+    want = await settle(plain.settings, "referrals", quiet_s=2)
+    every = {r["report_id"] for r in ordinary + unicode}
+    got = await collect(faulty.settings, "referrals",
+                        lambda r: {x["report_id"] for x in r} >= every, 120)
+    got = await settle(faulty.settings, "referrals", quiet_s=2)
+    assert _ours(got) == _ours(want) and len(_ours(want)) == 5, "\n".join(
+        difflib.unified_diff(_ours(want), _ours(got), lineterm=""))
     # every report in another script was processed, not dead-lettered: one referral each
     assert {r["report_id"] for r in got if r["report_id"].startswith("UNI")} == {
         r["report_id"] for r in unicode}, got
     alerts_plain = await settle(plain.settings, "alerts", quiet_s=4)
     alerts_faulty = await settle(faulty.settings, "alerts", quiet_s=1)
-    assert alerts_plain and _ours(alerts_faulty) == _ours(alerts_plain), (
-        set(_ours(alerts_faulty)) ^ set(_ours(alerts_plain)))
+    assert alerts_plain and _ours(alerts_faulty) == _ours(alerts_plain), "\n".join(
+        difflib.unified_diff(_ours(alerts_plain), _ours(alerts_faulty), lineterm=""))
     assert SECRET not in faulty.log.read_text(encoding="utf-8", errors="replace")
 
     await asyncio.sleep(2.5)  # offsets committed
