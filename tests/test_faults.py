@@ -44,7 +44,8 @@ def test_a_fault_names_class_and_our_frame_never_the_message() -> None:
         fault = capture("intake", exc)
     assert fault.exception == "UnicodeEncodeError"
     # no linkwatch frame in this traceback: the innermost frame of all
-    assert fault.where.endswith("test_faults:36 (_boom)"), fault
+    line = _boom.__code__.co_firstlineno + 1  # the raise
+    assert fault.where.endswith(f"test_faults:{line} (_boom)"), fault
     assert "Łukasz" not in fault.describe() and "ascii" not in fault.describe(), fault
 
 
