@@ -40,7 +40,7 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4  # 4: AlertBook keeps each network's parts (issue 19)
 
 
 class Stale(Exception):
