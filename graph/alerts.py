@@ -252,7 +252,7 @@ class AlertBook:
             if self.parts[carry].type != finding.type:
                 return []           # outranked by a type of higher precedence
             self.parts[key] = _Part.of(finding)
-            return self._offer_merged(carry, None, now, already_emitted)
+            return self._offer_merged(carry, finding, now, already_emitted)
         old = self.parts.get(key)
         self.parts[key] = part = _Part.of(finding)
         live = key in self.entries and self.entries[key].superseded_by is None
@@ -281,8 +281,7 @@ class AlertBook:
                 self.merged_into[k] = res.carry
             if self.parts[k].type == part.type:
                 self._join(k, res.carry)
-        head = finding if res.carry == key else None
-        out += self._offer_merged(res.carry, head, now, already_emitted)
+        out += self._offer_merged(res.carry, finding, now, already_emitted)
         return out
 
     # -- one network, one alert: helpers ------------------------------------------------
@@ -321,9 +320,15 @@ class AlertBook:
 
     def _offer_merged(self, carry: str, head: Finding | None, now: datetime,
                       already_emitted: AlreadyEmitted | None) -> list[Alert]:
-        base = head if head is not None else self.parts[carry].finding(carry)
-        merged = merge_findings(base, [self.parts[k] for k in sorted(self.members.get(carry, ()))
-                                       if k in self.parts])
+        # the text of the fullest view (most reports; the carrying key on a tie), under
+        # the carrying key, with every other view's evidence added
+        keys = [carry, *sorted(self.members.get(carry, ()))]
+        keys = [k for k in keys if k in self.parts]
+        best = max(keys, key=lambda k: (len(self.parts[k].report_ids), k == carry))
+        base = (head if head is not None and head.key == best
+                else self.parts[best].finding(best))
+        base = replace(base, key=carry)
+        merged = merge_findings(base, [self.parts[k] for k in keys if k != best])
         alert = self.consider(merged, now, already_emitted)
         self._index(carry)
         return [alert] if alert is not None else []
