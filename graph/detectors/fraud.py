@@ -179,7 +179,7 @@ def detect_fraud_network(sub: nx.MultiDiGraph, touched: set[str],
         shared = {i for i, n in mentions.items() if n >= 2}
         if len(reports) < cfg.network_min_reports or len(shared) < cfg.network_min_shared:
             continue
-        if _star(sub, reports, shared) >= cfg.network_max_star_share * len(reports):
+        if _star(sub, reports, idents) >= cfg.network_max_star_share * len(reports):
             continue  # one account or sender in (nearly) every report: a mule or a campaign
         anchor = min(shared, key=lambda i: (sub.nodes[i]["first_seen"], i))
         mules = {a for a in shared if m.kind_of(a) in PAYEE_KINDS
@@ -241,7 +241,7 @@ def _component(sub: nx.MultiDiGraph, start: str, now: datetime | None,
     return reports, idents, hubs
 
 
-def _star(sub: nx.MultiDiGraph, reports: set[str], shared: set[str]) -> int:
+def _star(sub: nx.MultiDiGraph, reports: set[str], idents: set[str]) -> int:
     """The most reports one shared identifier (one site for domains and URLs) is in.
     A network joins several hubs; when one of them is in nearly every report the
     structure is that hub's: a mule account, a campaign's sender, one phishing site."""
@@ -249,7 +249,7 @@ def _star(sub: nx.MultiDiGraph, reports: set[str], shared: set[str]) -> int:
 
     count: Counter[str] = Counter()
     for r in reports:
-        count.update({site_of(sub, i) or i for i in sub.successors(r) if i in shared})
+        count.update({site_of(sub, i) or i for i in sub.successors(r) if i in idents})
     return max(count.values(), default=0)
 
 

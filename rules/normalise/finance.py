@@ -79,7 +79,7 @@ def _key(env_value: str | None) -> bytes:
 def card_hash(pan: str, key: str | None = None) -> str:
     """HMAC-SHA256 hex of the digits of ``pan`` under ``key`` (or ``LINKWATCH_HASH_KEY``)."""
     secret = key.encode("utf-8") if key else _key(os.environ.get("LINKWATCH_HASH_KEY"))
-    return hmac.new(secret, pan.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new(secret, pan.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _pan(raw: str) -> str | None:
