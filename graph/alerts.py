@@ -26,6 +26,8 @@ its reports, with the live alerts of ``CONSOLIDATED`` types: when the reports th
 share reach ``MIN_SHARED`` and ``OVERLAP`` of the smaller set (``same_network``), they
 are one network.  Then (``resolve``, pure):
 
+* (for a clustered crew, ``MEMBER_JOIN``: a new cluster with a member of a live alert of
+  its type is that crew's too: Louvain re-splits a crew between reports)
 * the same type: the oldest alert carries on (its ``alert_id``), the finding's evidence
   joins it, and any younger alert of that network gets a last version with
   ``status: superseded`` and ``superseded_by``;
@@ -73,6 +75,10 @@ CONSOLIDATED = frozenset(PRECEDENCE)
 RANK_OF = {t: i for i, t in enumerate(PRECEDENCE)}
 OVERLAP = 0.5    # shared reports / the smaller report set: one network
 MIN_SHARED = 2   # and at least this many reports shared (one joint incident is not one network)
+# types whose alert is a group of people found by clustering (Louvain re-splits a crew
+# between reports): a new cluster with a member of a live alert of its type is that
+# crew's, whatever reports its links are drawn from
+MEMBER_JOIN = frozenset({"ocg"})
 
 
 def same_network(a: frozenset[str] | set[str], b: frozenset[str] | set[str],
@@ -234,6 +240,7 @@ class AlertBook:
     parts: dict[str, _Part] = field(default_factory=dict)
     members: dict[str, set[str]] = field(default_factory=dict)
     by_report: dict[str, set[str]] = field(default_factory=dict)
+    by_member: dict[str, set[str]] = field(default_factory=dict)  # MEMBER_JOIN types' people
 
     def consider_all(self, finding: Finding, now: datetime | None = None,
                      already_emitted: AlreadyEmitted | None = None) -> list[Alert]:
@@ -263,6 +270,10 @@ class AlertBook:
         near.discard(key)
         overlapping = [k for k in sorted(near)
                        if same_network(rids, frozenset(self._network_rids(k)))]
+        if part.type in MEMBER_JOIN and not live:
+            crew = {k for e in part.entities for k in self.by_member.get(e, ())
+                    if self.parts[k].type == part.type} - {key, *overlapping}
+            overlapping += sorted(crew)
         live_set = [(k, self.parts[k].type, (self.entries[k].created_at, k))
                     for k in overlapping]
         if live:
@@ -306,17 +317,26 @@ class AlertBook:
         self.members.setdefault(carry, set()).update(moved | {key})
         self._unindex(key)
 
+    def _network_members(self, key: str) -> set[str]:
+        keys = [key, *self.members.get(key, ())]
+        return {e for k in keys if k in self.parts and self.parts[k].type in MEMBER_JOIN
+                for e in self.parts[k].entities}
+
     def _index(self, key: str) -> None:
         for r in self._network_rids(key):
             self.by_report.setdefault(r, set()).add(key)
+        for e in self._network_members(key):
+            self.by_member.setdefault(e, set()).add(key)
 
     def _unindex(self, key: str) -> None:
-        for r in self._network_rids(key):
-            held = self.by_report.get(r)
-            if held is not None:
-                held.discard(key)
-                if not held:
-                    del self.by_report[r]
+        for index, items in ((self.by_report, self._network_rids(key)),
+                             (self.by_member, self._network_members(key))):
+            for r in items:
+                held = index.get(r)
+                if held is not None:
+                    held.discard(key)
+                    if not held:
+                        del index[r]
 
     def _offer_merged(self, carry: str, head: Finding | None, now: datetime,
                       already_emitted: AlreadyEmitted | None) -> list[Alert]:

@@ -143,3 +143,20 @@ def test_the_merge_survives_a_snapshot() -> None:
     assert {a.alert_id for a in later} == {line[0].alert_id}
     later = _all(again, _f("county_lines", "phone:3", [6, 7], ("phone:3",)), 60)
     assert {a.alert_id for a in later} <= {line[0].alert_id}
+
+
+def test_a_new_cluster_with_a_member_of_an_alerted_crew_joins_it() -> None:
+    """After a re-split the second half's links may come from other reports only: a
+    member already in the crew's alert ties it (MEMBER_JOIN), for OCG only."""
+    book = AlertBook()
+    first = _all(book, _f("ocg", "C1", [1, 2], ("person:a", "person:b", "person:c",
+                                                 "person:d")), 0)
+    half = _all(book, _f("ocg", "C2", [3, 4], ("person:d", "person:e", "person:f")), 9)
+    assert {a.alert_id for a in half} == {first[0].alert_id}
+    other = _all(book, _f("ocg", "C3", [5, 6], ("person:x", "person:y", "person:z")), 9)
+    assert other[0].alert_id != first[0].alert_id
+    # a county line sharing a person with another is not merged by the person alone
+    book = AlertBook()
+    a = _all(book, _f("county_lines", "phone:1", [1, 2], ("phone:1", "person:r")), 0)
+    b = _all(book, _f("county_lines", "phone:2", [3, 4], ("phone:2", "person:r")), 0)
+    assert a[0].alert_id != b[0].alert_id
