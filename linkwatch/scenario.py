@@ -284,9 +284,14 @@ def generate(seed: int = 7, background: int = 60,
 # -- the detection scenario (bench/detect.py, tests/test_scenario_detect.py) ----------------
 #
 # Every structure type planted in realistic sizes among background reports and innocent
-# hubs, with the variations real intake sees: phones written three ways, accounts with
-# different punctuation, names with nicknames and case, markers on only some reports,
-# and the same event reported twice through different channels.  The truth is written
+# hubs, with the variations real intake sees: phones written up to eight ways, accounts
+# with different punctuation, names from nine locales with nicknames and case, markers
+# on only some reports, and the same event reported twice through different channels.
+# Randomised per seed (issue 19): runners carrying phones of their own, crews Louvain
+# splits, cyber reports whose indicators come only in a STIX bundle, cuckooed residents
+# who are repeat victims too, child exploitation by an address or by an adult's phone /
+# car across children of different homes, fraud campaigns by phone, e-mail or website
+# with a different payee per victim.  The truth is written
 # here by hand, from domain.md (s.4-s.7), not computed by linkwatch: for each structure
 # its type, key entities (node ids, or (report_id, person_ref) for a person), its reports
 # and the decisive report: the one after which an analyst expects the alert.
