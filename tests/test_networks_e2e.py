@@ -76,6 +76,8 @@ def _stream() -> list[dict[str, Any]]:
                   "dob": f"19{45 + k}-06-1{k}", "consent": {"victim_support": True}}
         idents = [{"type": "phone", "role": "sender", "value": "07700 900600"},
                   {"type": "bank_account", "role": "payee", "value": f"20-00-1{k} 4444000{k}"}]
+        if k:   # the campaign's e-mail too: two shared identifiers, yet one sender's star
+            idents.append({"type": "email", "role": "sender", "value": "refunds@hmrc-tax.co.uk"})
         fraud = {"fraud_type": "impersonation", "amount_lost": f"{k + 1}00.00"}
         add("fraud", f"FC-{k}", 5 + k, 11, persons=[victim], identifiers=idents, fraud=fraud)
         if k == 2:   # the bank reports the same fraud: the payee is now in two reports
