@@ -58,15 +58,22 @@ _UNIT = "ABDEFGHJLNPQRSTUWXYZ"
 
 
 @lru_cache(maxsize=1)
-def _names() -> tuple[list[str], list[str]]:
-    """Synthetic given and family names (Faker en_GB's lists), as real reports spread them."""
+def _names() -> list[tuple[list[str], list[str]]]:
+    """Synthetic given and family names per locale (``linkwatch.scenario.NAME_LOCALES``,
+    each locale's share of a hundred slots by ``NAME_WEIGHTS``), so the soak's victims
+    carry names of many origins and scripts, as a real force's reports do."""
     from faker import Faker
 
-    fake = Faker("en_GB")
-    fake.seed_instance(11)
-    given = sorted({fake.first_name() for _ in range(3000)})
-    family = sorted({fake.last_name() for _ in range(3000)})
-    return given, family
+    from linkwatch.scenario import NAME_LOCALES, NAME_WEIGHTS
+
+    lists = []
+    for i, loc in enumerate(NAME_LOCALES):
+        fake = Faker(loc)
+        fake.seed_instance(11 + i)
+        pair = (sorted({fake.first_name() for _ in range(1500)}),
+                sorted({fake.last_name() for _ in range(1500)}))
+        lists += [pair] * round(NAME_WEIGHTS[i] * 100)
+    return lists
 
 
 def make_report(i: int, start: datetime) -> tuple[dict, str | None]:
@@ -74,8 +81,9 @@ def make_report(i: int, start: datetime) -> tuple[dict, str | None]:
     Victims are distinct people: names, dates of birth and postcodes spread as in real
     reports (one shared name for everyone would make every report an ER near-miss)."""
     when = (start + timedelta(seconds=i)).isoformat()
-    given, family = _names()
     h = (i * 2654435761) % 2**32  # a deterministic spread of i
+    locales = _names()
+    given, family = locales[(h >> 20) % len(locales)]
     victim = {"person_ref": "v1", "role": "victim",
               "name": f"{given[h % len(given)]} {family[(h >> 12) % len(family)]}",
               "dob": f"{1940 + h % 66}-{1 + (h >> 7) % 12:02d}-{1 + (h >> 11) % 28:02d}",

@@ -16,6 +16,26 @@ Time is report time (the ``now`` passed in), never the wall clock, so a replay o
 the same reports in the same order emits exactly the same alerts.  Example: an
 alert at 10:00 with 3 reports, cooldown 6 h, step 3: a 4th report at 11:00 with a
 new victim -> nothing (cooldown); a 5th at 17:00 -> version 2 (new members).
+
+One network, one live alert (``consider_all``, docs/detectors.md).  Detectors key a
+structure by what they see of it (a phone, a Louvain cluster, an account), and one
+network can show several such keys: a runner's phone besides the deal line, a crew's
+early part and, after a re-split, its other half, the same payee's reports read as a
+mule account and as a fraud network.  Before a finding is versioned it is compared, by
+its reports, with the live alerts of ``CONSOLIDATED`` types: when the reports the two
+share reach ``MIN_SHARED`` and ``OVERLAP`` of the smaller set (``same_network``), they
+are one network.  Then (``resolve``, pure):
+
+* (for a clustered crew, ``MEMBER_JOIN``: a new cluster with a member of a live alert of
+  its type is that crew's too: Louvain re-splits a crew between reports)
+* the same type: the oldest alert carries on (its ``alert_id``), the finding's evidence
+  joins it, and any younger alert of that network gets a last version with
+  ``status: superseded`` and ``superseded_by``;
+* another type: the type earlier in ``PRECEDENCE`` wins; a live alert of a lower type is
+  superseded by it, and a finding of a lower type is not published.
+
+A key once merged or superseded stays so (its later findings feed the alert that
+carries on, or nothing when that alert is of another type).
 """
 
 from __future__ import annotations
@@ -24,7 +44,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +61,144 @@ def alert_id_for(key: str) -> str:
     return "A" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+# One type per network, most specific first (docs/detectors.md gives the reasons):
+# exploitation of people (statutory duties: NRM, MASH) before drug-supply structures,
+# those before the co-offending group they run on; a fraud network (several mules and
+# senders) before the single account or sender that is part of it; a campaign before
+# its infrastructure; places and single persons last; one identifier last of all.
+PRECEDENCE: tuple[str, ...] = (
+    "modern_slavery", "child_exploitation", "county_lines", "cuckooing", "ocg",
+    "fraud_network", "mule_account", "fraud_campaign", "cyber_campaign", "knife_crime",
+    "repeat_victim", "shared_identifier",
+)
+CONSOLIDATED = frozenset(PRECEDENCE)
+RANK_OF = {t: i for i, t in enumerate(PRECEDENCE)}
+OVERLAP = 0.5    # shared reports / the smaller report set: one network
+MIN_SHARED = 2   # and at least this many reports shared (one joint incident is not one network)
+# types whose alert is a group of people found by clustering (Louvain re-splits a crew
+# between reports): a new cluster with a member of a live alert of its type is that
+# crew's, whatever reports its links are drawn from
+MEMBER_JOIN = frozenset({"ocg"})
+
+
+def same_network(a: frozenset[str] | set[str], b: frozenset[str] | set[str],
+                 overlap: float = OVERLAP, min_shared: int = MIN_SHARED) -> bool:
+    """Two report sets describe one network: ``{1,2,3}`` and ``{2,3,4,5,6}`` -> True
+    (2 shared, 2/3 of the smaller); ``{1,2,3}`` and ``{3,4,5}`` -> False."""
+    if not a or not b:
+        return False
+    shared = len(a & b) if len(a) <= len(b) else len(b & a)
+    return shared >= min_shared and shared >= overlap * min(len(a), len(b))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What becomes of a finding (``resolve``): ``carry``, the key whose alert carries
+    the network on (``None``: the finding is not published, ``winner`` outranks it);
+    ``absorb``, live keys merged into ``carry`` (same type) or superseded by it."""
+
+    carry: str | None
+    absorb: tuple[str, ...] = ()
+    winner: str | None = None
+
+
+def resolve(key: str, ftype: str, live: Sequence[tuple[str, str, tuple[Any, ...]]]
+            ) -> Resolution:
+    """Pure: ``key`` (type ``ftype``) against the live alerts of its network, each
+    ``(key, type, age)`` (``age`` orders them: smaller is older; the finding's own live
+    alert may be among them).  Example: a runner's phone ``county_lines:p2`` against
+    ``[("county_lines:p1", "county_lines", (1,)), ("repeat_victim:x", "repeat_victim",
+    (0,))]`` -> carry ``county_lines:p1``, absorb ``county_lines:p2`` and
+    ``repeat_victim:x``."""
+    rank = RANK_OF.get(ftype, len(PRECEDENCE))
+    others = [(k, t, age) for k, t, age in live if k != key]
+    above = sorted((RANK_OF.get(t, len(PRECEDENCE)), age, k) for k, t, age in others
+                   if RANK_OF.get(t, len(PRECEDENCE)) < rank)
+    own = [(k, t, age) for k, t, age in live if k == key]
+    if above:
+        return Resolution(None, tuple(k for k, _, _ in own), above[0][2])
+    same = sorted((age, k) for k, t, age in [*own, *others] if t == ftype)
+    carry = same[0][1] if same else key
+    absorb = [k for _, k in same if k != carry]
+    if carry != key and key not in absorb:
+        absorb.append(key)
+    absorb += sorted(k for k, t, _ in others if t != ftype)
+    return Resolution(carry, tuple(dict.fromkeys(absorb)))
+
+
+@dataclass
+class _Part:
+    """What one key's latest finding said, kept so a merged alert can show them all."""
+
+    type: str
+    severity: str
+    score: float
+    title: str
+    summary: str
+    reasons: tuple[str, ...]
+    report_ids: tuple[str, ...]
+    entities: tuple[str, ...]
+    labels: tuple[str, ...]
+    links: tuple[tuple[str, str, str], ...]
+    link_report_ids: tuple[tuple[str, ...], ...]
+    cluster_id: str | None
+    discounted_hubs: tuple[str, ...]
+    at: datetime | None
+
+    @classmethod
+    def of(cls, f: Finding) -> _Part:
+        labels = f.labels if len(f.labels) == len(f.entities) else f.entities
+        lr = (f.link_report_ids if len(f.link_report_ids) == len(f.links)
+              else tuple(() for _ in f.links))
+        return cls(f.type, f.severity, f.score, f.title, f.summary, f.reasons, f.report_ids,
+                   f.entities, labels, f.links, lr, f.cluster_id, f.discounted_hubs, f.at)
+
+    def finding(self, key: str) -> Finding:
+        return Finding(type=self.type, key=key, severity=self.severity, score=self.score,
+                       title=self.title, summary=self.summary, reasons=self.reasons,
+                       report_ids=self.report_ids, entities=self.entities, links=self.links,
+                       cluster_id=self.cluster_id, discounted_hubs=self.discounted_hubs,
+                       labels=self.labels, link_report_ids=self.link_report_ids, at=self.at)
+
+
+def merge_findings(head: Finding, parts: Sequence[_Part]) -> Finding:
+    """``head`` (the carrying key's finding: its text and key) with the evidence of
+    ``parts`` (the other keys of its network) added: reports, entities, links; the
+    highest severity and score."""
+    if not parts:
+        return head
+    rids = set(head.report_ids)
+    ents = dict(zip(head.entities, head.labels if len(head.labels) == len(head.entities)
+                    else head.entities, strict=True))
+    links: dict[tuple[str, str, str], set[str]] = {}
+    head_lr = (head.link_report_ids if len(head.link_report_ids) == len(head.links)
+               else tuple(() for _ in head.links))
+    for lk, lr in zip(head.links, head_lr, strict=True):
+        links.setdefault(lk, set()).update(lr)
+    severity, score = head.severity, head.score
+    hubs = set(head.discounted_hubs)
+    at = head.at
+    for p in parts:
+        rids.update(p.report_ids)
+        for e, lb in zip(p.entities, p.labels, strict=True):
+            ents.setdefault(e, lb)
+        for lk, lr in zip(p.links, p.link_report_ids, strict=True):
+            links.setdefault(lk, set()).update(lr)
+        if _RANK.get(p.severity, 0) > _RANK.get(severity, 0):
+            severity = p.severity
+        score = max(score, p.score)
+        hubs.update(p.discounted_hubs)
+        if p.at is not None and (at is None or p.at > at):
+            at = p.at
+    order = sorted(ents)
+    lks = sorted(links)
+    return replace(head, severity=severity, score=score, report_ids=tuple(sorted(rids)),
+                   entities=tuple(order), labels=tuple(ents[e] for e in order),
+                   links=tuple(lks), link_report_ids=tuple(tuple(sorted(links[lk]))
+                                                           for lk in lks),
+                   discounted_hubs=tuple(sorted(hubs)), at=at)
+
+
 @dataclass
 class _Entry:
     alert_id: str
@@ -51,18 +209,21 @@ class _Entry:
     created_at: datetime
     emitted_at: datetime
     fingerprint: str = ""
+    superseded_by: str | None = None   # the key whose alert carries this network on
 
     def to_dict(self) -> dict[str, Any]:
         return {"alert_id": self.alert_id, "version": self.version, "severity": self.severity,
                 "n_reports": self.n_reports, "entities": sorted(self.entities),
                 "created_at": self.created_at.isoformat(),
-                "emitted_at": self.emitted_at.isoformat(), "fingerprint": self.fingerprint}
+                "emitted_at": self.emitted_at.isoformat(), "fingerprint": self.fingerprint,
+                "superseded_by": self.superseded_by}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> _Entry:
         return cls(d["alert_id"], int(d["version"]), d["severity"], int(d["n_reports"]),
                    frozenset(d["entities"]), datetime.fromisoformat(d["created_at"]),
-                   datetime.fromisoformat(d["emitted_at"]), d.get("fingerprint", ""))
+                   datetime.fromisoformat(d["emitted_at"]), d.get("fingerprint", ""),
+                   d.get("superseded_by"))
 
 
 @dataclass
@@ -72,10 +233,151 @@ class AlertBook:
     report_step: int = 3
     already_emitted: AlreadyEmitted | None = None
     entries: dict[str, _Entry] = field(default_factory=dict)
+    # one network, one live alert (``consider_all``): a key merged into, or superseded
+    # by, another -> that key; each consolidated key's latest finding; the keys merged
+    # into a carrying key; report id -> live consolidated keys naming it
+    merged_into: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, _Part] = field(default_factory=dict)
+    members: dict[str, set[str]] = field(default_factory=dict)
+    by_report: dict[str, set[str]] = field(default_factory=dict)
+    by_member: dict[str, set[str]] = field(default_factory=dict)  # MEMBER_JOIN types' people
+
+    def consider_all(self, finding: Finding, now: datetime | None = None,
+                     already_emitted: AlreadyEmitted | None = None) -> list[Alert]:
+        """The alerts to publish for this finding now: its network's alert (a new
+        version, or none), and a last ``superseded`` version of each alert it absorbs.
+        A type outside ``CONSOLIDATED`` (``managed_offender``) is ``consider``'s."""
+        if finding.type not in CONSOLIDATED:
+            alert = self.consider(finding, now, already_emitted)
+            return [alert] if alert is not None else []
+        now = now or finding.at
+        if now is None:
+            raise ValueError(f"finding {finding.key!r} has no time; pass now=")
+        key = finding.key
+        carry = self._carrier(key)
+        if carry is not None:       # merged before: feed the alert that carries on
+            if self.parts[carry].type != finding.type:
+                return []           # outranked by a type of higher precedence
+            self.parts[key] = _Part.of(finding)
+            return self._offer_merged(carry, finding, now, already_emitted)
+        old = self.parts.get(key)
+        self.parts[key] = part = _Part.of(finding)
+        live = key in self.entries and self.entries[key].superseded_by is None
+        if live and old is not None and old.report_ids == part.report_ids:
+            return self._offer_merged(key, finding, now, already_emitted)
+        rids = frozenset(self._network_rids(key)) | frozenset(part.report_ids)
+        near = {k for r in part.report_ids for k in self.by_report.get(r, ())}
+        near.discard(key)
+        overlapping = [k for k in sorted(near)
+                       if same_network(rids, frozenset(self._network_rids(k)))]
+        if part.type in MEMBER_JOIN and not live:
+            crew = {k for e in part.entities for k in self.by_member.get(e, ())
+                    if self.parts[k].type == part.type} - {key, *overlapping}
+            overlapping += sorted(crew)
+        live_set = [(k, self.parts[k].type, (self.entries[k].created_at, k))
+                    for k in overlapping]
+        if live:
+            live_set.append((key, part.type, (self.entries[key].created_at, key)))
+        res = resolve(key, part.type, live_set)
+        out: list[Alert] = []
+        if res.carry is None:       # a higher type holds this network
+            for k in res.absorb:
+                out += self._supersede(k, res.winner, now, already_emitted)
+            self.merged_into.setdefault(key, res.winner)  # type: ignore[arg-type]
+            return out
+        for k in res.absorb:
+            if k in self.entries and self.entries[k].superseded_by is None:
+                out += self._supersede(k, res.carry, now, already_emitted)
+            else:
+                self.merged_into[k] = res.carry
+            if self.parts[k].type == part.type:
+                self._join(k, res.carry)
+        out += self._offer_merged(res.carry, finding, now, already_emitted)
+        return out
+
+    # -- one network, one alert: helpers ------------------------------------------------
+    def _carrier(self, key: str) -> str | None:
+        seen = 0
+        carry = self.merged_into.get(key)
+        while carry is not None and carry in self.merged_into and seen < 100:
+            carry, seen = self.merged_into[carry], seen + 1
+        return carry
+
+    def _network_rids(self, key: str) -> set[str]:
+        rids = set(self.parts[key].report_ids) if key in self.parts else set()
+        for k in self.members.get(key, ()):
+            if k in self.parts:
+                rids.update(self.parts[k].report_ids)
+        return rids
+
+    def _join(self, key: str, carry: str) -> None:
+        """``key`` (and what had joined it) is evidence of ``carry``'s alert from now on."""
+        self.merged_into[key] = carry
+        moved = self.members.pop(key, set())
+        self.members.setdefault(carry, set()).update(moved | {key})
+        self._unindex(key)
+
+    def _network_members(self, key: str) -> set[str]:
+        keys = [key, *self.members.get(key, ())]
+        return {e for k in keys if k in self.parts and self.parts[k].type in MEMBER_JOIN
+                for e in self.parts[k].entities}
+
+    def _index(self, key: str) -> None:
+        for r in self._network_rids(key):
+            self.by_report.setdefault(r, set()).add(key)
+        for e in self._network_members(key):
+            self.by_member.setdefault(e, set()).add(key)
+
+    def _unindex(self, key: str) -> None:
+        for index, items in ((self.by_report, self._network_rids(key)),
+                             (self.by_member, self._network_members(key))):
+            for r in items:
+                held = index.get(r)
+                if held is not None:
+                    held.discard(key)
+                    if not held:
+                        del index[r]
+
+    def _offer_merged(self, carry: str, head: Finding | None, now: datetime,
+                      already_emitted: AlreadyEmitted | None) -> list[Alert]:
+        # the text of the fullest view (most reports; the carrying key on a tie), under
+        # the carrying key, with every other view's evidence added
+        keys = [carry, *sorted(self.members.get(carry, ()))]
+        keys = [k for k in keys if k in self.parts]
+        best = max(keys, key=lambda k: (len(self.parts[k].report_ids), k == carry))
+        base = (head if head is not None and head.key == best
+                else self.parts[best].finding(best))
+        base = replace(base, key=carry)
+        merged = merge_findings(base, [self.parts[k] for k in keys if k != best])
+        alert = self.consider(merged, now, already_emitted)
+        self._index(carry)
+        return [alert] if alert is not None else []
+
+    def _supersede(self, key: str, by: str, now: datetime,
+                   already_emitted: AlreadyEmitted | None) -> list[Alert]:
+        """A last version of ``key``'s alert: superseded by ``by``'s."""
+        self._unindex(key)
+        self.merged_into[key] = by
+        entry = self.entries.get(key)
+        if entry is None or entry.superseded_by is not None:
+            return []
+        entry.superseded_by = by
+        entry.version += 1
+        entry.emitted_at = now
+        by_id = alert_id_for(by)
+        check = already_emitted or self.already_emitted
+        if check is not None and check(entry.alert_id, entry.version):
+            return []
+        f = merge_findings(self.parts[key].finding(key),
+                           [self.parts[k] for k in sorted(self.members.get(key, ()))
+                            if k in self.parts])
+        alert = _alert(f, entry, now, self.handling)
+        return [alert.model_copy(update={"status": "superseded", "superseded_by": by_id})]
 
     def consider(self, finding: Finding, now: datetime | None = None,
                  already_emitted: AlreadyEmitted | None = None) -> Alert | None:
-        """The alert to publish for this finding now, or ``None``.
+        """The alert to publish for this finding now, or ``None`` (one key, no network
+        consolidation: ``consider_all`` does that).
 
         ``already_emitted(alert_id, version)`` (here or on the book) says a version was
         published before a restart: the state advances but nothing is returned again.
@@ -115,15 +417,38 @@ class AlertBook:
     def to_dict(self) -> dict[str, Any]:
         return {"handling": self.handling, "cooldown_s": self.cooldown.total_seconds(),
                 "report_step": self.report_step,
-                "entries": {k: e.to_dict() for k, e in sorted(self.entries.items())}}
+                "entries": {k: e.to_dict() for k, e in sorted(self.entries.items())},
+                "merged_into": dict(sorted(self.merged_into.items())),
+                "parts": {k: _part_dict(p) for k, p in sorted(self.parts.items())},
+                "members": {k: sorted(v) for k, v in sorted(self.members.items())}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any],
                   already_emitted: AlreadyEmitted | None = None) -> AlertBook:
-        return cls(handling=data.get("handling", "OFFICIAL-SENSITIVE"),
+        book = cls(handling=data.get("handling", "OFFICIAL-SENSITIVE"),
                    cooldown=timedelta(seconds=float(data.get("cooldown_s", 6 * 3600))),
                    report_step=int(data.get("report_step", 3)), already_emitted=already_emitted,
-                   entries={k: _Entry.from_dict(v) for k, v in data.get("entries", {}).items()})
+                   entries={k: _Entry.from_dict(v) for k, v in data.get("entries", {}).items()},
+                   merged_into=dict(data.get("merged_into", {})),
+                   parts={k: _part_of_dict(v) for k, v in data.get("parts", {}).items()},
+                   members={k: set(v) for k, v in data.get("members", {}).items()})
+        for k, e in book.entries.items():   # the report index is derived
+            if e.superseded_by is None and k in book.parts and k not in book.merged_into:
+                book._index(k)
+        return book
+
+
+def _part_dict(p: _Part) -> dict[str, Any]:
+    d = {k: getattr(p, k) for k in p.__dataclass_fields__}
+    d["at"] = p.at.isoformat() if p.at else None
+    return d
+
+
+def _part_of_dict(d: dict[str, Any]) -> _Part:
+    tup = {k: (tuple(tuple(x) if isinstance(x, list) else x for x in v)
+               if isinstance(v, list) else v) for k, v in d.items()}
+    tup["at"] = datetime.fromisoformat(d["at"]) if d.get("at") else None
+    return _Part(**tup)
 
 
 def _fingerprint(f: Finding) -> str:
@@ -236,4 +561,5 @@ def _versioned(body: bytes, offered: int, version: int) -> bytes:
     return alert.model_copy(update={"version": version}).model_dump_json().encode()
 
 
-__all__ = ["AlertBook", "Numbered", "alert_id_for", "content_digest", "number_alerts"]
+__all__ = ["CONSOLIDATED", "PRECEDENCE", "AlertBook", "Numbered", "Resolution", "alert_id_for",
+           "content_digest", "merge_findings", "number_alerts", "resolve", "same_network"]

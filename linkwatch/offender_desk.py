@@ -89,7 +89,8 @@ class OffenderDesk:
         """Add this report's managed-offender alerts, outside-share reasons and diversion
         referrals to ``out`` (``linkwatch.pipeline.Outputs``)."""
         alerts = [json.loads(body) for _key, body in out.alerts]
-        networks = [a for a in alerts if a.get("type") in NETWORK_TYPES]
+        networks = [a for a in alerts if a.get("type") in NETWORK_TYPES
+                    and a.get("status", "live") == "live"]
         alerts += self._watch(report, duplicate_of, networks, book)
         out.alerts[:] = [self._with_outside(a, graph) for a in alerts]
         self._divert(report, duplicate_of, out)

@@ -212,8 +212,7 @@ class Pipeline:
         hubs = self.hubs.observe(self.graph.g, touched, cfg)
         cfg = self._config(report.reported_at, hubs)
         for finding in run_detectors(sub, touched, cfg, self.clusters, self.graph.g):
-            alert = self.alerts.consider(finding, report.reported_at)
-            if alert is not None:
+            for alert in self.alerts.consider_all(finding, report.reported_at):
                 out.alerts.append((f"{alert.alert_id}@{alert.version}",
                                    alert.model_dump_json().encode()))
 

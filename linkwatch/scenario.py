@@ -1,6 +1,7 @@
 """A synthetic Warwickshire scenario: planted structures among background reports.
 
-Synthetic people only (Faker en_GB, seeded); phone numbers from Ofcom's drama
+Synthetic people only (Faker, seeded: UK places, names from ``NAME_LOCALES``, since
+a Warwickshire stream names people of many origins); phone numbers from Ofcom's drama
 ranges (07700 900xxx, 0808 157 0xxx).  The generator returns the reports and
 the truth: which structures were planted, and which referrals are due.
 """
@@ -24,6 +25,31 @@ WARWICKSHIRE_POSTCODES = ("CV11 4AB", "CV10 7PD", "CV21 3HQ", "CV34 4RL", "CV37 
 BIRMINGHAM_POSTCODES = ("B6 5RQ", "B11 1AA", "B23 6UE", "B36 8DB")
 SWITCHBOARD = "0808 157 0192"  # the innocent bank switchboard (Ofcom drama freephone range)
 KNOWN_HUBS = ("phone:+448081570192",)  # what a force would put on its known-hubs list
+# people's names: mostly en_GB, the rest from the locales a Warwickshire stream meets
+# (Irish, Polish, Romanian, Vietnamese, Turkish, Greek, Arabic, Chinese); non-Latin
+# scripts included, so intake, resolution and alerts are exercised on them
+NAME_LOCALES = ("en_GB", "en_IE", "pl_PL", "ro_RO", "vi_VN", "tr_TR", "el_GR", "ar_AA", "zh_CN")
+NAME_WEIGHTS = (0.55, 0.08, 0.08, 0.07, 0.05, 0.05, 0.04, 0.04, 0.04)
+
+
+class Names:
+    """Seeded first and last names from ``NAME_LOCALES`` (one locale per person)."""
+
+    def __init__(self, seed: int, rng: random.Random) -> None:
+        self.rng = rng
+        self.fakers = {}
+        for i, loc in enumerate(NAME_LOCALES):
+            f = Faker(loc)
+            f.seed_instance(seed * 31 + i)
+            self.fakers[loc] = f
+
+    def pair(self) -> tuple[str, str]:
+        loc = self.rng.choices(NAME_LOCALES, NAME_WEIGHTS)[0]
+        f = self.fakers[loc]
+        return f.first_name(), f.last_name()
+
+    def full(self) -> str:
+        return " ".join(self.pair())
 
 
 @dataclass
@@ -54,6 +80,7 @@ class _Gen:
         self.rng = random.Random(seed)  # noqa: S311
         self.fake = Faker("en_GB")
         self.fake.seed_instance(seed)
+        self.names = Names(seed, self.rng)
         self.t = start
         self.n = 0
         self.s = Scenario()
@@ -76,7 +103,7 @@ class _Gen:
     def person(self, ref: str, role: str, *, postcode: str | None = None, age: int | None = None,
                phone: str | None = None, consent: bool | dict | None = True,
                **extra: Any) -> dict:
-        p: dict[str, Any] = {"person_ref": ref, "role": role, "name": self.fake.name(),
+        p: dict[str, Any] = {"person_ref": ref, "role": role, "name": self.names.full(),
                              "postcode": postcode or self.home_postcode()}
         if age is None:
             p["dob"] = self.fake.date_of_birth(minimum_age=19, maximum_age=80).isoformat()
@@ -257,9 +284,14 @@ def generate(seed: int = 7, background: int = 60,
 # -- the detection scenario (bench/detect.py, tests/test_scenario_detect.py) ----------------
 #
 # Every structure type planted in realistic sizes among background reports and innocent
-# hubs, with the variations real intake sees: phones written three ways, accounts with
-# different punctuation, names with nicknames and case, markers on only some reports,
-# and the same event reported twice through different channels.  The truth is written
+# hubs, with the variations real intake sees: phones written up to eight ways, accounts
+# with different punctuation, names from nine locales with nicknames and case, markers
+# on only some reports, and the same event reported twice through different channels.
+# Randomised per seed (issue 19): runners carrying phones of their own, crews Louvain
+# splits, cyber reports whose indicators come only in a STIX bundle, cuckooed residents
+# who are repeat victims too, child exploitation by an address or by an adult's phone /
+# car across children of different homes, fraud campaigns by phone, e-mail or website
+# with a different payee per victim.  The truth is written
 # here by hand, from domain.md (s.4-s.7), not computed by linkwatch: for each structure
 # its type, key entities (node ids, or (report_id, person_ref) for a person), its reports
 # and the decisive report: the one after which an analyst expects the alert.
@@ -292,9 +324,13 @@ def _warwickshire_lsoas() -> tuple[str, ...]:
 
 
 def phone_forms(number: str) -> list[str]:
-    """``07700 900417`` -> the three ways intake sees it: national, international, bare."""
+    """``07700 900417`` -> the ways intake sees it: national, international, bare, then
+    rarer ones (``0044``, ``+44 (0)``, dashes, brackets); the first three come first."""
     digits = number.replace(" ", "")
-    return [f"{digits[:5]} {digits[5:]}", f"+44 {digits[1:5]} {digits[5:]}", digits]
+    return [f"{digits[:5]} {digits[5:]}", f"+44 {digits[1:5]} {digits[5:]}", digits,
+            f"0044 {digits[1:5]} {digits[5:8]} {digits[8:]}", f"+44 (0) {digits[1:5]} {digits[5:]}",
+            f"{digits[:5]}-{digits[5:8]}-{digits[8:]}", f"({digits[:5]}) {digits[5:]}",
+            f"+44{digits[1:]}"]
 
 
 def account_forms(sort: str, number: str) -> list[str]:
@@ -370,8 +406,9 @@ class _Plant:
         return self.rng.uniform(1, self.span - length_days - 1)
 
     def name(self, variant: int = 0, first: str | None = None, last: str | None = None) -> str:
-        first = first or self.fake.first_name()
-        last = last or self.fake.last_name()
+        if first is None or last is None:
+            f, la = self.g.names.pair()
+            first, last = first or f, last or la
         if variant == 1 and first in NICK:
             first = NICK[first]
         if variant == 2:
@@ -444,6 +481,9 @@ def _county_line(p: _Plant) -> None:
     places = [p.lsoa() for _ in range(rng.randint(2, 4))]
     runners = [p.person(f"s{k}", "suspect", postcode=rng.choice(METRO_POSTCODES))
                for k in range(rng.randint(2, 3))]
+    # each runner carries a phone of his own, seen in the reports he is stopped in (two
+    # or more): part of the line's network, never a line of its own
+    own = {k: p.phone() for k in range(len(runners))}
     child = p.person("c1", "suspect", age=rng.choice([14, 15, 16]), flags=["missing_episode"],
                      postcode=rng.choice(METRO_POSTCODES))
     reps = []
@@ -451,10 +491,13 @@ def _county_line(p: _Plant) -> None:
         runner = dict(runners[k % len(runners)], person_ref="s1")
         persons = [runner]
         idents = []
+        form = forms[k % 3] if rng.random() < 0.7 else rng.choice(forms)
+        mine = rng.choice(phone_forms(own[k % len(runners)]))
         if k % 2 == 0:   # the line written on the runner's phone, or recorded as the deal line
-            runner["phones"] = [forms[k % 3]]
+            runner["phones"] = [form, mine] if rng.random() < 0.6 else [form]
         else:
-            idents.append({"type": "phone", "role": "deal_line", "value": forms[k % 3]})
+            idents.append({"type": "phone", "role": "deal_line", "value": form})
+            runner["phones"] = [mine]
         if k == 1 or (k > 2 and rng.random() < 0.3):
             persons.append(dict(child))
         extra: dict[str, Any] = {}
@@ -477,12 +520,14 @@ def _cuckooing(p: _Plant) -> None:
                         flags=[rng.choice(["vulnerable", "learning_disability", "mental_health"])])
     lsoa = p.lsoa()
     reps = []
+    always_victim = rng.random() < 0.5   # then a repeat_victim reading competes
     for k, t in enumerate(_steps(p, rng.randint(3, 5), 12, 120, 40)):
         visitor = p.person("s1", "suspect", postcode=rng.choice(METRO_POSTCODES))
         if rng.random() < 0.4:
             visitor.update(address=street, postcode=pc)   # gives the flat as his address
         me = dict(resident, name=p.name(k % 3, *resident["name"].split()[:2]) if k else
-                  resident["name"], role=rng.choice(["victim", "witness"]) if k else "victim")
+                  resident["name"], role="victim" if always_victim or not k
+                  else rng.choice(["victim", "witness"]))
         cat = rng.choice(["drugs", "anti-social-behaviour"])
         extra: dict[str, Any] = {"markers": ["cuckooing"]} if k == 2 else {}
         reps.append(p.report("incident", t, [me, visitor], incident={"category": cat},
@@ -497,17 +542,20 @@ def _ocg(p: _Plant) -> None:
     members = []
     for _ in range(rng.randint(4, 6)):
         first = rng.choice(list(NICK))
-        members.append((first, p.fake.last_name(),
+        members.append((first, p.g.names.pair()[1],
                         p.fake.date_of_birth(minimum_age=18, maximum_age=35).isoformat(),
                         rng.choice([*METRO_POSTCODES[:2], p.g.home_postcode()])))
     vrm = p.unique(lambda: f"{rng.choice(['AB', 'KX', 'YR'])}{rng.randint(10, 75)} "
                            f"{''.join(rng.choice('CDEFGHJKLMNPRSTVWXZ') for _ in range(3))}")
     reps, persons_truth = [], []
-    n = rng.randint(3, 5)
+    split = len(members) == 6 and rng.random() < 0.5
+    n = rng.randint(5, 7) if split else rng.randint(3, 5)
     for k, t in enumerate(_steps(p, n, 24, 240, 60)):
         crew = members[:3] if k == 0 else rng.sample(members, rng.randint(2, min(4, len(members))))
         if k == 1:   # the second time the group is seen, two of the first three are back
             crew = [members[1], members[2], members[3]]
+        if split and k >= 2:   # two trios offending apart, once in a while together
+            crew = (members[:3], members[3:], [members[2], members[3], members[4]])[k % 3]
         persons = [p.person("v1", "victim")]
         for j, (first, last, dob, pc) in enumerate(crew):
             persons.append(p.person(f"s{j + 1}", "suspect", name=p.name((k + j) % 3, first, last),
@@ -564,11 +612,19 @@ def _mule_account(p: _Plant) -> None:
 def _fraud_campaign(p: _Plant) -> None:
     rng = p.rng
     ftype = rng.choice(["impersonation", "courier", "investment", "phishing"])
-    if rng.random() < 0.5:
+    way = rng.random()
+    if way < 0.4:
         number = p.phone()
         node = f"phone:+44{number.replace(' ', '')[1:]}"
         forms = [{"type": "phone", "role": rng.choice(["sender", "contact"]), "value": f}
-                 for f in phone_forms(number)]
+                 for f in phone_forms(number)[:rng.choice([3, 5, 8])]]
+    elif way < 0.6:   # a fake shop's website: cyber_campaign reads its site too
+        site = p.unique(lambda: f"{p.fake.domain_word()}-outlet{rng.randint(2, 99)}.co.uk")
+        node = f"domain:{site}"
+        forms = [{"type": "domain", "role": "sender", "value": v}
+                 for v in (site, site.upper(), f"www.{site}")]
+        forms += [{"type": "url", "role": "sender", "value": f"https://{site}/checkout"}]
+        forms = [[f, forms[0]] for f in forms]
     else:
         user = p.unique(lambda: f"{p.fake.user_name()}{rng.randint(1, 99)}")
         addr = f"{user}@secure-{rng.choice(['hmrc', 'refund', 'parcel'])}-uk.com"
@@ -580,7 +636,8 @@ def _fraud_campaign(p: _Plant) -> None:
         victim = p.person("v1", "victim", age=rng.choice([None, 68, 77, None, None]),
                           phones=[p.landline()])
         sort, number = p.account()
-        idents = [forms[k % len(forms)],
+        sent = forms[k % len(forms)]
+        idents = [*(sent if isinstance(sent, list) else [sent]),
                   {"type": "bank_account", "role": "payee", "value": f"{sort} {number}"}]
         rep = _fraud(p, t, victim, idents, ftype if rng.random() < 0.9 else "app")
         reps.append(rep)
@@ -631,6 +688,7 @@ def _cyber_campaign(p: _Plant) -> None:
     wallet = p.unique(lambda: "bc1q" + "".join(rng.choice("023456789acdefghjklmnpqrstuvwxyz")
                                                for _ in range(38)))
     reps = []
+    stix_share = rng.choice([0.0, 0.3, 0.6])
     for k, t in enumerate(_steps(p, rng.randint(4, 10), 1, 30, 20)):
         ind = [{"type": "domain", "role": "phishing_site",
                 "value": [dom, dom.upper(), f"www.{dom}"][k % 3]},
@@ -642,8 +700,98 @@ def _cyber_campaign(p: _Plant) -> None:
         if ctype == "sextortion" and rng.random() < 0.7:
             ind.append({"type": "crypto_wallet", "role": "payee", "value": wallet})
         victim = p.person("v1", "victim", emails=[p.fake.free_email()])
-        reps.append(p.report("cyber", t, [victim], cyber={"cyber_type": ctype, "indicators": ind}))
+        cyber: dict[str, Any] = {"cyber_type": ctype, "indicators": ind}
+        if k and rng.random() < stix_share:   # the indicators only inside the STIX bundle
+            cyber = {"cyber_type": ctype, "stix": stix_bundle(ind, rng)}
+        reps.append(p.report("cyber", t, [victim], cyber=cyber))
     p.truth("cyber_campaign", (f"domain:{dom}", f"ip:{ip}"), reps, 2)
+
+
+STIX_TYPES = {"domain": "domain-name", "url": "url", "ip": "ipv4-addr", "email": "email-addr",
+              "crypto_wallet": "x-linkwatch-wallet"}
+
+
+def stix_bundle(indicators: list[dict[str, Any]], rng: random.Random) -> dict[str, Any]:
+    """A STIX 2.1 bundle naming ``indicators``: as indicator patterns (one pattern may
+    OR two of them) or as observables, at random."""
+    import uuid
+
+    def sid(kind: str) -> str:
+        return f"{kind}--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+
+    objects: list[dict[str, Any]] = []
+    comps = [f"[{STIX_TYPES[i['type']]}:value = '{i['value']}']" for i in indicators
+             if i["type"] in STIX_TYPES]
+    while comps:
+        take = comps[:rng.choice([1, 2])]
+        comps = comps[len(take):]
+        if rng.random() < 0.75:
+            objects.append({"type": "indicator", "spec_version": "2.1", "id": sid("indicator"),
+                            "created": "2026-07-01T00:00:00Z", "modified": "2026-07-01T00:00:00Z",
+                            "pattern_type": "stix", "pattern": " OR ".join(take),
+                            "valid_from": "2026-07-01T00:00:00Z"})
+        else:
+            for c in take:
+                stype, value = c[1:].split(":value = ", 1)
+                objects.append({"type": stype, "spec_version": "2.1", "id": sid(stype),
+                                "value": value.strip("']")})
+    return {"type": "bundle", "id": sid("bundle"), "objects": objects}
+
+
+def _child_network(p: _Plant) -> None:
+    """Child criminal exploitation without a shared home: children of different homes,
+    with missing episodes, tied by one adult's phone (the number in their reports, or
+    on their own phones' contacts) and/or the car he collects them in; reports of
+    drugs, shoplifting, ASB and missing episodes (no marker on most)."""
+    rng = p.rng
+    today = p.start.date()
+    adult_phone = p.phone()
+    vrm = p.unique(lambda: f"{rng.choice(['FD', 'BV', 'WK'])}{rng.randint(51, 74)} "
+                           f"{''.join(rng.choice('CDEFGHJKLMNPRSTVWXZ') for _ in range(3))}")
+    adult = p.person("s1", "suspect", postcode=rng.choice(METRO_POSTCODES),
+                     dob=p.fake.date_of_birth(minimum_age=19, maximum_age=32).isoformat(),
+                     phones=[rng.choice(phone_forms(adult_phone))])
+    how = rng.choice(["phone", "vehicle", "both"])
+    kids = []
+    for _ in range(rng.randint(2, 4)):
+        age = rng.randint(13, 17)
+        dob = today.replace(year=today.year - age) - timedelta(days=rng.randint(30, 300))
+        flags = ["missing_episode"] if rng.random() < 0.7 else []
+        kids.append(p.person("c1", "suspect", dob=dob.isoformat(), flags=flags))
+    if not any(k.get("flags") for k in kids):
+        kids[0]["flags"] = ["missing_episode"]
+    reps = []
+    for k, t in enumerate(_steps(p, len(kids) * 2, 12, 150, 50)):
+        kid = dict(kids[k % len(kids)])
+        persons = [kid]
+        idents: list[dict[str, Any]] = []
+        extra: dict[str, Any] = {}
+        cat = rng.choice(["drugs", "shoplifting", "anti-social-behaviour", "other-crime",
+                          "public-order"])
+        if k >= len(kids):   # missing from home: the child is the report's subject
+            kid["role"] = "victim"
+            kid["consent"] = {"victim_support": None}
+            cat = "other-crime"
+        if how in {"phone", "both"} and (k < len(kids) or rng.random() < 0.5):
+            idents.append({"type": "phone", "role": rng.choice(["contact", "associate"]),
+                           "value": rng.choice(phone_forms(adult_phone))})
+        if how in {"vehicle", "both"} and (k < len(kids) or rng.random() < 0.5):
+            extra["vehicles"] = [{"vrm": rng.choice([vrm, vrm.replace(" ", ""), vrm.lower()])}]
+            if rng.random() < 0.5:
+                persons.append(dict(adult))
+                extra["vehicles"][0]["person_ref"] = "s1"
+        if rng.random() < 0.15:
+            extra["markers"] = ["child_exploitation"]
+        reps.append(p.report("incident", t, persons, identifiers=idents,
+                             incident={"category": cat}, location={"lsoa_code": p.lsoa()},
+                             **extra))
+    ents = []
+    if how in {"phone", "both"}:
+        ents.append(f"phone:+44{adult_phone.replace(' ', '')[1:]}")
+    if how in {"vehicle", "both"}:
+        ents.append(canonical_node("vrm", vrm))
+    p.truth("child_exploitation", tuple(ents), reps, len(kids) - 1,
+            persons=tuple((r["report_id"], "c1") for r in reps))
 
 
 def _slavery(p: _Plant, child: bool) -> None:
@@ -824,8 +972,9 @@ def _decoys(p: _Plant, size: int) -> tuple[dict[str, str], dict[str, str]]:
     landline = "01632 960000"
     street, pc = f"{rng.randint(1, 99)} {p.fake.street_name()}", p.g.home_postcode()
     family = p.fake.last_name()
+    firsts: list[str] = []
     for who in range(4):    # a family landline: four people, one home phone
-        first = p.fake.first_name()
+        firsts.append(first := next(f for f in iter(p.fake.first_name, None) if f not in firsts))
         dob = p.fake.date_of_birth(minimum_age=12 if who > 1 else 35, maximum_age=17 if who > 1
                                    else 60).isoformat()
         for _ in range(2):
@@ -852,7 +1001,8 @@ PLANTERS = {
     "mule_account": _mule_account, "fraud_campaign": _fraud_campaign,
     "fraud_network": _fraud_network, "cyber_campaign": _cyber_campaign,
     "modern_slavery": lambda p: _slavery(p, child=False),
-    "child_exploitation": lambda p: _slavery(p, child=True),
+    "child_exploitation": lambda p: (_slavery(p, child=True) if p.rng.random() < 0.5
+                                     else _child_network(p)),
     "repeat_victim": _repeat_victim, "knife_crime": _knife_crime,
 }
 
@@ -896,12 +1046,23 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
 
     first: dict[str, float] = {}
     merged: dict[str, dict[str, Any]] = {}
+    last: dict[str, int] = {}
+    superseded: set[str] = set()
     for at, a in alerts:
         first[a["alert_id"]] = min(first.get(a["alert_id"], at), at)
         m = merged.setdefault(a["alert_id"], {"type": a["type"], "entities": set(),
                                               "report_ids": set(), "title": a["title"]})
         m["entities"] |= {e["entity_id"] for e in a["entities"]}
         m["report_ids"] |= set(a["report_ids"])
+        if a["version"] >= last.get(a["alert_id"], 0):
+            last[a["alert_id"]] = a["version"]
+            if a.get("status", "live") == "superseded":
+                superseded.add(a["alert_id"])
+            else:
+                superseded.discard(a["alert_id"])
+    # an alert whose last version says ``superseded`` is no longer live: it is not
+    # counted (the alert that carries its network on is)
+    merged = {aid: a for aid, a in merged.items() if aid not in superseded}
 
     def names(tr: Truth, a: dict[str, Any], strict: bool = True) -> bool:
         if set(tr.entities if strict else (*tr.entities, *tr.members)) & a["entities"]:
@@ -926,6 +1087,15 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
                 delay = min(first[h] for h in hits) - sent_at[tr.decisive]
                 row["early"] += delay < 0    # alerted before it was due: counts as 0
                 row["delays_s"].append(max(0.0, delay))
+    # extra alerts for a network already alerted: live alerts of any type naming one
+    # planted structure, beyond the first (an alert of a network's own member counts)
+    extra = 0
+    for tr in s.truths:
+        hits = [aid for aid, a in merged.items() if a["type"] != "managed_offender"
+                and names(tr, a, strict=False)
+                and len(set(tr.report_ids) & a["report_ids"]) * 2 >= min(
+                    len(a["report_ids"]), len(tr.report_ids))]
+        extra += max(0, len(hits) - 1)
     false_alerts, decoy_alerts = [], []
     for aid, a in merged.items():
         row = per.setdefault(a["type"], {"planted": 0, "found": 0, "duplicate_alerts": 0,
@@ -944,7 +1114,8 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
             continue
         false_alerts.append((a["type"], a["title"], aid))
     out: dict[str, Any] = {"per_type": {}, "false_alerts": false_alerts,
-                           "decoy_alerts": decoy_alerts}
+                           "decoy_alerts": decoy_alerts, "extra_alerts": extra,
+                           "superseded_alerts": len(superseded)}
     for t, row in per.items():
         d = sorted(row.pop("delays_s"))
         out["per_type"][t] = {
@@ -955,4 +1126,10 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
     total = sum(r["alerts"] for r in per.values())
     true = sum(r["true_alerts"] for r in per.values())
     out["precision"] = round(true / total, 3) if total else None
+    found = sum(r["found"] for t, r in per.items() if t in STRUCTURE_TYPES)
+    planted = sum(r["planted"] for t, r in per.items() if t in STRUCTURE_TYPES)
+    out["recall"] = round(found / planted, 3) if planted else None
+    recalls = [r["recall"] for t, r in out["per_type"].items()
+               if t in STRUCTURE_TYPES and r["recall"] is not None]
+    out["min_type_recall"] = min(recalls) if recalls else None
     return out

@@ -40,7 +40,7 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # 4: the resolver model pickled in a snapshot gained the "same once folded" name level
+FORMAT = 5  # 5: AlertBook keeps each network's parts (issue 19); 4: the resolver model gained the "same once folded" name level
 
 
 class Stale(Exception):

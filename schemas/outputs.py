@@ -54,6 +54,11 @@ class Alert(OutputModel):
     created_at: Timestamp
     updated_at: Timestamp
     handling: str = "OFFICIAL-SENSITIVE"
+    # Extension (issue 19, docs/detectors.md): one network, one live alert.  An alert
+    # merged into another of its network (or outranked by a more specific type) gets a
+    # last version with status "superseded" and the id of the alert that carries on.
+    status: Literal["live", "superseded"] = "live"
+    superseded_by: str | None = None
 
 
 class ReferralContact(OutputModel):

@@ -75,8 +75,23 @@ def test_hub_does_not_glue_unrelated_victims_into_a_network() -> None:
             {"type": "phone", "value": "03457 404404", "role": "contact"}])
     assert detect_fraud_network(s.sub(touched), touched, s.cfg(
         hub_ignore=frozenset({SWITCH}))) == []
-    # without the hub list the switchboard glues all six (4 shared identifiers)
-    assert detect_fraud_network(s.sub(touched), touched, s.cfg())
+    # without the hub list the switchboard would glue all six (4 shared identifiers), but
+    # one identifier in every report is a star, not a network (issue 19)
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg()) == []
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg(network_max_star_share=1.01))
+
+
+def test_a_star_is_not_a_network() -> None:
+    """One sender across victims paying different payees, one of them reported twice with
+    its payee (2 shared identifiers): a campaign, not a fraud network (issue 19)."""
+    s = Scenario()
+    touched = set()
+    for i in range(6):
+        touched = s.fraud(f"F{i}", f"v{i}", i, sender="07700 900555",
+                          payee=f"20-00-0{i} 1234567{i}")
+    touched = s.fraud("F9", "v0", 6.5, sender="07700 900555", payee="20-00-00 12345670")
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg()) == []
+    assert detect_fraud_campaign(s.sub(touched), touched, s.cfg())
 
 
 def test_one_shared_identifier_is_not_a_network() -> None:
@@ -87,7 +102,8 @@ def test_one_shared_identifier_is_not_a_network() -> None:
     for i in range(6):
         touched = s.fraud(f"F{i}", f"v{i}", i, sender="07700 900123")
     assert detect_fraud_network(s.sub(touched), touched, s.cfg()) == []
-    assert detect_fraud_network(s.sub(touched), touched, s.cfg(network_min_shared=1))
+    assert detect_fraud_network(s.sub(touched), touched, s.cfg(
+        network_min_shared=1, network_max_star_share=1.01))
 
 
 def test_campaign_needs_one_script() -> None:

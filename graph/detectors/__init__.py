@@ -16,7 +16,7 @@ from ._config import load_config
 from .base import DetectorConfig, Finding
 from .county_lines import detect_county_lines, detect_cuckooing
 from .cyber import detect_cyber_campaign
-from .exploitation import detect_exploitation
+from .exploitation import detect_child_exploitation, detect_exploitation
 from .fraud import detect_fraud_campaign, detect_fraud_network, detect_mule_account
 from .incidents import detect_knife_crime, detect_repeat_victim
 from .ocg import ClusterTracker, detect_ocg
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 DETECTORS: tuple[Detector, ...] = (
     detect_shared_identifier, detect_mule_account, detect_fraud_campaign, detect_fraud_network,
     detect_county_lines, detect_cuckooing, detect_repeat_victim, detect_knife_crime,
-    detect_exploitation, detect_cyber_campaign,
+    detect_exploitation, detect_child_exploitation, detect_cyber_campaign,
 )
 # a shared_identifier finding is dropped when one of these names the same node
 _MORE_SPECIFIC = ("mule_account", "fraud_campaign", "county_lines", "cyber_campaign")

@@ -46,6 +46,7 @@ class DetectorConfig:
     network_min_reports: int = 4
     network_min_shared: int = 2
     network_max_reports: int = 500
+    network_max_star_share: float = 0.8     # one identifier in this share of the reports: a star
     county_lines_min_reports: int = 2
     county_lines_min_score: float = 0.4
     drugs_categories: frozenset[str] = frozenset({"drugs"})

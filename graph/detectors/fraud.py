@@ -17,7 +17,10 @@
   is an account sharing reports or holders with ``cfg.collector_min_mules`` mule
   accounts.  The network is followed through the whole link graph (it runs further
   than the two-hop neighbourhood), up to ``cfg.network_max_reports`` reports.  Key: the
-  network's earliest-seen identifier, so it is stable as it grows.
+  network's earliest-seen identifier, so it is stable as it grows.  A star is not a
+  network: when one shared identifier (one site) is in at least
+  ``cfg.network_max_star_share`` of the reports, the structure is that identifier's
+  (mule_account, fraud_campaign or cyber_campaign; issue 19).
 """
 
 from __future__ import annotations
@@ -177,6 +180,8 @@ def detect_fraud_network(sub: nx.MultiDiGraph, touched: set[str],
         shared = {i for i, n in mentions.items() if n >= 2}
         if len(reports) < cfg.network_min_reports or len(shared) < cfg.network_min_shared:
             continue
+        if _star(sub, reports, idents) >= cfg.network_max_star_share * len(reports):
+            continue  # one account or sender in (nearly) every report: a mule or a campaign
         anchor = min(shared, key=lambda i: (sub.nodes[i]["first_seen"], i))
         mules = {a for a in shared if m.kind_of(a) in PAYEE_KINDS
                  and _paid_by(sub, a, now, cfg, cfg.mule_min_victims)}
@@ -235,6 +240,18 @@ def _component(sub: nx.MultiDiGraph, start: str, now: datetime | None,
                     reports.add(r2)
                     frontier.append(r2)
     return reports, idents, hubs
+
+
+def _star(sub: nx.MultiDiGraph, reports: set[str], idents: set[str]) -> int:
+    """The most reports one shared identifier (one site for domains and URLs) is in.
+    A network joins several hubs; when one of them is in nearly every report the
+    structure is that hub's: a mule account, a campaign's sender, one phishing site."""
+    from .cyber import site_of
+
+    count: Counter[str] = Counter()
+    for r in reports:
+        count.update({site_of(sub, i) or i for i in sub.successors(r) if i in idents})
+    return max(count.values(), default=0)
 
 
 def _co_accounts(sub: nx.MultiDiGraph, account: str, reports: set[str]) -> set[str]:

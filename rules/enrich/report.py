@@ -17,6 +17,7 @@ from linkwatch.rules.normalise import canonical, mask_card
 
 from .geography import force_key, home_force
 from .harm import harm_weight
+from .stix import stix_identifiers
 from .vulnerability import vulnerability
 
 DEFAULT_FORCE = "Warwickshire Police"
@@ -60,6 +61,26 @@ class Enrichment:
 def _identifiers(report: Any) -> list[Any]:
     cyber = getattr(report, "cyber", None)
     return [*getattr(report, "identifiers", []), *(getattr(cyber, "indicators", None) or [])]
+
+
+def _stix(report: Any, out: Enrichment) -> None:
+    """Indicators named only in ``cyber.stix`` join ``cyber.indicators`` (``stix.py``),
+    each once: one already given (by type and canonical value) is not added again."""
+    cyber = getattr(report, "cyber", None)
+    if cyber is None or not getattr(cyber, "stix", None):
+        return
+    from linkwatch.schemas.report import Identifier
+
+    have = {(i.type, canonical(i.type, i.value).value or i.value) for i in cyber.indicators}
+    extra = []
+    for found in stix_identifiers(cyber.stix):
+        key = (found["type"], canonical(found["type"], found["value"]).value or found["value"])
+        if key not in have:
+            have.add(key)
+            extra.append(Identifier.model_validate(found))
+    if extra:
+        report.cyber = cyber.model_copy(update={"indicators": [*cyber.indicators, *extra]})
+        out.marks.append(f"{len(extra)} indicator(s) read from the STIX bundle")
 
 
 def _fill_identifiers(report: Any, out: Enrichment) -> None:
@@ -115,7 +136,7 @@ def enrich_report(report: Any, settings: Any = None) -> tuple[Any, Enrichment]:
     except Exception as exc:  # noqa: BLE001
         out.marks.append(f"report could not be copied: {type(exc).__name__}")
         return report, out
-    for step in (_fill_identifiers, _persons):
+    for step in (_stix, _fill_identifiers, _persons):
         try:
             step(copy, out)
         except Exception as exc:  # noqa: BLE001
