@@ -40,7 +40,9 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT = 5  # 5: AlertBook keeps each network's parts (issue 19); 4: the resolver model gained the "same once folded" name level
+# 5: AlertBook keeps each network's parts (issue 19); 4: the resolver model gained the
+# "same once folded" name level (issue 18)
+FORMAT = 5
 
 
 class Stale(Exception):
