@@ -46,6 +46,9 @@ from linkwatch.schemas import AnyReport, Referral, ReportAdapter
 
 log = logging.getLogger(__name__)
 
+# alert types whose network makes every victim in its reports a victim of exploitation
+EXPLOITATION_ALERTS = frozenset({"modern_slavery", "child_exploitation"})
+
 # The graph and the indexes only grow, and Python's cyclic collector re-scans every
 # live object on each full collection: at 60k nodes that was half the cost of a report.
 # Every FREEZE_EVERY reports, collect what is garbage and move the survivors out of the
@@ -104,8 +107,13 @@ class Pipeline:
         self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
         self.neardup_index: dict[str, list[dict[str, Any]]] = {}  # blocking key -> summaries
         self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
+        self.dup_people: dict[str, dict[str, str]] = {}  # duplicate -> its ref -> original's
         self.referred: set[str] = set()            # referral ids published
         self.persons_of: dict[str, dict[str, tuple[str, Any]]] = {}  # report -> entity -> (ref, t)
+        # report -> its victims and what the referral rules read (orjson, no narrative or
+        # identifiers): decided again when a detected exploitation network comes to cover it
+        self.victim_reports: dict[str, bytes] = {}
+        self.exploited: dict[str, tuple[str, ...]] = {}  # report -> exploitation alert types
         self.reports = 0
 
     # -- snapshots (``linkwatch.snapshot``) ----------------------------------------------
@@ -159,6 +167,8 @@ class Pipeline:
             if alert is not None:
                 out.alerts.append((f"{alert.alert_id}@{alert.version}",
                                    alert.model_dump_json().encode()))
+                if alert.type in EXPLOITATION_ALERTS:
+                    self._exploitation_network(alert.type, alert.report_ids, report, out)
 
     def _config(self, now: Any, hubs: frozenset[str] | None) -> Any:
         """``detector_cfg`` with ``now`` and ``hubs``; ``dataclasses.replace`` re-runs
@@ -187,6 +197,11 @@ class Pipeline:
             return None
         first = self.duplicate_of.get(original["report_id"], original["report_id"])
         self.duplicate_of[report.report_id] = first
+        people = neardup.match_persons(summary, original)
+        if first != original["report_id"]:  # a duplicate of a duplicate: refs of the first
+            hop = self.dup_people.get(original["report_id"], {})
+            people = {ref: hop[mid] for ref, mid in people.items() if mid in hop}
+        self.dup_people[report.report_id] = people
         return first
 
     def _resolve(self, report: AnyReport, records: list[list[Any]] | None,
@@ -208,40 +223,108 @@ class Pipeline:
         A near-duplicate refers under the original report's ids, so nobody is referred twice."""
         self.persons_of[report.report_id] = {
             p.entity_id: (p.person_ref, report.reported_at) for p in report.persons if p.entity_id}
+        matched = self._same_people(report, duplicate_of)
+        priors: dict[str, int] = {}
         for person in report.persons:
             seen = self.victimised.setdefault(person.entity_id or "", set())
-            original = self.persons_of.get(duplicate_of or "", {}).get(person.entity_id or "")
-            ctx = DecisionContext(
-                history=VictimHistory(prior_count=len(seen - {report.report_id}
-                                                      - {duplicate_of})),
-                is_duplicate_of=duplicate_of if original else None,
-                original_person_ref=original[0] if original else None,
-                original_reported_at=original[1] if original else None,
-                routing=self.routing, handling=self.settings.handling)
-            decisions = decide(report, person, ctx)
+            prior = priors[person.person_ref or ""] = len(
+                seen - {report.report_id} - {duplicate_of})
+            self._decide_person(report, person, duplicate_of,
+                                matched.get(person.person_ref or ""), prior, out)
             if person.role == "victim" and person.entity_id:
                 seen.add(report.report_id)
-            key = (report.report_id, person.person_ref or "")
-            before = {rid: Referral.model_validate_json(body)
-                      for rid, body in self.active.get(key, {}).items()}
-            diff = diff_referrals(before, decisions)
-            bodies = {rid: referral.model_dump_json().encode()
-                      for rid, referral in active_referrals(decisions).items()}
-            if bodies:
-                self.active[key] = bodies
-            else:
-                self.active.pop(key, None)
-            for old in diff.cancel:
-                out.add_referral(cancellation(old, report.reported_at,
-                                              "a later version of the report withdrew it"))
-            for referral in diff.publish:
-                if duplicate_of and referral.referral_id in self.referred:
-                    continue  # the original report's referral already went: never twice
-                self.referred.add(referral.referral_id)
-                out.add_referral(referral, bodies.get(referral.referral_id))
-            for decision in decisions:
-                record = audit_record(decision, report.report_id, person.person_ref or "")
-                out.audit.append((report.report_id, audit_json(record)))
+        self._keep_victims(report, priors)
+
+    def _same_people(self, report: AnyReport, duplicate_of: str | None
+                     ) -> dict[str, tuple[str, Any]]:
+        """person_ref -> (ref, time) of the same person in the original report: the same
+        resolved entity, else the same identity in the near-duplicate fingerprint (a name
+        split into given and family name, an address written otherwise can resolve apart)."""
+        if not duplicate_of:
+            return {}
+        original = self.persons_of.get(duplicate_of, {})
+        out = {p.person_ref or "": original[p.entity_id] for p in report.persons
+               if p.entity_id and p.entity_id in original}
+        when = next(iter(original.values()), (None, None))[1]
+        for ref, old_ref in self.dup_people.get(report.report_id, {}).items():
+            out.setdefault(ref, (old_ref, when))
+        return out
+
+    def _decide_person(self, report: AnyReport, person: Any, duplicate_of: str | None,
+                       original: tuple[str, Any] | None, prior: int, out: Outputs) -> None:
+        ctx = DecisionContext(
+            history=VictimHistory(prior_count=prior),
+            is_duplicate_of=duplicate_of if original else None,
+            original_person_ref=original[0] if original else None,
+            original_reported_at=original[1] if original else None,
+            routing=self.routing, handling=self.settings.handling,
+            exploitation=tuple(dict.fromkeys((*self.exploited.get(report.report_id, ()),
+                                              *self.exploited.get(duplicate_of or "", ())))))
+        decisions = decide(report, person, ctx)
+        key = (report.report_id, person.person_ref or "")
+        before = {rid: Referral.model_validate_json(body)
+                  for rid, body in self.active.get(key, {}).items()}
+        diff = diff_referrals(before, decisions)
+        bodies = {rid: referral.model_dump_json().encode()
+                  for rid, referral in active_referrals(decisions).items()}
+        if bodies:
+            self.active[key] = bodies
+        else:
+            self.active.pop(key, None)
+        for old in diff.cancel:
+            out.add_referral(cancellation(old, report.reported_at,
+                                          "a later version of the report withdrew it"))
+        for referral in diff.publish:
+            if original and referral.referral_id in self.referred:
+                continue  # the original report's referral already went: never twice
+            self.referred.add(referral.referral_id)
+            out.add_referral(referral, bodies.get(referral.referral_id))
+        for decision in decisions:
+            record = audit_record(decision, report.report_id, person.person_ref or "")
+            out.audit.append((report.report_id, audit_json(record)))
+
+    def _keep_victims(self, report: AnyReport, priors: dict[str, int]) -> None:
+        """What a later decision needs of this report's victims (no narrative, no
+        identifiers, no other persons): a few hundred bytes per report with a victim."""
+        victims = [p for p in report.persons if p.role == "victim"]
+        if not victims:
+            self.victim_reports.pop(report.report_id, None)
+            return
+        keep = report.model_dump(mode="json", exclude_none=True, include={
+            "report_id", "kind", "source", "reported_at", "force", "markers", "incident",
+            "fraud"})
+        keep["persons"] = [p.model_dump(mode="json", exclude_none=True) for p in victims]
+        keep["prior"] = priors
+        self.victim_reports[report.report_id] = orjson.dumps(keep)
+
+    def _exploitation_network(self, kind: str, report_ids: Sequence[str], now: AnyReport,
+                              out: Outputs) -> None:
+        """A detected modern-slavery or child-exploitation network covers these reports: their
+        victims are victims of that exploitation whether or not each report says so.  Each
+        report is decided again, once per network type; the new referrals (NRM, MS1) carry
+        the usual deterministic ids, so a replay or a later version sends nothing twice."""
+        for rid in sorted(report_ids):
+            types = self.exploited.get(rid, ())
+            if kind in types:
+                continue
+            self.exploited[rid] = (*types, kind)
+            if rid == now.report_id:
+                continue  # this report is decided after the link, with the network known
+            body = self.victim_reports.get(rid)
+            if body is None:
+                continue
+            kept = orjson.loads(body)
+            priors = kept.pop("prior", {})
+            report = ReportAdapter.validate_python(kept)
+            duplicate_of = self.duplicate_of.get(rid)
+            mine = {ref: ent for ent, (ref, _t) in self.persons_of.get(rid, {}).items()}
+            for person in report.persons:
+                person.entity_id = mine.get(person.person_ref or "")
+            matched = self._same_people(report, duplicate_of)
+            for person in report.persons:
+                ref = person.person_ref or ""
+                self._decide_person(report, person, duplicate_of, matched.get(ref),
+                                    priors.get(ref, 0), out)
 
 
 async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,

@@ -40,7 +40,7 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4  # 4: the link stage keeps victims and exploitation networks (issue 19)
 
 
 class Stale(Exception):

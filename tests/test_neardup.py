@@ -4,7 +4,13 @@ import json
 from typing import Any
 
 import pytest
-from linkwatch.rules.neardup import blocking_keys, is_near_duplicate, lookup_keys, summary
+from linkwatch.rules.neardup import (
+    blocking_keys,
+    is_near_duplicate,
+    lookup_keys,
+    match_persons,
+    summary,
+)
 from linkwatch.schemas import ReportAdapter
 
 MULE = "12-34-56 12345678"
@@ -54,16 +60,70 @@ def test_victim_and_bank_report_same_event() -> None:
     assert dup and "same victim" in reasons, reasons  # corroborated by payee + amount (2)
 
 
-def test_anonymous_bank_report_needs_payee_amount_and_narrative() -> None:
+def test_anonymous_bank_report_needs_payee_amount_and_more() -> None:
     victim = fraud("rf-1")
     anonymous = fraud("bank-78", source="bank", persons=[],
-                      narrative="Customer called: caller pretending to be from the bank said "
-                                "the account was compromised, moved 2500 to a safe account.")
+                      narrative="Disputed payment.")  # the wording plays no part
     dup, reasons = is_near_duplicate(summary(anonymous), summary(victim))
-    assert dup, reasons
-    vague = fraud("bank-79", source="bank", persons=[], narrative="Disputed payment.")
-    dup, reasons = is_near_duplicate(summary(vague), summary(victim))
+    assert dup, reasons  # payee + amount + the same offence at the same time
+    later = fraud("bank-79", source="bank", persons=[], narrative="Disputed payment.",
+                  occurred_at="2026-11-25T09:00:00+00:00", reported_at="2026-11-25T10:00:00+00:00")
+    dup, reasons = is_near_duplicate(summary(later), summary(victim))
     assert not dup, reasons  # payee + amount alone could be another victim of the mule
+
+
+SENDER = "07700 900888"
+
+
+def courier(report_id: str, victim: dict[str, Any], **over: Any) -> Any:
+    """A courier fraud with no payee (cash collected), contacted from one sender phone."""
+    data: dict[str, Any] = {
+        "report_id": report_id, "kind": "fraud", "source": "report-fraud",
+        "reported_at": "2026-11-24T18:00:00+00:00",
+        "narrative": "A man said he was a detective and sent a courier for my cash.",
+        "persons": [{"person_ref": "v1", "role": "victim", **victim}],
+        "identifiers": [{"type": "phone", "role": "sender", "value": SENDER}],
+        "fraud": {"fraud_type": "courier", "amount_lost": "4800"}}
+    data.update(over)
+    return ReportAdapter.validate_python(data)
+
+
+def test_issue19_victim_and_bank_split_name_other_formats() -> None:
+    """Class 6: the victim to the national service, the bank two hours later: new id, other
+    words, the name split, the postcode and address written otherwise, the sender phone in
+    another format, no dob on one side."""
+    own = courier("AF-1", {"name": "Margaret O'Neill", "dob": "1941-06-12",
+                           "postcode": "CV11 4AB", "address": "14 High Street, Nuneaton"})
+    bank = courier("BANK-2", {"given_name": "MARGARET", "family_name": "o'neill",
+                              "postcode": "cv114ab", "address": "14 HIGH ST NUNEATON"},
+                   source="bank", reported_at="2026-11-24T20:10:00+00:00",
+                   narrative="Customer withdrew GBP 4,800 after a call from a fake officer.",
+                   identifiers=[{"type": "phone", "role": "contact",
+                                 "value": "+44 7700 900888"}],
+                   fraud={"fraud_type": "courier", "amount_lost": "£4,800.00"})
+    new, old = summary(bank), summary(own)
+    dup, reasons = is_near_duplicate(new, old)
+    assert dup and "same victim" in reasons, reasons
+    assert set(blocking_keys(own)) & set(lookup_keys(bank)), "they must meet"
+    assert match_persons(new, old) == {"v1": "v1"}
+
+
+def test_issue19_same_victim_other_fraud_same_day_is_not_a_duplicate() -> None:
+    own = courier("AF-1", {"name": "Jo Bloggs", "dob": "1941-06-12"})
+    other = courier("AF-2", {"name": "Jo Bloggs", "dob": "1941-06-12"},
+                    identifiers=[{"type": "phone", "role": "sender", "value": "07700 900111"}],
+                    fraud={"fraud_type": "purchase", "amount_lost": "60"})
+    dup, reasons = is_near_duplicate(summary(other), summary(own))
+    assert not dup, reasons
+
+
+def test_match_persons_pairs_by_identity_not_order() -> None:
+    a = {"people": {"p1": ["x"], "p2": ["y"]}}
+    b = {"people": {"v9": ["y"], "v8": ["x", "z"]}}
+    assert match_persons(a, b) == {"p1": "v8", "p2": "v9"}
+    assert match_persons({"people": {"p1": ["q"]}}, {"people": {"v1": ["r"]}}) == {"p1": "v1"}
+    assert match_persons({"people": {"p1": ["q"], "p2": ["s"]}}, {"people": {}}) == {}
+    assert match_persons({}, {}) == {}
 
 
 def test_two_victims_paying_one_mule_are_not_duplicates() -> None:
