@@ -25,6 +25,7 @@ from aiokafka import TopicPartition
 from linkwatch.config import Settings, load_config_file
 from linkwatch.graph import LinkGraph
 from linkwatch.graph.alerts import AlertBook
+from linkwatch.graph.allowlist import load_allowlist
 from linkwatch.graph.detectors import ClusterTracker, load_config, run_detectors
 from linkwatch.graph.hubs import HubIndex
 from linkwatch.offender_desk import OffenderDesk
@@ -96,7 +97,7 @@ class Pipeline:
         self.detector_cfg = dataclasses.replace(load_config(), handling=settings.handling)
         self.alerts = AlertBook(handling=settings.handling)
         self.clusters = ClusterTracker()
-        self.hubs = HubIndex()
+        self.hubs = HubIndex(load_allowlist(settings.allowlist_file))
         self.routing = load_routing(settings.referral_routing_file)  # built once, frozen
         self.offenders = OffenderDesk(settings)  # watchlist, diversion, outside share
         self.applied: dict[str, str] = {}          # report_id -> content hash applied
@@ -133,6 +134,7 @@ class Pipeline:
         _tune_collector()
         self.settings = settings
         self.offenders.watchlist = shared_watchlist(settings)
+        self.hubs.legit = load_allowlist(settings.allowlist_file)  # the file as it is now
 
     def apply(self, payload: dict[str, Any]) -> Outputs:
         """Fold one accepted report in; return what should be published."""
@@ -251,7 +253,11 @@ class Pipeline:
         return out
 
     def _decide_person(self, report: AnyReport, person: Any, duplicate_of: str | None,
-                       original: tuple[str, Any] | None, prior: int, out: Outputs) -> None:
+                       original: tuple[str, Any] | None, prior: int, out: Outputs,
+                       network: bool = False) -> None:
+        """Decide one person and publish what changed.  ``network``: decided again because
+        an exploitation network came to cover the report; an active referral is published
+        again only when its priority or basis changed (an urgent upgrade), not for words."""
         ctx = DecisionContext(
             history=VictimHistory(prior_count=prior),
             is_duplicate_of=duplicate_of if original else None,
@@ -277,6 +283,10 @@ class Pipeline:
         for referral in diff.publish:
             if original and referral.referral_id in self.referred:
                 continue  # the original report's referral already went: never twice
+            was = before.get(referral.referral_id)
+            if network and was is not None and (was.priority, was.basis, was.status) == (
+                    referral.priority, referral.basis, referral.status):
+                continue  # only the reasons grew: the service has this referral already
             self.referred.add(referral.referral_id)
             out.add_referral(referral, bodies.get(referral.referral_id))
         for decision in decisions:
@@ -324,7 +334,7 @@ class Pipeline:
             for person in report.persons:
                 ref = person.person_ref or ""
                 self._decide_person(report, person, duplicate_of, matched.get(ref),
-                                    priors.get(ref, 0), out)
+                                    priors.get(ref, 0), out, network=True)
 
 
 async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,
