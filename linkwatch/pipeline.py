@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 # alert types whose network makes every victim in its reports a victim of exploitation
 EXPLOITATION_ALERTS = frozenset({"modern_slavery", "child_exploitation"})
+# what the link stage keeps of a report with victims, for a later referral decision
+_KEPT = ("report_id", "kind", "source", "reported_at", "force", "markers", "incident")
 
 # The graph and the indexes only grow, and Python's cyclic collector re-scans every
 # live object on each full collection: at 60k nodes that was half the cost of a report.
@@ -151,7 +153,7 @@ class Pipeline:
         self._resolve(report, payload.get("er"), out)
         duplicate_of = self._near_duplicate(report, payload.get("nd"))
         self.link(report, payload.get("enrichment"), duplicate_of, out)
-        self._refer(report, duplicate_of, out)
+        self._refer(report, duplicate_of, out, payload["report"])
         self.offenders.apply(report, duplicate_of, out, self.graph, self.alerts)
         return out
 
@@ -220,7 +222,8 @@ class Pipeline:
                 "entity_id": res.entity_id, "score": res.score, "matched": res.matched,
                 "reasons": list(res.reasons)})))
 
-    def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs) -> None:
+    def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs,
+               raw: dict[str, Any] | None = None) -> None:
         """Victims' Code decisions for every person; cancellations when an update withdraws one.
         A near-duplicate refers under the original report's ids, so nobody is referred twice."""
         self.persons_of[report.report_id] = {
@@ -235,7 +238,7 @@ class Pipeline:
                                 matched.get(person.person_ref or ""), prior, out)
             if person.role == "victim" and person.entity_id:
                 seen.add(report.report_id)
-        self._keep_victims(report, priors)
+        self._keep_victims(report, priors, raw)
 
     def _same_people(self, report: AnyReport, duplicate_of: str | None
                      ) -> dict[str, tuple[str, Any]]:
@@ -293,17 +296,22 @@ class Pipeline:
             record = audit_record(decision, report.report_id, person.person_ref or "")
             out.audit.append((report.report_id, audit_json(record)))
 
-    def _keep_victims(self, report: AnyReport, priors: dict[str, int]) -> None:
+    def _keep_victims(self, report: AnyReport, priors: dict[str, int],
+                      raw: dict[str, Any] | None) -> None:
         """What a later decision needs of this report's victims (no narrative, no
-        identifiers, no other persons): a few hundred bytes per report with a victim."""
-        victims = [p for p in report.persons if p.role == "victim"]
-        if not victims:
+        identifiers, no other persons): a few hundred bytes per incident with a victim.
+        Only incidents: an exploitation network is found among people at an address in
+        incident reports (``graph/detectors/exploitation.py``)."""
+        if report.kind != "incident" or not any(p.role == "victim" for p in report.persons):
             self.victim_reports.pop(report.report_id, None)
             return
-        keep = report.model_dump(mode="json", exclude_none=True, include={
-            "report_id", "kind", "source", "reported_at", "force", "markers", "incident",
-            "fraud"})
-        keep["persons"] = [p.model_dump(mode="json", exclude_none=True) for p in victims]
+        people = raw.get("persons") if raw is not None else None
+        if raw is None or not isinstance(people, list) or len(people) != len(report.persons):
+            raw = report.model_dump(mode="json", exclude_none=True)
+            people = raw["persons"]
+        keep = {k: raw[k] for k in _KEPT if k in raw}
+        keep["persons"] = [dict(q, person_ref=p.person_ref) for p, q in
+                           zip(report.persons, people, strict=True) if p.role == "victim"]
         keep["prior"] = priors
         self.victim_reports[report.report_id] = orjson.dumps(keep)
 

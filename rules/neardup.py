@@ -34,6 +34,8 @@ from rapidfuzz import fuzz
 
 ADDRESS_MIN = 85.0  # rapidfuzz score, 0-100
 SAME_TIME_HOURS = 6.0  # event times this close corroborate an anonymous report
+INCIDENT_HOURS = 24.0  # no money, no stated event time: reports this close, same victim,
+                       # offence and place, are one incident told twice
 _VICTIM_ROLES = frozenset({"victim", "reporter"})
 
 
@@ -144,6 +146,7 @@ def summary(report: Any, victims: list[str] | None = None,
     return {
         "report_id": report.report_id, "kind": report.kind, "source": report.source,
         "t": _event_time(report).isoformat(), "victims": victims, "people": people,
+        "exact": getattr(report, "occurred_at", None) is not None,
         "payees": payees, "others": _others(report),
         "amount": str(amount) if amount is not None else None, "what": _what(report),
         "address": addr, "postcode": pc, "lsoa": getattr(loc, "lsoa_code", None),
@@ -216,7 +219,9 @@ def is_near_duplicate(new: dict[str, Any], old: dict[str, Any],
             weak.append(f"same offence ({new['what']})")
         addr = fuzz.token_set_ratio(new["address"], old["address"]) \
             if new["address"] and old["address"] else 0.0
-        if addr >= ADDRESS_MIN or (new["postcode"] and new["postcode"] == old["postcode"]):
+        if addr >= ADDRESS_MIN or (new["postcode"] and new["postcode"] == old["postcode"]) or (
+                not new["address"] and not new["postcode"] and new.get("lsoa")
+                and new.get("lsoa") == old.get("lsoa")):
             weak.append(f"same place (address similarity {addr:.0f}, postcode "
                         f"{new['postcode']})")
         close = hours <= SAME_TIME_HOURS
@@ -224,9 +229,15 @@ def is_near_duplicate(new: dict[str, Any], old: dict[str, Any],
             weak.append(f"event times within {SAME_TIME_HOURS:g} h")
         support = [*strong, *weak]
         if same_victim:  # the victim is known: money or route, and one more, make it one event
-            ok = len(strong) >= 2 or (len(strong) == 1 and bool(weak)) or (
-                not new["payees"] and not old["payees"] and new["amount"] is None
-                and old["amount"] is None and close and len(weak) >= 3)
+            ok = len(strong) >= 2 or (len(strong) == 1 and bool(weak))
+            if not ok and not (new["payees"] or old["payees"] or new["amount"]
+                               or old["amount"]):
+                # no money: the same offence at the same place, at the same stated time
+                # (or, with no time stated, reported within INCIDENT_HOURS)
+                exact = new.get("exact") and old.get("exact")
+                near = close if exact else hours <= INCIDENT_HOURS
+                ok = (near and any(w.startswith("same offence") for w in weak)
+                      and any(w.startswith("same place") for w in weak))
             return ok, [*reasons, "same victim", *support]
         ok = ("same payee" in strong and any(s.startswith("same amount") for s in strong)
               and (any(s.startswith("same identifier") for s in strong)
