@@ -224,7 +224,7 @@ class HubIndex:
                 cfg: DetectorConfig) -> frozenset[str]:
         """Re-judge touched identifier nodes (pass the full graph when you have it)."""
         nodes = g._node  # noqa: SLF001 - plain dict reads on the per-report path
-        legit = getattr(self, "legit", None)
+        legit = getattr(self, "legit", None) or None   # an empty list: nothing to ask
         for n in sorted(touched):
             kind = m.kind_of(n)
             if n in nodes and kind in u.IDENTIFIER_KINDS:

@@ -154,6 +154,8 @@ def _slavery_evidence(report: AnyReport, markers: frozenset[str], ho: str | None
     category = detail.category if detail is not None else None
     if category and _word(category) in words(cfg.modern_slavery_categories):
         coded.append(f"category {category}")
+    if not (coded or markers or networks):
+        return (), ()   # the common case, on every victim's decision
     child_net = [f"in a detected {t} network" for t in networks
                  if _word(t) in words(cfg.child_nrm_networks)]
     adult_net = [f"in a detected {t} network" for t in networks
