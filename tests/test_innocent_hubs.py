@@ -61,10 +61,11 @@ def switchboard(n: int, start: int = 500, days: float = 9.0) -> list[dict]:
                    payee(start + i)], TYPES[i % len(TYPES)]) for i in range(n)]
 
 
-def campaign(n: int, role: str = "contact", start: int = 800) -> list[dict]:
+def campaign(n: int, role: str = "contact", start: int = 800,
+             phone: str = "07700 900555") -> list[dict]:
     """One scam line, one script, in a burst: a fraud campaign."""
     return [fraud(start + i, T0 + timedelta(hours=20 * i),
-                  [{"type": "phone", "role": role, "value": "07700 900555"},
+                  [{"type": "phone", "role": role, "value": phone},
                    payee(start + i)], "courier") for i in range(n)]
 
 
