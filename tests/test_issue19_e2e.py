@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from kafka_helpers import collect, settle
 from test_innocent_hubs import campaign, retailer, switchboard
-from test_referrals_exploitation import BOSS, fraud, sighting, worker
+from test_referrals_exploitation import fraud, sighting, worker
 
 from linkwatch.ingest import send_reports
 
