@@ -55,12 +55,16 @@ def _person_ids(p: Any) -> set[str]:
     ids |= {f"email:{c.value}" for c in (canonical("email", x) for x in p.emails) if c.valid}
     parts = name(p.name, p.given_name, p.family_name)
     if parts and parts.family and parts.given_canonical:
-        who = f"{parts.given_canonical[:1]}|{parts.family}"  # J. Bloggs = Jo Bloggs
-        if p.dob:
-            ids.add(f"name_dob:{who}|{p.dob.isoformat()}")
         pc = postcode(p.postcode) if p.postcode else None
-        if pc:
-            ids.add(f"name_pc:{who}|{pc}")
+        # J. Bloggs = Jo Bloggs; a family name of several words ("Barroso Garcia") is also
+        # keyed by its last word, which is what splitting a whole name ("Eloy Barroso
+        # Garcia") takes for the family name
+        for family in {parts.family, parts.family.split()[-1]}:
+            who = f"{parts.given_canonical[:1]}|{family}"
+            if p.dob:
+                ids.add(f"name_dob:{who}|{p.dob.isoformat()}")
+            if pc:
+                ids.add(f"name_pc:{who}|{pc}")
     return ids
 
 

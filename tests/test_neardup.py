@@ -108,6 +108,17 @@ def test_issue19_victim_and_bank_split_name_other_formats() -> None:
     assert match_persons(new, old) == {"v1": "v1"}
 
 
+def test_issue19_family_name_of_two_words_split_or_whole() -> None:
+    """"Jolie Unruoch Hunerik" written whole splits as family "Hunerik"; the bank records
+    family name "UNRUOCH HUNERIK": the same victim."""
+    own = courier("AF-1", {"name": "Jolie Unruoch Hunerik", "postcode": "CV22 5UA"})
+    bank = courier("BANK-2", {"given_name": "JOLIE", "family_name": "Unruoch Hunerik",
+                              "postcode": "cv22 5ua"}, source="bank",
+                   reported_at="2026-11-24T23:00:00+00:00")
+    dup, reasons = is_near_duplicate(summary(bank), summary(own))
+    assert dup and "same victim" in reasons, reasons
+
+
 def test_issue19_same_victim_other_fraud_same_day_is_not_a_duplicate() -> None:
     own = courier("AF-1", {"name": "Jo Bloggs", "dob": "1941-06-12"})
     other = courier("AF-2", {"name": "Jo Bloggs", "dob": "1941-06-12"},
