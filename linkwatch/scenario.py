@@ -1018,6 +1018,34 @@ def _decoys(p: _Plant, size: int) -> tuple[dict[str, str], dict[str, str]]:
                 {"type": "bank_account", "role": "payee", "value": f"{sort} {number}"}],
                rng.choice(FRAUD_TYPES))
     tag(f"email:{shop}", "retailer email")
+    # issue 19, class 4: innocent contacts NOT on the force's list, cleared by structure.
+    # Another bank's number that victims of every kind of fraud rang, over the whole span,
+    # in any of three formats; some reports also name the fraudster's own phone.
+    bank = p.unique(lambda: f"0808 157 0{rng.randrange(200, 1000):03d}")
+    for _ in range(rng.randint(max(5, size // 4), max(6, size // 2))):
+        sort, number = p.account()
+        idents = [{"type": "phone", "role": "contact", "value": rng.choice(phone_forms(bank))},
+                  {"type": "bank_account", "role": "payee", "value": f"{sort} {number}"}]
+        if rng.random() < 0.4:
+            idents.append({"type": "phone", "role": "sender", "value": p.landline()})
+        _fraud(p, p.when(), p.person("v1", "victim"), idents, rng.choice(FRAUD_TYPES))
+    tag(canonical_node("phone", bank), "bank switchboard (not configured)")
+    # A retailer's customer-care address written to by purchase-fraud victims (one fraud
+    # type: a campaign's type test passes), each naming the fake seller's own address.
+    care = p.unique(lambda: f"{rng.choice(['customer.care', 'help', 'support'])}@"
+                            f"{rng.choice(['homestore', 'techbarn', 'kidsworld'])}"
+                            f"{rng.randint(1, 99)}-retail.co.uk")
+    for _ in range(rng.randint(max(6, size // 3), max(8, size // 2 + 5))):
+        sort, number = p.account()
+        seller = p.unique(lambda: f"{p.fake.user_name()}{rng.randint(1, 999)}@mail.example.net")
+        idents = [{"type": "email", "role": "contact",
+                   "value": rng.choice([care, care.upper(), f" {care.capitalize()} "])},
+                  {"type": "bank_account", "role": "payee", "value": f"{sort} {number}"}]
+        if rng.random() < 0.85:
+            idents.append({"type": "email", "role": "sender", "value": seller})
+        _fraud(p, p.when(), p.person("v1", "victim"), idents,
+               "purchase" if rng.random() < 0.85 else rng.choice(FRAUD_TYPES))
+    tag(f"email:{care}", "retailer email (not configured)")
     return decoys, {r: n for r, n in reports.items() if n}
 
 
