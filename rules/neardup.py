@@ -184,6 +184,18 @@ def match_persons(new: dict[str, Any], old: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _one_cast(a: dict[str, list[str]], b: dict[str, list[str]]) -> bool:
+    """The victims of one report are among the other's (by identity; people with no
+    identity are not counted): the same event may be told with fewer people, not others."""
+    def known(side: dict[str, list[str]]) -> list[set[str]]:
+        return [set(ids) for ids in side.values() if ids]
+
+    ka, kb = known(a), known(b)
+    a_in_b = all(any(x & y for y in kb) for x in ka)
+    b_in_a = all(any(y & x for x in ka) for y in kb)
+    return a_in_b or b_in_a
+
+
 def _amount_close(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return False
@@ -211,6 +223,11 @@ def is_near_duplicate(new: dict[str, Any], old: dict[str, Any],
         same_victim = bool(set(new["victims"]) & set(old["victims"]))
         if new["victims"] and old["victims"] and not same_victim:
             return False, [*reasons, "different victims"]
+        if same_victim and not _one_cast(new.get("people") or {}, old.get("people") or {}):
+            # a second sighting with someone new (another worker at the same house) is
+            # another event, not the same one told again
+            return False, [*reasons, "same victim, but each report names victims the "
+                           "other does not"]
         strong: list[str] = []
         if set(new["payees"]) & set(old["payees"]):
             strong.append("same payee")

@@ -183,3 +183,25 @@ def test_summary_is_small_json_without_clear_identities() -> None:
 
 def test_summary_survives_junk() -> None:
     assert is_near_duplicate({"report_id": "a"}, {})[0] is False
+
+
+def test_second_sighting_with_a_new_victim_is_another_event() -> None:
+    """Two reports at one house hours apart share a worker but each names a worker the
+    other does not: two events (each victim is referred), not one told twice."""
+    def sighting(rid: str, hour: int, names: list[tuple[str, str]]) -> Any:
+        return ReportAdapter.validate_python({
+            "report_id": rid, "kind": "incident", "source": "rms",
+            "reported_at": f"2026-11-24T{hour:02d}:00:00+00:00",
+            "location": {"address": "27 Mill Lane", "postcode": "CV11 6QT"},
+            "incident": {"category": "violent-crime", "ho_code": "106"},
+            "persons": [{"person_ref": f"w{i}", "role": "victim", "name": n, "dob": d}
+                        for i, (n, d) in enumerate(names)]})
+
+    ana, ion, mara = ("Ana Pop", "1990-01-02"), ("Ion Rusu", "1992-03-04"), ("Mara Ilie",
+                                                                          "1995-05-06")
+    a = summary(sighting("S-1", 8, [ana, ion]))
+    dup, reasons = is_near_duplicate(summary(sighting("S-2", 14, [ana, mara])), a)
+    assert not dup, reasons
+    # the same pair (or one of them) told again a few hours later is the same event
+    assert is_near_duplicate(summary(sighting("S-3", 12, [ion, ana])), a)[0]
+    assert is_near_duplicate(summary(sighting("S-4", 12, [ana])), a)[0]
