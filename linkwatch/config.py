@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     referral_routing_file: str | None = None  # YAML/JSON RoutingConfig; Warwickshire if unset
     offender_routing_file: str | None = None  # YAML/JSON OffenderRoutingConfig (diversion)
     watchlist_file: str | None = None  # managed offenders, CSV or JSONL (plus the topic)
+    allowlist_file: str | None = None  # known legitimate contacts, YAML/JSON (graph/allowlist.py)
 
     force: str = "Warwickshire Police"
     handling: str = "OFFICIAL-SENSITIVE"

@@ -28,6 +28,7 @@ from linkwatch.config import Settings, load_config_file
 from linkwatch.faults import Fault, capture
 from linkwatch.graph import LinkGraph
 from linkwatch.graph.alerts import AlertBook
+from linkwatch.graph.allowlist import load_allowlist
 from linkwatch.graph.detectors import ClusterTracker, load_config, run_detectors
 from linkwatch.graph.hubs import HubIndex
 from linkwatch.offender_desk import OffenderDesk
@@ -49,6 +50,11 @@ from linkwatch.rules.resolve import InMemoryIndex, Record, Resolver, to_record
 from linkwatch.schemas import AnyReport, Referral, ReportAdapter
 
 log = logging.getLogger(__name__)
+
+# alert types whose network makes every victim in its reports a victim of exploitation
+EXPLOITATION_ALERTS = frozenset({"modern_slavery", "child_exploitation"})
+# what the link stage keeps of a report with victims, for a later referral decision
+_KEPT = ("report_id", "kind", "source", "reported_at", "force", "markers", "incident")
 
 # The graph and the indexes only grow, and Python's cyclic collector re-scans every
 # live object on each full collection: at 60k nodes that was half the cost of a report.
@@ -127,7 +133,7 @@ class Pipeline:
         self.detector_cfg = dataclasses.replace(load_config(), handling=settings.handling)
         self.alerts = AlertBook(handling=settings.handling)
         self.clusters = ClusterTracker()
-        self.hubs = HubIndex()
+        self.hubs = HubIndex(load_allowlist(settings.allowlist_file))
         self.routing = load_routing(settings.referral_routing_file)  # built once, frozen
         self.offenders = OffenderDesk(settings)  # watchlist, diversion, outside share
         self.applied: dict[str, str] = {}          # report_id -> content hash applied
@@ -138,8 +144,13 @@ class Pipeline:
         self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
         self.neardup_index: dict[str, list[dict[str, Any]]] = {}  # blocking key -> summaries
         self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
+        self.dup_people: dict[str, dict[str, str]] = {}  # duplicate -> its ref -> original's
         self.referred: set[str] = set()            # referral ids published
         self.persons_of: dict[str, dict[str, tuple[str, Any]]] = {}  # report -> entity -> (ref, t)
+        # report -> its victims and what the referral rules read (orjson, no narrative or
+        # identifiers): decided again when a detected exploitation network comes to cover it
+        self.victim_reports: dict[str, bytes] = {}
+        self.exploited: dict[str, tuple[str, ...]] = {}  # report -> exploitation alert types
         self.reports = 0
 
     # -- snapshots (``linkwatch.snapshot``) ----------------------------------------------
@@ -159,6 +170,7 @@ class Pipeline:
         _tune_collector()
         self.settings = settings
         self.offenders.watchlist = shared_watchlist(settings)
+        self.hubs.legit = load_allowlist(settings.allowlist_file)  # the file as it is now
 
     def apply_message(self, value: bytes, stage: str = "link") -> Outputs:
         """``apply`` one accepted-topic message, guarded: an exception while handling it
@@ -192,7 +204,7 @@ class Pipeline:
             self._resolve(report, payload.get("er"), out)
             duplicate_of = self._near_duplicate(report, payload.get("nd"))
             self.link(report, payload.get("enrichment"), duplicate_of, out)
-            self._refer(report, duplicate_of, out)
+            self._refer(report, duplicate_of, out, payload["report"])
             self.offenders.apply(report, duplicate_of, out, self.graph, self.alerts)
         except BaseException:
             if before is None:  # not applied: a re-drive of the report is not skipped
@@ -215,6 +227,8 @@ class Pipeline:
             for alert in self.alerts.consider_all(finding, report.reported_at):
                 out.alerts.append((f"{alert.alert_id}@{alert.version}",
                                    alert.model_dump_json().encode()))
+                if alert.type in EXPLOITATION_ALERTS:
+                    self._exploitation_network(alert.type, alert.report_ids, report, out)
 
     def _config(self, now: Any, hubs: frozenset[str] | None) -> Any:
         """``detector_cfg`` with ``now`` and ``hubs``; ``dataclasses.replace`` re-runs
@@ -243,6 +257,11 @@ class Pipeline:
             return None
         first = self.duplicate_of.get(original["report_id"], original["report_id"])
         self.duplicate_of[report.report_id] = first
+        people = neardup.match_persons(summary, original)
+        if first != original["report_id"]:  # a duplicate of a duplicate: refs of the first
+            hop = self.dup_people.get(original["report_id"], {})
+            people = {ref: hop[mid] for ref, mid in people.items() if mid in hop}
+        self.dup_people[report.report_id] = people
         return first
 
     def _resolve(self, report: AnyReport, records: list[list[Any]] | None,
@@ -259,45 +278,127 @@ class Pipeline:
                 "entity_id": res.entity_id, "score": res.score, "matched": res.matched,
                 "reasons": list(res.reasons)})))
 
-    def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs) -> None:
+    def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs,
+               raw: dict[str, Any] | None = None) -> None:
         """Victims' Code decisions for every person; cancellations when an update withdraws one.
         A near-duplicate refers under the original report's ids, so nobody is referred twice."""
         self.persons_of[report.report_id] = {
             p.entity_id: (p.person_ref, report.reported_at) for p in report.persons if p.entity_id}
+        matched = self._same_people(report, duplicate_of)
+        priors: dict[str, int] = {}
         for person in report.persons:
             seen = self.victimised.setdefault(person.entity_id or "", set())
-            original = self.persons_of.get(duplicate_of or "", {}).get(person.entity_id or "")
-            ctx = DecisionContext(
-                history=VictimHistory(prior_count=len(seen - {report.report_id}
-                                                      - {duplicate_of})),
-                is_duplicate_of=duplicate_of if original else None,
-                original_person_ref=original[0] if original else None,
-                original_reported_at=original[1] if original else None,
-                routing=self.routing, handling=self.settings.handling)
-            decisions = decide(report, person, ctx)
+            prior = priors[person.person_ref or ""] = len(
+                seen - {report.report_id} - {duplicate_of})
+            self._decide_person(report, person, duplicate_of,
+                                matched.get(person.person_ref or ""), prior, out)
             if person.role == "victim" and person.entity_id:
                 seen.add(report.report_id)
-            key = (report.report_id, person.person_ref or "")
-            before = {rid: Referral.model_validate_json(body)
-                      for rid, body in self.active.get(key, {}).items()}
-            diff = diff_referrals(before, decisions)
-            bodies = {rid: referral.model_dump_json().encode()
-                      for rid, referral in active_referrals(decisions).items()}
-            if bodies:
-                self.active[key] = bodies
-            else:
-                self.active.pop(key, None)
-            for old in diff.cancel:
-                out.add_referral(cancellation(old, report.reported_at,
-                                              "a later version of the report withdrew it"))
-            for referral in diff.publish:
-                if duplicate_of and referral.referral_id in self.referred:
-                    continue  # the original report's referral already went: never twice
-                self.referred.add(referral.referral_id)
-                out.add_referral(referral, bodies.get(referral.referral_id))
-            for decision in decisions:
-                record = audit_record(decision, report.report_id, person.person_ref or "")
-                out.audit.append((report.report_id, audit_json(record)))
+        self._keep_victims(report, priors, raw)
+
+    def _same_people(self, report: AnyReport, duplicate_of: str | None
+                     ) -> dict[str, tuple[str, Any]]:
+        """person_ref -> (ref, time) of the same person in the original report: the same
+        resolved entity, else the same identity in the near-duplicate fingerprint (a name
+        split into given and family name, an address written otherwise can resolve apart)."""
+        if not duplicate_of:
+            return {}
+        original = self.persons_of.get(duplicate_of, {})
+        out = {p.person_ref or "": original[p.entity_id] for p in report.persons
+               if p.entity_id and p.entity_id in original}
+        when = next(iter(original.values()), (None, None))[1]
+        for ref, old_ref in self.dup_people.get(report.report_id, {}).items():
+            out.setdefault(ref, (old_ref, when))
+        return out
+
+    def _decide_person(self, report: AnyReport, person: Any, duplicate_of: str | None,
+                       original: tuple[str, Any] | None, prior: int, out: Outputs,
+                       network: bool = False) -> None:
+        """Decide one person and publish what changed.  ``network``: decided again because
+        an exploitation network came to cover the report; an active referral is published
+        again only when its priority or basis changed (an urgent upgrade), not for words."""
+        ctx = DecisionContext(
+            history=VictimHistory(prior_count=prior),
+            is_duplicate_of=duplicate_of if original else None,
+            original_person_ref=original[0] if original else None,
+            original_reported_at=original[1] if original else None,
+            routing=self.routing, handling=self.settings.handling,
+            exploitation=tuple(dict.fromkeys((*self.exploited.get(report.report_id, ()),
+                                              *self.exploited.get(duplicate_of or "", ())))))
+        decisions = decide(report, person, ctx)
+        key = (report.report_id, person.person_ref or "")
+        before = {rid: Referral.model_validate_json(body)
+                  for rid, body in self.active.get(key, {}).items()}
+        diff = diff_referrals(before, decisions)
+        bodies = {rid: referral.model_dump_json().encode()
+                  for rid, referral in active_referrals(decisions).items()}
+        if bodies:
+            self.active[key] = bodies
+        else:
+            self.active.pop(key, None)
+        for old in diff.cancel:
+            out.add_referral(cancellation(old, report.reported_at,
+                                          "a later version of the report withdrew it"))
+        for referral in diff.publish:
+            if original and referral.referral_id in self.referred:
+                continue  # the original report's referral already went: never twice
+            was = before.get(referral.referral_id)
+            if network and was is not None and (was.priority, was.basis, was.status) == (
+                    referral.priority, referral.basis, referral.status):
+                continue  # only the reasons grew: the service has this referral already
+            self.referred.add(referral.referral_id)
+            out.add_referral(referral, bodies.get(referral.referral_id))
+        for decision in decisions:
+            record = audit_record(decision, report.report_id, person.person_ref or "")
+            out.audit.append((report.report_id, audit_json(record)))
+
+    def _keep_victims(self, report: AnyReport, priors: dict[str, int],
+                      raw: dict[str, Any] | None) -> None:
+        """What a later decision needs of this report's victims (no narrative, no
+        identifiers, no other persons): a few hundred bytes per incident with a victim.
+        Only incidents: an exploitation network is found among people at an address in
+        incident reports (``graph/detectors/exploitation.py``)."""
+        if report.kind != "incident" or not any(p.role == "victim" for p in report.persons):
+            self.victim_reports.pop(report.report_id, None)
+            return
+        people = raw.get("persons") if raw is not None else None
+        if raw is None or not isinstance(people, list) or len(people) != len(report.persons):
+            raw = report.model_dump(mode="json", exclude_none=True)
+            people = raw["persons"]
+        keep = {k: raw[k] for k in _KEPT if k in raw}
+        keep["persons"] = [dict(q, person_ref=p.person_ref) for p, q in
+                           zip(report.persons, people, strict=True) if p.role == "victim"]
+        keep["prior"] = priors
+        self.victim_reports[report.report_id] = orjson.dumps(keep)
+
+    def _exploitation_network(self, kind: str, report_ids: Sequence[str], now: AnyReport,
+                              out: Outputs) -> None:
+        """A detected modern-slavery or child-exploitation network covers these reports: their
+        victims are victims of that exploitation whether or not each report says so.  Each
+        report is decided again, once per network type; the new referrals (NRM, MS1) carry
+        the usual deterministic ids, so a replay or a later version sends nothing twice."""
+        for rid in sorted(report_ids):
+            types = self.exploited.get(rid, ())
+            if kind in types:
+                continue
+            self.exploited[rid] = (*types, kind)
+            if rid == now.report_id:
+                continue  # this report is decided after the link, with the network known
+            body = self.victim_reports.get(rid)
+            if body is None:
+                continue
+            kept = orjson.loads(body)
+            priors = kept.pop("prior", {})
+            report = ReportAdapter.validate_python(kept)
+            duplicate_of = self.duplicate_of.get(rid)
+            mine = {ref: ent for ent, (ref, _t) in self.persons_of.get(rid, {}).items()}
+            for person in report.persons:
+                person.entity_id = mine.get(person.person_ref or "")
+            matched = self._same_people(report, duplicate_of)
+            for person in report.persons:
+                ref = person.person_ref or ""
+                self._decide_person(report, person, duplicate_of, matched.get(ref),
+                                    priors.get(ref, 0), out, network=True)
 
 
 async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,

@@ -69,6 +69,8 @@ class Scenario:
     # one event reported twice: either report may reach linkwatch first and be the
     # original, so truth is stated for the pair (report id -> the pair's first id)
     same_event: dict[str, str] = field(default_factory=dict)
+    # (report, person, service) -> the priority a victim-care lead expects, where stated
+    expected_priority: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def event_of(self, report_id: str) -> str:
         return self.same_event.get(report_id, report_id)
@@ -224,6 +226,175 @@ def _referral_cases(g: _Gen) -> None:
     g.s.same_event[second["report_id"]] = first["report_id"]
 
 
+# -- issue 19 variants: modern slavery without the marker, one event reported twice --------
+#
+# Randomised per seed: names from several locales (ASCII-foldable), name written whole or
+# split into given and family name, postcodes and addresses written several ways, phones
+# in three formats, consent answers.  Expected referrals are written by hand from domain.md
+# s.3-4 (Right 4 with opt-out; a child to the MASH and the NRM without consent; an adult to
+# the NRM on consent, else an anonymous MS1; a modern slavery victim is urgent).
+
+NAME_LOCALES = ("en_GB", "en_IE", "ro_RO", "es_ES", "pt_PT", "fr_FR", "it_IT", "nl_NL")
+SLAVERY_CODES = ("106", "106", "10600", "72")  # HO modern slavery; trafficking for sexual expl.
+GENERIC_CATEGORIES = ("violent-crime", "other-crime", "public-order")
+
+
+def _intl(g: _Gen) -> tuple[str, str]:
+    """(given, family) from one of ``NAME_LOCALES``, seeded by the scenario's rng."""
+    cache = g.__dict__.setdefault("_fakers", {})
+    loc = g.rng.choice(NAME_LOCALES)
+    if loc not in cache:
+        cache[loc] = Faker(loc)
+        cache[loc].seed_instance(g.rng.randrange(10**6))
+    return cache[loc].first_name(), cache[loc].last_name()
+
+
+def _postcode_forms(pc: str) -> list[str]:
+    return [pc, pc.lower(), pc.replace(" ", ""), f" {pc.lower().replace(' ', '')} "]
+
+
+def _expect_victim(g: _Gen, rid: str, ref: str, person: dict, *, child: bool,
+                   slavery: bool, explicit: bool = False, fraud: bool = False) -> None:
+    """The services due to one victim, by hand: see the note above."""
+    consent = person.get("consent") or {}
+    vs = consent.get("victim_support")
+    due = set()
+    support = "fraud_victim_support" if fraud else "victim_support"
+    if (vs is True) if explicit else (vs is not False):
+        due.add(support)
+    if child:
+        due.add("childrens_social_care")
+    if slavery:
+        if child or consent.get("nrm") is True:
+            due.add("nrm")
+        else:
+            due.add("ms1_duty_to_notify")
+    g.s.expected_referrals |= {(rid, ref, svc) for svc in due}
+    g.s.forbidden_referrals |= {(rid, ref, svc) for svc in ALL_SERVICES if svc not in due}
+    if slavery:
+        g.s.expected_priority.update({(rid, ref, svc): "urgent" for svc in due})
+
+
+def _slavery_coded(g: _Gen) -> None:
+    """Class 5: modern slavery recorded by its Home Office code under a generic category,
+    no marker; adults and children, every consent answer."""
+    rng = g.rng
+    for _ in range(rng.randint(2, 4)):
+        persons, victims = [], []
+        code = rng.choice(SLAVERY_CODES)
+        for j in range(rng.randint(1, 3)):
+            given, family = _intl(g)
+            child = rng.random() < 0.3
+            consent = {"victim_support": rng.choice([None, None, True, False]),
+                       "nrm": rng.choice([None, True, False])}
+            p = g.person(f"v{j + 1}", "victim", age=rng.randint(14, 17) if child else None,
+                         consent=consent)
+            p["name"] = f"{given} {family}"
+            p["nationality"] = rng.choice(["Romanian", "Vietnamese", "Albanian", "Eritrean",
+                                           "British"])
+            persons.append(p)
+            victims.append((p, child))
+        if rng.random() < 0.5:
+            persons.append(g.person("s1", "suspect", postcode=rng.choice(BIRMINGHAM_POSTCODES)))
+        rep = g.incident(rng.choice(GENERIC_CATEGORIES), persons, expect=(),
+                         incident={"category": rng.choice(GENERIC_CATEGORIES), "ho_code": code})
+        # ``expect=()`` above states nothing for v1; each victim's services follow
+        for p, child in victims:
+            _expect_victim(g, rep["report_id"], p["person_ref"], p, child=child, slavery=True,
+                           explicit=code == "72")
+        g.s.forbidden_referrals |= {(rep["report_id"], "s1", svc) for svc in ALL_SERVICES}
+
+
+def _slavery_network(g: _Gen) -> None:
+    """Class 5: a modern-slavery network no report names: workers at one address, one
+    controlling phone, generic categories, no marker, no code.  Every victim in every
+    report the network covers is a victim of modern slavery (a child: exploitation)."""
+    rng = g.rng
+    street = f"{rng.randint(1, 150)} {g.fake.street_name()}"
+    pc = g.home_postcode()
+    boss_phone = f"07700 900{rng.randrange(0, 1000):03d}"
+    forms = phone_forms(boss_phone)
+    boss = g.person("s1", "suspect", postcode=rng.choice(BIRMINGHAM_POSTCODES),
+                    phone=forms[0])
+    workers = []
+    for _ in range(rng.randint(3, 5)):
+        given, family = _intl(g)
+        child = rng.random() < 0.2
+        w = g.person("w", "victim", age=rng.randint(15, 17) if child else None,
+                     consent={"victim_support": rng.choice([None, True, False]),
+                              "nrm": rng.choice([None, True, False])},
+                     address=street, postcode=rng.choice(_postcode_forms(pc)))
+        w["name"] = f"{given} {family}"
+        w["nationality"] = rng.choice(["Romanian", "Vietnamese", "Albanian", "Polish"])
+        workers.append((w, child))
+    groups = [workers[:2]] + [[w] for w in workers[2:]]
+    for k, grp in enumerate(groups):
+        persons = [dict(w, person_ref=f"w{j + 1}") for j, (w, _c) in enumerate(grp)]
+        idents = []
+        if k == 0:
+            persons.append(dict(boss))
+        else:
+            idents.append({"type": "phone", "role": "contact", "value": forms[k % 3]})
+        g.t += timedelta(hours=rng.uniform(6, 60))
+        rep = g.incident(rng.choice(GENERIC_CATEGORIES), persons, expect=(),
+                         identifiers=idents,
+                         location={"address": street, "postcode": pc})
+        for j, (w, child) in enumerate(grp):
+            _expect_victim(g, rep["report_id"], f"w{j + 1}", w, child=child, slavery=True)
+        g.s.forbidden_referrals |= {(rep["report_id"], "s1", svc) for svc in ALL_SERVICES}
+
+
+def _double_reported(g: _Gen) -> None:
+    """Class 6: the same fraud reported by the victim and, hours later, by the bank: a new
+    id, other words, the name split into given and family name, the postcode and address
+    written otherwise, the sender phone in another format, the amount written otherwise."""
+    rng = g.rng
+    for _ in range(rng.randint(2, 4)):
+        given, family = _intl(g)
+        pc = g.home_postcode()
+        street = f"{rng.randint(1, 99)} {g.fake.street_name()}"
+        town = rng.choice(["Nuneaton", "Rugby", "Warwick", "Leamington Spa", "Bedworth"])
+        dob = g.fake.date_of_birth(minimum_age=25, maximum_age=90).isoformat()
+        sender = f"07700 900{rng.randrange(0, 1000):03d}"
+        forms = phone_forms(sender)
+        pounds = rng.randrange(200, 9000)
+        ftype = rng.choice(["courier", "impersonation", "investment", "romance"])
+        consent = {"victim_support": rng.choice([True, None, None])}
+        own = {"person_ref": "v1", "role": "victim", "name": f"{given} {family}", "dob": dob,
+               "address": f"{street}, {town}", "postcode": pc, "consent": consent}
+        if rng.random() < 0.5:
+            own["phones"] = [f"0121 496 0{rng.randrange(0, 1000):03d}"]
+        idents = [{"type": "phone", "role": rng.choice(["sender", "contact"]),
+                   "value": forms[0]}]
+        if rng.random() < 0.6:
+            idents.append({"type": "bank_account", "role": "payee",
+                           "value": f"{rng.randrange(10, 99)}-{rng.randrange(10, 99)}-"
+                                    f"{rng.randrange(10, 99)} {rng.randrange(10**7, 10**8)}"})
+        first = g.fraud([own], idents, f"£{pounds:,}.00", ftype,
+                        narrative=g.fake.sentence(nb_words=14))
+        bank_person = {"person_ref": "v1", "role": "victim",
+                       "given_name": rng.choice([given, given.upper()]),
+                       "family_name": rng.choice([family, family.upper()]),
+                       "address": f"{street.upper()} {town.upper()}".replace("STREET", "ST"),
+                       "postcode": rng.choice(_postcode_forms(pc)[1:])}
+        if rng.random() < 0.6:
+            bank_person["dob"] = dob
+        bank_idents = [dict(idents[0], value=rng.choice(forms[1:]), role="contact")]
+        bank_idents += [dict(i, value=i["value"].replace("-", "").replace(" ", ""))
+                        for i in idents[1:]]
+        when = datetime.fromisoformat(first["reported_at"]) + timedelta(
+            hours=rng.uniform(0.5, 6))
+        second = g.add({
+            "report_id": g.rid("BNK"), "kind": "fraud", "source": "bank",
+            "reported_at": when.isoformat(), "force": "Warwickshire Police",
+            "persons": [bank_person], "identifiers": bank_idents,
+            "fraud": {"fraud_type": ftype, "amount_lost": rng.choice([str(pounds),
+                                                                      f"{pounds}.00"]),
+                      "payment_method": "bank_transfer"},
+            "narrative": g.fake.sentence(nb_words=18)}, expect=(), forbid=ALL_SERVICES)
+        g.s.same_event[second["report_id"]] = first["report_id"]
+
+
 def generate(seed: int = 7, background: int = 60,
              start: datetime = datetime(2026, 11, 2, 8, 0, tzinfo=UTC),
              referral_cases: bool = True) -> Scenario:
@@ -276,6 +447,9 @@ def generate(seed: int = 7, background: int = 60,
     g.s.planted.append(Planted("mule_account", "account:401162-31926819", mule_ids))
     if referral_cases:
         _referral_cases(g)
+        _slavery_coded(g)
+        _slavery_network(g)
+        _double_reported(g)
     rng.shuffle(g.s.reports)
     g.s.reports.sort(key=lambda r: r["reported_at"])
     return g.s
@@ -993,6 +1167,34 @@ def _decoys(p: _Plant, size: int) -> tuple[dict[str, str], dict[str, str]]:
                 {"type": "bank_account", "role": "payee", "value": f"{sort} {number}"}],
                rng.choice(FRAUD_TYPES))
     tag(f"email:{shop}", "retailer email")
+    # issue 19, class 4: innocent contacts NOT on the force's list, cleared by structure.
+    # Another bank's number that victims of every kind of fraud rang, over the whole span,
+    # in any of three formats; some reports also name the fraudster's own phone.
+    bank = p.unique(lambda: f"0808 157 0{rng.randrange(200, 1000):03d}")
+    for _ in range(rng.randint(max(5, size // 4), max(6, size // 2))):
+        sort, number = p.account()
+        idents = [{"type": "phone", "role": "contact", "value": rng.choice(phone_forms(bank))},
+                  {"type": "bank_account", "role": "payee", "value": f"{sort} {number}"}]
+        if rng.random() < 0.4:
+            idents.append({"type": "phone", "role": "sender", "value": p.landline()})
+        _fraud(p, p.when(), p.person("v1", "victim"), idents, rng.choice(FRAUD_TYPES))
+    tag(canonical_node("phone", bank), "bank switchboard (not configured)")
+    # A retailer's customer-care address written to by purchase-fraud victims (one fraud
+    # type: a campaign's type test passes), each naming the fake seller's own address.
+    care = p.unique(lambda: f"{rng.choice(['customer.care', 'help', 'support'])}@"
+                            f"{rng.choice(['homestore', 'techbarn', 'kidsworld'])}"
+                            f"{rng.randint(1, 99)}-retail.co.uk")
+    for _ in range(rng.randint(max(6, size // 3), max(8, size // 2 + 5))):
+        sort, number = p.account()
+        seller = p.unique(lambda: f"{p.fake.user_name()}{rng.randint(1, 999)}@mail.example.net")
+        idents = [{"type": "email", "role": "contact",
+                   "value": rng.choice([care, care.upper(), f" {care.capitalize()} "])},
+                  {"type": "bank_account", "role": "payee", "value": f"{sort} {number}"}]
+        if rng.random() < 0.85:
+            idents.append({"type": "email", "role": "sender", "value": seller})
+        _fraud(p, p.when(), p.person("v1", "victim"), idents,
+               "purchase" if rng.random() < 0.85 else rng.choice(FRAUD_TYPES))
+    tag(f"email:{care}", "retailer email (not configured)")
     return decoys, {r: n for r, n in reports.items() if n}
 
 

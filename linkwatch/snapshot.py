@@ -40,9 +40,10 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-# 5: AlertBook keeps each network's parts (issue 19); 4: the resolver model gained the
-# "same once folded" name level (issue 18)
-FORMAT = 5
+# 6: the link stage keeps victims and exploitation networks (issue 19); 5: AlertBook keeps
+# each network's parts (issue 19); 4: the resolver model gained the "same once folded"
+# name level (issue 18)
+FORMAT = 6
 
 
 class Stale(Exception):

@@ -57,9 +57,12 @@ async def each_referral_once(settings: Settings, scenario: Any, timeout: float =
     got = {(scenario.event_of(r["report_id"]), r["person_ref"], r["service"]) for r in sent}
     assert got == scenario.expected_referrals
     assert not got & scenario.forbidden_referrals
-    by_id: dict[str, set[str]] = {}
-    for r in sent:
-        by_id.setdefault(r["referral_id"], set()).add(json.dumps(r, sort_keys=True))
-    assert all(len(bodies) == 1 for bodies in by_id.values()), by_id
-    assert len(by_id) == want
+    by_id: dict[tuple[str, str], set[str]] = {}
+    for r in sent:   # an urgent upgrade (an exploitation network found later) is a new
+        # version of the referral under its id; each version re-sent is byte-identical
+        by_id.setdefault((r["referral_id"], r["priority"]), set()).add(
+            json.dumps(r, sort_keys=True))
+    assert all(len(bodies) == 1 for bodies in by_id.values()), {
+        k: v for k, v in by_id.items() if len(v) > 1}
+    assert len({rid for rid, _p in by_id}) == want
     return sent

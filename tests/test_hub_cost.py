@@ -39,7 +39,8 @@ FRAUD_TYPES = ("romance", "investment", "purchase", "courier", "phishing", "app"
 _COARSE = frozenset({"location", "postcode", "report"})
 
 
-def ref_assess_hub(g: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> HubVerdict:
+def ref_assess_hub(g: nx.MultiDiGraph, node: str, cfg: DetectorConfig,
+                   legit: object = None) -> HubVerdict:
     if node in cfg.hub_allow:
         return HubVerdict(node, False, "allow-listed")
     if node in cfg.hub_ignore:
@@ -48,10 +49,16 @@ def ref_assess_hub(g: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> HubVer
         return HubVerdict(node, False, "not an identifier")
     rids = _ref_reports_of(g, node, cfg.now, cfg.window_days)
     n = len(rids)
-    if n < cfg.hub_min_reports:
-        return HubVerdict(node, False, f"{n} reports, below {cfg.hub_min_reports}", n)
+    # the innocent-contact rule (issue 19) judges contact routes from fewer reports; it
+    # reads the same window's reports, so the reference scans them and applies it as is
+    contact = m.kind_of(node) in hubs.CONTACT_KINDS
+    floor = min(cfg.hub_min_reports, cfg.contact_min_reports) if contact else cfg.hub_min_reports
     if n >= cfg.hub_max_reports:
         return HubVerdict(node, True, f"{n} reports: too common to be evidence", n)
+    if n < floor or (n < cfg.hub_min_reports and not all(
+            (g.get_edge_data(u.report_node(r), node, key=m.MENTIONS) or {}).get("role")
+            == "contact" for r in rids)):
+        return HubVerdict(node, False, f"{n} reports, below {cfg.hub_min_reports}", n)
     step = max(1, n // cfg.hub_sample)
     sample = rids[::step][: cfg.hub_sample]
     others: dict[str, set[str]] = {r: _ref_other_nodes(g, r, node, cfg) for r in sample}
@@ -59,6 +66,10 @@ def ref_assess_hub(g: nx.MultiDiGraph, node: str, cfg: DetectorConfig) -> HubVer
     related = sum(1 for nodes in others.values() if any(seen[x] > 1 for x in nodes))
     relatedness = round(related / len(sample), 3)
     cats = len({g.nodes[u.report_node(r)].get("category") or "unknown" for r in sample})
+    if contact and (why := hubs.innocent_contact(g, node, rids, cfg, relatedness, cats)):
+        return HubVerdict(node, True, why, n, cats, relatedness)
+    if n < cfg.hub_min_reports:
+        return HubVerdict(node, False, f"{n} reports, below {cfg.hub_min_reports}", n)
     hub = relatedness <= cfg.hub_max_relatedness and cats >= cfg.hub_min_categories
     why = (f"{n} reports across {cats} categories, {relatedness:.0%} of them related "
            f"by anything else")

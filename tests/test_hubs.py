@@ -53,7 +53,11 @@ def test_rules_in_order_allow_ignore_small_and_too_common() -> None:
     assert not assess_hub(sub, SWITCH_NODE, s.cfg(hub_allow=frozenset({SWITCH_NODE}))).is_hub
     assert assess_hub(sub, "phone:+447000000000", s.cfg(
         hub_ignore=frozenset({"phone:+447000000000"}))).reason == "configured hub"
-    assert not assess_hub(sub, SWITCH_NODE, s.cfg(hub_min_reports=26)).is_hub  # 25 < 26
+    assert not assess_hub(sub, SWITCH_NODE, s.cfg(hub_min_reports=26,
+                                                  contact_min_reports=99)).is_hub  # 25 < 26
+    # named only as a contact, by unrelated victims of many fraud types: the victims' contact
+    contact = assess_hub(sub, SWITCH_NODE, s.cfg(hub_min_reports=26))
+    assert contact.is_hub and "contact" in contact.reason, contact
     too_common = assess_hub(sub, SWITCH_NODE, s.cfg(hub_max_reports=25, hub_min_categories=99))
     assert too_common.is_hub and "too common" in too_common.reason, too_common
     assert not assess_hub(sub, "report:F0", s.cfg()).is_hub

@@ -47,3 +47,13 @@ def test_address_spellings_meet() -> None:
 
 def test_address_empty_is_none() -> None:
     assert address(" ,. ") is None
+
+
+def test_address_postcode_written_without_its_space_is_one_address() -> None:
+    """Issue 19: the bank writes the postcode ``cv114ab``, the victim ``CV11 4AB``."""
+    from linkwatch.rules.normalise import address
+
+    forms = ["27 Mill Lane CV11 4AB", "27 MILL LANE cv114ab", "27 Mill Lane,  cv11 4ab "]
+    assert {address(f) for f in forms} == {"27 mill lane cv11 4ab"}
+    assert address("Flat 2, 14 High St.,  Nuneaton") == "flat 2 14 high street nuneaton"
+    assert address("Unit 4 B11AA") == "unit 4 b1 1aa"

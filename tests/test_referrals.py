@@ -97,15 +97,32 @@ ROWS = [
     # child flagged missing, no exploitation marker: no NRM, but urgent
     ("child_missing", {}, {"age": 14, "flags": ["missing_episode"]},
      {VS: (True, OPT_OUT), CSC: (True, NCN)}, "urgent"),
-    # adult modern slavery with NRM consent: NRM on consent; the NRM meets the duty to notify
+    # adult modern slavery with NRM consent: NRM on consent; the NRM meets the duty to notify;
+    # a modern slavery victim is at current risk -> urgent (issue 19)
     ("ms_adult_consent", {"markers": ["modern_slavery"]}, {"consent": {"nrm": True}},
-     {VS: (True, OPT_OUT), NRM: (True, CONSENT), MS1: (False, DTN)}, "enhanced"),
+     {VS: (True, OPT_OUT), NRM: (True, CONSENT), MS1: (False, DTN)}, "urgent"),
     # adult declined NRM -> anonymous MS1 instead
     ("ms_adult_declined", {"markers": ["modern_slavery"]}, {"consent": {"nrm": False}},
-     {VS: (True, OPT_OUT), NRM: (False, CONSENT), MS1: (True, DTN)}, "enhanced"),
+     {VS: (True, OPT_OUT), NRM: (False, CONSENT), MS1: (True, DTN)}, "urgent"),
     # adult not asked about NRM (null) -> also MS1
     ("ms_adult_not_asked", {"markers": ["modern_slavery"]}, {},
-     {VS: (True, OPT_OUT), NRM: (False, CONSENT), MS1: (True, DTN)}, "enhanced"),
+     {VS: (True, OPT_OUT), NRM: (False, CONSENT), MS1: (True, DTN)}, "urgent"),
+    # modern slavery without the marker (issue 19): HO code 106 under violent-crime
+    ("ms_ho106_adult", {"incident": {"category": "violent-crime", "ho_code": "106"}}, {},
+     {VS: (True, OPT_OUT), NRM: (False, CONSENT), MS1: (True, DTN)}, "urgent"),
+    ("ms_ho106_adult_consent", {"incident": {"category": "violent-crime", "ho_code": "106"}},
+     {"consent": {"nrm": True}},
+     {VS: (True, OPT_OUT), NRM: (True, CONSENT), MS1: (False, DTN)}, "urgent"),
+    ("ms_ho106_child", {"incident": {"category": "violent-crime", "ho_code": "10600"}},
+     {"age": 16}, {VS: (True, OPT_OUT), NRM: (True, NCN), CSC: (True, NCN)}, "urgent"),
+    # HO 72 (trafficking for sexual exploitation) is a sexual offence too: explicit consent
+    ("trafficking_ho72", {"incident": {"ho_code": "72"}}, {},
+     {VS: (False, CONSENT), NRM: (False, CONSENT), MS1: (True, DTN)}, "urgent"),
+    ("trafficking_category", {"incident": {"category": "human-trafficking"}}, {},
+     {VS: (True, OPT_OUT), NRM: (False, CONSENT), MS1: (True, DTN)}, "urgent"),
+    # other violence (HO 105A, 8N...) is not modern slavery
+    ("violence_not_ms", {"incident": {"category": "violent-crime", "ho_code": "105A"}}, {},
+     {VS: (True, OPT_OUT)}, "standard"),
     # modern slavery victim flagged at risk -> urgent
     ("ms_adult_at_risk", {"markers": ["modern_slavery"]}, {"flags": ["at_risk"]},
      {VS: (True, OPT_OUT), NRM: (False, CONSENT), MS1: (True, DTN)}, "urgent"),

@@ -37,6 +37,12 @@ class DetectorConfig:
                                             # else
     hub_min_categories: int = 3             # distinct report categories a hub's reports spread over
     hub_sample: int = 60                    # reports examined per hub assessment (bounded work)
+    # innocent contacts (graph/hubs.py): a contact the victims made, not the fraudster's route
+    contact_min_reports: int = 3            # reports before a contact route is judged
+    contact_other_route_share: float = 0.5  # share of its reports naming another sender/site
+    contact_min_span_days: int = 45         # or its reports spread over this many days...
+    contact_burst_days: int = 14            # ...with no more than contact_max_burst_share of
+    contact_max_burst_share: float = 0.5    # them within any contact_burst_days
     elderly_age: int = 65
     child_age: int = 18
     mule_min_victims: int = 3

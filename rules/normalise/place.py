@@ -76,4 +76,8 @@ def address(raw: str) -> str | None:
         return None
     text = SPACES.sub(" ", re.sub(r"[^\w\s]|_", " ", ascii_fold(raw))).strip()
     words = [_ABBREVIATIONS.get(word, word) for word in text.split(" ")]
-    return " ".join(words) or None
+    # a trailing postcode written without its space (``cv114ab``) as with it (``cv11 4ab``)
+    return _TRAILING_POSTCODE.sub(r"\1 \2", " ".join(words)) or None
+
+
+_TRAILING_POSTCODE = re.compile(r"\b([a-z]{1,2}\d[a-z\d]?) ?(\d[abd-hjlnp-uw-z]{2})$")

@@ -101,6 +101,16 @@ class RoutingConfig(BaseModel):
     child_exploitation_markers: tuple[str, ...] = ("child_exploitation", "modern_slavery",
                                                    "county_lines")
     adult_nrm_markers: tuple[str, ...] = ("modern_slavery",)
+    # the same recognised without a marker (issue 19): the Home Office offence class
+    # (106 modern slavery, 72 trafficking for sexual exploitation; ho_offence_codes.csv) or
+    # the incident category, for a victim of any age; a child is referred without consent
+    modern_slavery_ho_classes: tuple[str, ...] = ("106", "72")
+    modern_slavery_categories: tuple[str, ...] = ("modern-slavery", "human-trafficking",
+                                                  "trafficking")
+    # a victim in a report covered by a detected network of these alert types is a
+    # victim of that exploitation (``DecisionContext.exploitation``)
+    adult_nrm_networks: tuple[str, ...] = ("modern_slavery",)
+    child_nrm_networks: tuple[str, ...] = ("modern_slavery", "child_exploitation")
 
     # fraud
     fraud_kinds: tuple[str, ...] = ("fraud",)

@@ -39,6 +39,9 @@ class DecisionContext:
     original_reported_at: datetime | None = None
     routing: RoutingConfig = field(default_factory=RoutingConfig)
     handling: str = "OFFICIAL-SENSITIVE"
+    # alert types of the detected exploitation networks (modern_slavery, child_exploitation)
+    # whose alert covers this report: its victims are victims of that exploitation
+    exploitation: tuple[str, ...] = ()
 
 
 class Decision(BaseModel):
@@ -144,7 +147,7 @@ def decide(report: AnyReport, person: Person, ctx: DecisionContext | None = None
         if person.role != "victim" and not (
                 words(ctx.routing.bereaved_flags) & {_word(f) for f in person.flags if f}):
             return []  # neither a victim nor bereaved: out of scope (as derive_facts says)
-        facts = derive_facts(report, person, ctx.routing, ctx.history)
+        facts = derive_facts(report, person, ctx.routing, ctx.history, ctx.exploitation)
         if not facts.in_scope:
             return []
         table = TABLES[ctx.routing.domestic_abuse_replaces_generic]

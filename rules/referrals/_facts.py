@@ -46,8 +46,8 @@ class Facts:
     bereaved: bool
     consent_needed_for: tuple[str, ...]  # "sexual offence", "domestic abuse", "bereaved relative"
     most_serious: tuple[str, ...]
-    exploitation: tuple[str, ...]       # child exploitation / trafficking markers present
-    modern_slavery: bool                # adult NRM markers present
+    exploitation: tuple[str, ...]       # child exploitation / trafficking: markers, codes, networks
+    modern_slavery: bool                # adult NRM: marker, HO code, category or network
     vulnerable_flags: tuple[str, ...]
     at_risk_flags: tuple[str, ...]
     repeat: str | None                  # words for persistent targeting, or None
@@ -57,6 +57,7 @@ class Facts:
     nrm_consent: bool | None
     nrm_consent_unread: bool
     unknowns: tuple[str, ...]
+    slavery_why: tuple[str, ...] = ()   # what made the adult a modern slavery victim, in words
 
 
 def _word(text: object) -> str:
@@ -138,9 +139,40 @@ def _most_vulnerable(flags: frozenset[str], age: int | None, cfg: RoutingConfig)
     return tuple(found)
 
 
+def _slavery_evidence(report: AnyReport, markers: frozenset[str], ho: str | None,
+                      cfg: RoutingConfig, networks: tuple[str, ...]
+                      ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(child exploitation evidence, adult modern slavery evidence), in words.
+
+    Structure only, never the narrative: markers; the Home Office offence class (106 modern
+    slavery, 72 trafficking for sexual exploitation) or the incident category, whatever the
+    broad category around it (``violent-crime``); and the detected networks (alert types)
+    whose alert covers this report.  Example: ho_code "106", category violent-crime, no
+    marker -> ((), ("Home Office code 106 (modern slavery or trafficking)",)) for an adult.
+    """
+    coded: list[str] = []
+    if ho is not None and ho in cfg.modern_slavery_ho_classes:
+        coded.append(f"Home Office code {ho} (modern slavery or trafficking)")
+    detail = getattr(report, "incident", None)
+    category = detail.category if detail is not None else None
+    if category and _word(category) in words(cfg.modern_slavery_categories):
+        coded.append(f"category {category}")
+    if not (coded or markers or networks):
+        return (), ()   # the common case, on every victim's decision
+    child_net = [f"in a detected {t} network" for t in networks
+                 if _word(t) in words(cfg.child_nrm_networks)]
+    adult_net = [f"in a detected {t} network" for t in networks
+                 if _word(t) in words(cfg.adult_nrm_networks)]
+    child = (*sorted(markers & words(cfg.child_exploitation_markers)), *coded, *child_net)
+    adult = (*sorted(markers & words(cfg.adult_nrm_markers)), *coded, *adult_net)
+    return tuple(dict.fromkeys(child)), tuple(dict.fromkeys(adult))
+
+
 def derive_facts(report: AnyReport, person: Person, cfg: RoutingConfig,
-                 history: VictimHistory) -> Facts:
-    """Everything the rules need about ``person`` in ``report``; never raises on odd values."""
+                 history: VictimHistory, networks: tuple[str, ...] = ()) -> Facts:
+    """Everything the rules need about ``person`` in ``report``; never raises on odd values.
+    ``networks``: the types of the detected exploitation networks whose alert covers the
+    report (the link stage knows them; ``DecisionContext.exploitation``)."""
     unknowns: list[str] = []
     on = report.reported_at.astimezone(LONDON).date()
     flags = frozenset(_word(f) for f in person.flags if f)
@@ -159,6 +191,9 @@ def derive_facts(report: AnyReport, person: Person, cfg: RoutingConfig,
     ho = _ho_class(detail.ho_code) if detail is not None and detail.ho_code else None
     if ho in cfg.most_serious_ho_classes:
         serious.add(cfg.most_serious_ho_classes[ho])
+    child_why, slavery_why = _slavery_evidence(report, markers, ho, cfg, networks)
+    if slavery_why:
+        serious.add("modern slavery or human trafficking")
 
     prior = history.prior_count
     if prior is None:
@@ -184,8 +219,9 @@ def derive_facts(report: AnyReport, person: Person, cfg: RoutingConfig,
         age=age, age_words=age_words, child=child, markers=markers, flags=flags,
         fraud=_is_fraud(report, cfg), sexual_offence=sexual, domestic_abuse=domestic,
         bereaved=bereaved, consent_needed_for=needs, most_serious=tuple(sorted(serious)),
-        exploitation=tuple(sorted(markers & words(cfg.child_exploitation_markers))),
-        modern_slavery=bool(markers & words(cfg.adult_nrm_markers)),
+        exploitation=child_why,
+        modern_slavery=bool(slavery_why),
+        slavery_why=slavery_why,
         vulnerable_flags=tuple(sorted(flags & words(cfg.vulnerable_flags))),
         at_risk_flags=tuple(sorted(flags & words(cfg.at_risk_flags))),
         repeat=repeat,

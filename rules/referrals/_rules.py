@@ -113,18 +113,26 @@ def child_scope(f: Facts) -> str | None:
 
 
 def nrm_scope(f: Facts) -> str | None:
-    """A child with exploitation/trafficking markers, or an adult with modern slavery markers.
+    """A child in exploitation or trafficking, or an adult victim of modern slavery: by
+    marker, Home Office offence code, category or a detected network covering the report.
 
-    Example: county_lines marker and a victim aged 15 -> nrm considered.
+    Example: county_lines marker and a victim aged 15 -> nrm considered; ho_code 106 under
+    violent-crime, adult victim, no marker -> nrm considered.
     """
     if f.child and f.exploitation:
-        return "child exploitation or trafficking"
-    return "adult modern slavery" if f.modern_slavery and not f.child else None
+        return f"child exploitation or trafficking ({', '.join(f.exploitation)})"
+    return _adult_slavery(f)
+
+
+def _adult_slavery(f: Facts) -> str | None:
+    if f.modern_slavery and not f.child:
+        return f"adult modern slavery ({', '.join(f.slavery_why)})"
+    return None
 
 
 def ms1_scope(f: Facts) -> str | None:
-    """Example: modern_slavery marker and an adult victim -> ms1_duty_to_notify considered."""
-    return "adult modern slavery" if f.modern_slavery and not f.child else None
+    """Example: modern_slavery marker (or ho_code 106) and an adult victim -> MS1 considered."""
+    return _adult_slavery(f)
 
 
 # -- service-specific levels -------------------------------------------------------------------
@@ -244,6 +252,17 @@ def flagged_at_risk(f: Facts) -> str | None:
     return None
 
 
+def modern_slavery_victim(f: Facts) -> str | None:
+    """An adult victim of modern slavery or trafficking is at current risk of exploitation.
+
+    Example: ho_code 106, adult victim, no flags -> urgent.
+    """
+    if f.modern_slavery and not f.child:
+        return ("urgent: potential victim of modern slavery at current risk "
+                f"({', '.join(f.slavery_why)})")
+    return None
+
+
 def most_serious_crime(f: Facts) -> str | None:
     """Example: hate_crime marker -> enhanced, "most serious crime (hate crime)"."""
     if f.most_serious:
@@ -310,6 +329,7 @@ def build_table(domestic_abuse_replaces_generic: bool = True) -> RuleTable:
         ),
         priority=(
             PriorityRule(child_at_current_risk, "urgent"), PriorityRule(flagged_at_risk, "urgent"),
+            PriorityRule(modern_slavery_victim, "urgent"),
             PriorityRule(most_serious_crime, "enhanced"),
             PriorityRule(bereaved_relative, "enhanced"),
             PriorityRule(persistently_targeted, "enhanced"),
