@@ -234,7 +234,6 @@ def _referral_cases(g: _Gen) -> None:
 # s.3-4 (Right 4 with opt-out; a child to the MASH and the NRM without consent; an adult to
 # the NRM on consent, else an anonymous MS1; a modern slavery victim is urgent).
 
-NAME_LOCALES = ("en_GB", "en_IE", "ro_RO", "es_ES", "pt_PT", "fr_FR", "it_IT", "nl_NL")
 SLAVERY_CODES = ("106", "106", "10600", "72")  # HO modern slavery; trafficking for sexual expl.
 GENERIC_CATEGORIES = ("violent-crime", "other-crime", "public-order")
 

@@ -36,10 +36,10 @@ def _install(faults: dict) -> None:
 
         refer = Pipeline._refer
 
-        def _refer(self, report, duplicate_of, out):  # type: ignore[no-untyped-def]
+        def _refer(self, report, *args):  # type: ignore[no-untyped-def]
             if report.report_id.startswith(faults["link"]):
                 raise KeyError(f"no referral route for {SECRET}")
-            return refer(self, report, duplicate_of, out)
+            return refer(self, report, *args)
         Pipeline._refer = _refer  # type: ignore[method-assign]
     if faults.get("past_guard"):
         from linkwatch.agents import _batch

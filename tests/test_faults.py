@@ -64,10 +64,10 @@ def test_the_link_stage_dead_letters_a_failing_report_and_goes_on(
         for i in range(3)]
     refer = Pipeline._refer
 
-    def failing(self, report, duplicate_of, out):  # type: ignore[no-untyped-def]
+    def failing(self, report, *args):  # type: ignore[no-untyped-def]
         if report.report_id == "F-1":
             raise KeyError(SECRET)
-        return refer(self, report, duplicate_of, out)
+        return refer(self, report, *args)
 
     monkeypatch.setattr(Pipeline, "_refer", failing)
     outs = [pipeline.apply_message(_payload(r, i)) for i, r in enumerate(reports)]
