@@ -56,7 +56,9 @@ async def run(env, scenario, kills: int, rng: random.Random) -> tuple:  # type: 
 def contents(items: list[dict], key: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for item in items:
-        ident = f"{item[key]}@{item.get('version', item.get('status'))}"
+        # a referral's urgent upgrade (an exploitation network found later) is a new
+        # version under its id: one content per (id, status, priority)
+        ident = f"{item[key]}@{item.get('version', item.get('status'))}@{item.get('priority')}"
         out.setdefault(ident, set()).add(json.dumps(item, sort_keys=True))
     return out
 
