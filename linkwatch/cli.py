@@ -27,14 +27,27 @@ console = Console(stderr=True)
 out = Console()
 
 
+@app.callback()
+def _check_settings() -> None:
+    """Bad settings (e.g. a short LINKWATCH_PSEUDONYM_KEY) stop every command at start."""
+    from linkwatch.config import settings_problem
+
+    if problem := settings_problem():
+        console.print(f"[red]refusing to start[/]: {problem}")
+        raise typer.Exit(2)
+
+
 def _use_stack(stack) -> None:  # type: ignore[no-untyped-def]
     os.environ.update(stack.env())
     get_settings.cache_clear()
 
 
 def _setup_logging(level: str) -> None:
+    from linkwatch.logsafe import cap_third_party
+
     logging.basicConfig(level=level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cap_third_party()  # record values never reach the log (docs/operations.md)
 
 
 @app.command()
@@ -66,10 +79,10 @@ def worker(
 def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
     import importlib
 
-    from faust.worker import Worker
-
     from linkwatch.agents import STAGES
     from linkwatch.kafka import ensure_topics
+
+    _Worker = _worker_class()  # noqa: N806 - a class
 
     settings = get_settings()
     asyncio.run(ensure_topics(settings))
@@ -85,7 +98,23 @@ def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover - not on Windows
         pass
-    Worker(faust_app, loglevel=level, quiet=True, redirect_stdouts=False).execute_from_commandline()
+    _Worker(faust_app, loglevel=level, quiet=True, redirect_stdouts=False
+            ).execute_from_commandline()
+
+
+def _worker_class():  # type: ignore[no-untyped-def]
+    from faust.worker import Worker
+
+    from linkwatch.logsafe import cap_third_party
+
+    class SafeWorker(Worker):  # type: ignore[misc]
+        """Faust's worker, with third-party loggers kept at INFO once it has set up
+        logging (aiokafka at DEBUG logs record values)."""
+
+        def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+            super().on_setup_root_logger(logger, level)
+            cap_third_party()
+    return SafeWorker
 
 
 @app.command()
