@@ -56,7 +56,9 @@ def _person(ref: str = "v1", role: str = "victim", **over: Any) -> dict[str, Any
 # the spec does not depend on the stack; the app starts (lifespan) on first use, on
 # schemathesis' own event loop, with the settings the fixture gives it
 APP = create_app(Settings(), KeyRing(f"{KEY}:analyst:fuzzer"),
-                 ApiSettings(api_hosts="testserver,localhost"))  # schemathesis' Host
+                 # schemathesis' Host; its wrong-key probes must not trip the 429
+                 ApiSettings(api_hosts="testserver,localhost",
+                             api_auth_failures_per_minute=1_000_000))
 schema = schemathesis.openapi.from_dict(APP.openapi()).exclude(
     path="/api/alerts/stream")  # endless by design; tested in test_api.py
 schema.app = APP  # in-process calls, probes (e.g. ignored_auth) included
