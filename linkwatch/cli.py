@@ -175,12 +175,31 @@ def _print_topic(topic: str, follow: bool, as_json: bool, render) -> None:  # ty
 
     settings = get_settings()
 
+    def show(value) -> None:  # type: ignore[no-untyped-def]
+        if as_json:
+            print(json.dumps(value), flush=True)
+        else:
+            out.print(render(value))
+
     async def run() -> None:
+        if topic in ("alerts", "referrals"):  # what a retention purge erased is not shown
+            from linkwatch.erasure import fold_alerts, fold_referrals
+            from linkwatch.watch import decode, read_messages
+
+            fold = fold_alerts if topic == "alerts" else fold_referrals
+            name = topics.name(settings, topic)
+            msgs = [m async for m in read_messages(settings, name)]
+            for value in fold([(m.key, decode(m.value)) for m in msgs]):
+                show(value)
+            if not follow:
+                return
+            seen = {(m.partition, m.offset) for m in msgs}
+            async for m in read_messages(settings, name, follow=True):
+                if (m.partition, m.offset) not in seen and m.value is not None:
+                    show(decode(m.value))
+            return
         async for _key, value in read_topic(settings, topics.name(settings, topic), follow=follow):
-            if as_json:
-                print(json.dumps(value), flush=True)
-            else:
-                out.print(render(value))
+            show(value)
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
@@ -304,9 +323,11 @@ def entities(
 
     async def run() -> int:
         latest: dict[tuple[str, str], dict] = {}
-        async for _key, value in read_topic(settings, topics.name(settings, topics.ENTITIES)):
+        async for key, value in read_topic(settings, topics.name(settings, topics.ENTITIES)):
             if isinstance(value, dict):
                 latest[(value["report_id"], value["person_ref"])] = value
+            elif value is None and key:  # a retention purge's tombstone (linkwatch.erasure)
+                latest = {k: v for k, v in latest.items() if k[0] != key.decode()}
         if dump:
             with dump.open("w", encoding="utf-8") as fh:
                 for rec in latest.values():
@@ -393,6 +414,8 @@ def purge(
               f"Redis keys: {keys(found)}", soft_wrap=True)
     if dry_run or not plan.report_ids:
         out.print("dry run: nothing removed" if dry_run else "nothing to purge")
+        if not dry_run:  # an earlier purge's outputs, if a lagging link stage overtook it
+            _erase_outputs(settings, "(an earlier purge)")
         return
     if not yes and not typer.confirm(f"Purge {len(plan.report_ids)} reports?"):
         raise typer.Exit(1)
@@ -400,6 +423,14 @@ def purge(
     out.print(f"purge {done.purge_id}: {done.reports} reports forgotten, Redis keys deleted: "
               f"{keys(done.redis)}; markers at accepted offsets {done.markers[0]}.."
               f"{done.markers[-1]}; recorded in the audit log", soft_wrap=True)
+    _erase_outputs(settings, done.purge_id)
+
+
+def _erase_outputs(settings, purge_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Alerts, referrals and entity records of every purged report (``linkwatch.erasure``)."""
+    from linkwatch.erasure import sweep
+
+    out.print(asyncio.run(sweep(settings, purge_id)).describe(), soft_wrap=True)
 
 
 @schema_app.command("export")

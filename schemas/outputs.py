@@ -54,6 +54,13 @@ class Alert(OutputModel):
     created_at: Timestamp
     updated_at: Timestamp
     handling: str = "OFFICIAL-SENSITIVE"
+    # Extension (issue 20, docs/operations.md "Retention"): absent on an ordinary version.
+    # ``redacted``: re-published by a retention purge without the erased reports and people;
+    # it replaces every earlier version.  ``withdrawn``: nothing is left; the alert and
+    # every earlier version are to be dropped.
+    status: Literal["redacted", "withdrawn"] | None = Field(
+        default=None, exclude_if=lambda v: v is None,
+        description="absent normally; redacted or withdrawn after a retention purge")
 
 
 class ReferralContact(OutputModel):

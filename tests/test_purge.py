@@ -218,3 +218,36 @@ def test_purge_forgets_old_reports_everywhere_and_a_restart_keeps_them_gone(
     again = CliRunner().invoke(app, ["purge", "--older-than", "2y", "--yes"], env=environ)
     assert again.exit_code == 0 and "(2 purged earlier)" in again.output, again.output
     assert "nothing to purge" in again.output
+
+
+# -- what readers of the outputs keep after a purge (linkwatch.erasure) ---------------------
+
+def test_readers_fold_tombstones_redactions_and_withdrawals() -> None:
+    from linkwatch.erasure import fold_alerts, fold_referrals, latest_alerts, withdrawal
+
+    def alert(aid: str, v: int, rids: list[str], status: str | None = None) -> dict:
+        return {"alert_id": aid, "version": v, "report_ids": rids,
+                **({"status": status} if status else {})}
+
+    msgs = [(b"A", alert("A", 1, ["OLD", "NEW"])), (b"B", alert("B", 1, ["OLD"])),
+            (b"A", alert("A", 2, ["OLD", "NEW", "NEW2"])), (b"C", alert("C", 1, ["X"])),
+            (b"A", alert("A", 3, ["NEW", "NEW2"], "redacted")),
+            (b"B", alert("B", 2, [], "withdrawn")), (b"A", alert("A", 4, ["NEW", "N3"]))]
+    kept = fold_alerts(msgs)
+    assert [(a["alert_id"], a["version"]) for a in kept] == [("C", 1), ("A", 3), ("A", 4)]
+    assert set(latest_alerts(msgs)) == {"A", "C"} and latest_alerts(msgs)["A"]["version"] == 4
+    assert "OLD" not in json.dumps(kept)
+
+    refs = [(b"R1", {"referral_id": "R1", "status": "active"}),
+            (b"R2", {"referral_id": "R2", "status": "active"}),
+            (b"R1", {"referral_id": "R1", "status": "cancelled"}), (b"R1", None),
+            (b"R3", ({"referral_id": "R3"}, "t3")), (b"R3", (None, "t4"))]
+    assert fold_referrals(refs) == [{"referral_id": "R2", "status": "active"}]
+
+    body = json.loads(withdrawal({"alert_id": "B", "type": "mule_account", "severity": "high",
+                                  "title": "Possible mule account 40-11-62 31926819",
+                                  "cluster_id": "mule:account:4011", "created_at": NOW},
+                                 7, NOW, "P1"))
+    assert body["status"] == "withdrawn" and body["version"] == 7
+    assert body["report_ids"] == body["entities"] == body["links"] == []
+    assert body["cluster_id"] is None and "31926819" not in json.dumps(body)
