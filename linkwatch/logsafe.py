@@ -28,3 +28,5 @@ def cap_third_party(names: tuple[str, ...] = THIRD_PARTY) -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < floor:
             logger.setLevel(floor)
+    logging.getLogger(__name__).debug("third-party loggers at %s or above: %s",
+                                      logging.getLevelName(floor), ", ".join(names))
