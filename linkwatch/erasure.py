@@ -5,7 +5,8 @@ stage and every replay then forget the named reports.  What was already publishe
 ``alerts``, ``referrals`` and ``linkwatch.entities`` is erased here, by publishing over it
 under the same key (the topics are compacted, ``linkwatch.kafka.topic_configs``):
 
-* an alert whose latest version names a purged report gets a new version, numbered above
+* an alert any version of which names a purged report (since its last redaction) gets
+  a new version, numbered above
   every version published: the alert as the link stage now computes it from the reports
   that are left (``status: "redacted"``), or, when it no longer arises from them, a
   withdrawal (``status: "withdrawn"``, no reports, entities, links, cluster id or words
@@ -131,6 +132,46 @@ def redacted(body: bytes, version: int) -> bytes:
 
 # -- the sweep --------------------------------------------------------------------------
 
+def names_gone(alert: dict[str, Any], gone: set[str]) -> bool:
+    """Whether the alert names a purged report (as evidence or on a link)."""
+    ids = set(alert.get("report_ids") or ())
+    for link in alert.get("links") or ():
+        ids.update(link.get("report_ids") or ())
+    return bool(ids & gone)
+
+
+def stale_alerts(values: Iterable[Any], gone: set[str]) -> dict[str, dict[str, Any]]:
+    """alert id -> its latest version, for each alert a version of which names a purged
+    report since its last redaction or withdrawal (``values``: the alerts topic, decoded,
+    in order per alert)."""
+    latest: dict[str, dict[str, Any]] = {}
+    dirty: set[str] = set()
+    for value in values:
+        if not isinstance(value, dict) or "alert_id" not in value:
+            continue
+        aid = value["alert_id"]
+        if value.get("status") in (REDACTED, WITHDRAWN):
+            dirty.discard(aid)
+        if names_gone(value, gone):
+            dirty.add(aid)
+        old = latest.get(aid)
+        if old is None or int(value.get("version", 0)) >= int(old.get("version", 0)):
+            latest[aid] = value
+    return {aid: latest[aid] for aid in sorted(dirty)}
+
+
+def replacement(alert: dict[str, Any], fresh: bytes | None, gone: set[str], version: int,
+                at: datetime, purge_id: str) -> tuple[bytes, str]:
+    """The version that replaces ``alert`` (its latest) and which kind it is: ``fresh``
+    (the alert as the link stage now computes it) redacted; else the latest itself when
+    only earlier versions named the purged reports; else a withdrawal."""
+    if fresh is None and not names_gone(alert, gone):
+        fresh = json.dumps(alert).encode()
+    if fresh is not None and not names_gone(json.loads(fresh), gone):
+        return redacted(fresh, version), REDACTED
+    return withdrawal(alert, version, at, purge_id), WITHDRAWN
+
+
 @dataclass
 class Swept:
     alerts_redacted: int = 0
@@ -226,21 +267,8 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
         return done
     done.link_stage_behind = not await _link_stage_passed(settings, last_marker, wait_s)
 
-    def names_gone(alert: dict[str, Any]) -> bool:
-        ids = set(alert.get("report_ids") or ())
-        for link in alert.get("links") or ():
-            ids.update(link.get("report_ids") or ())
-        return bool(ids & gone)
-
-    latest: dict[str, tuple[bytes | None, dict[str, Any]]] = {}
-    async for msg in read_messages(settings, topics.name(settings, topics.ALERTS)):
-        value = decode(msg.value)
-        if isinstance(value, dict) and "alert_id" in value:
-            old = latest.get(value["alert_id"])
-            if old is None or int(value.get("version", 0)) >= int(old[1].get("version", 0)):
-                latest[value["alert_id"]] = (msg.key, value)
-    stale = {aid: a for aid, (_k, a) in latest.items()
-             if a.get("status") != WITHDRAWN and names_gone(a)}
+    stale = stale_alerts([decode(msg.value) async for msg in read_messages(
+        settings, topics.name(settings, topics.ALERTS))], gone)
 
     referral_state: dict[str, bool] = {}  # key -> names a purged report (latest message)
     async for msg in read_messages(settings, topics.name(settings, topics.REFERRALS)):
@@ -270,12 +298,10 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
         records: list[tuple[str, str, int]] = []
         for aid, alert in sorted(stale.items()):
             version = max(tops.get(aid, 0), int(alert.get("version", 0))) + 1
-            fresh = now_of.get(aid)
-            if fresh is not None and not names_gone(json.loads(fresh)):
-                body = redacted(fresh, version)
+            body, kind = replacement(alert, now_of.get(aid), gone, version, at, purge_id)
+            if kind == REDACTED:
                 done.alerts_redacted += 1
             else:
-                body = withdrawal(alert, version, at, purge_id)
                 done.alerts_withdrawn += 1
             await prod.send_and_wait(topics.name(settings, topics.ALERTS), body,
                                      key=aid.encode())

@@ -251,3 +251,39 @@ def test_readers_fold_tombstones_redactions_and_withdrawals() -> None:
     assert body["status"] == "withdrawn" and body["version"] == 7
     assert body["report_ids"] == body["entities"] == body["links"] == []
     assert body["cluster_id"] is None and "31926819" not in json.dumps(body)
+
+
+def test_which_alerts_a_purge_replaces_and_with_what() -> None:
+    from linkwatch.erasure import replacement, stale_alerts
+
+    def alert(aid: str, v: int, rids: list[str], status: str | None = None,
+              link_rids: tuple[str, ...] = ()) -> dict:
+        return {"alert_id": aid, "version": v, "type": "mule_account", "severity": "high",
+                "score": 0.7, "title": f"Possible mule account {aid}", "summary": "s",
+                "reasons": ["r"], "report_ids": rids, "entities": [],
+                "links": [{"source": "a", "target": "b", "type": "paid",
+                           "report_ids": list(link_rids)}] if link_rids else [],
+                "cluster_id": None, "created_at": NOW.isoformat(),
+                "updated_at": NOW.isoformat(), **({"status": status} if status else {})}
+
+    gone = {"OLD-1", "OLD-2"}
+    topic = [alert("A", 1, ["OLD-1", "N1"]), alert("A", 2, ["N1", "N2"]),  # earlier only
+             alert("B", 1, ["OLD-2"]),                                      # latest
+             alert("C", 1, ["N3"], link_rids=("OLD-1",)),                   # on a link
+             alert("D", 1, ["OLD-1"]), alert("D", 2, ["N4"], "redacted"),   # done before
+             alert("E", 1, ["N5"])]                                         # untouched
+    stale = stale_alerts(topic, gone)
+    assert sorted(stale) == ["A", "B", "C"] and stale["A"]["version"] == 2
+
+    # A: the link stage no longer offers it; its latest is clean -> that, redacted
+    body, kind = replacement(stale["A"], None, gone, 3, NOW, "P1")
+    assert kind == "redacted" and json.loads(body)["report_ids"] == ["N1", "N2"]
+    assert json.loads(body)["version"] == 3 and json.loads(body)["status"] == "redacted"
+    # B: nothing left -> withdrawn
+    body, kind = replacement(stale["B"], None, gone, 2, NOW, "P1")
+    assert kind == "withdrawn" and "OLD-2" not in body.decode()
+    # C: what the link stage computes now wins over the latest
+    fresh = json.dumps(alert("C", 1, ["N3", "N6"])).encode()
+    body, kind = replacement(stale["C"], fresh, gone, 2, NOW, "P1")
+    assert kind == "redacted" and json.loads(body)["report_ids"] == ["N3", "N6"]
+    assert "OLD-1" not in body.decode()

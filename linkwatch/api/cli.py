@@ -73,8 +73,11 @@ def serve(
                       + ", ".join(item.rsplit(":", 1)[0] for item in DEV_KEYS.split(","))
                       + " (never use with real data)")
     elif api.dev_mode:
-        console.print("[yellow]development mode[/]: loopback only, keys of any length")
-    if bind not in ("0.0.0.0", "::") and bind.lower() not in api.host_names():  # noqa: S104
+        console.print("[yellow]development mode[/]: loopback only, keys of 8+ characters")
+    if bind in ("0.0.0.0", "::"):  # noqa: S104
+        console.print(f"listening on every interface: requests are answered only for the "
+                      f"Host names in LINKWATCH_API_HOSTS ({api.api_hosts})")
+    elif bind.lower() not in api.host_names():
         # the address asked for answers to its own name too (an all-interfaces bind
         # answers only to LINKWATCH_API_HOSTS)
         names = bind if ":" not in bind or bind.startswith("[") else f"[{bind}]"
