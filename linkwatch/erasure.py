@@ -6,11 +6,11 @@ stage and every replay then forget the named reports.  What was already publishe
 under the same key (the topics are compacted, ``linkwatch.kafka.topic_configs``):
 
 * an alert any version of which names a purged report (since its last redaction) gets
-  a new version, numbered above
-  every version published: the alert as the link stage now computes it from the reports
-  that are left (``status: "redacted"``), or, when it no longer arises from them, a
-  withdrawal (``status: "withdrawn"``, no reports, entities, links, cluster id or words
-  from the old versions);
+  a new version, numbered above every version published: the alert as the link stage
+  now computes it from the reports that are left (``status: "redacted"``), or, when it
+  no longer arises from them, a withdrawal (``status: "withdrawn"``: no reports,
+  entities, links, cluster id or words from the old versions; the analysts' status of
+  the alert, Redis ``alert_status:``, is deleted with it);
 * a referral of a purged report gets a tombstone (a null value under its key);
 * a purged report's entity resolutions get a tombstone under the report id.
 
@@ -255,6 +255,7 @@ class _Capture:
 async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) -> Swept:
     """Erase the purged reports from the published outputs (module docstring)."""
     from linkwatch.graph.alerts import content_digest
+    from linkwatch.graph.feedback import status_key
     from linkwatch.kafka import producer
     from linkwatch.pipeline import Pipeline, replay
     from linkwatch.purge import _redis
@@ -301,8 +302,9 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
             body, kind = replacement(alert, now_of.get(aid), gone, version, at, purge_id)
             if kind == REDACTED:
                 done.alerts_redacted += 1
-            else:
+            else:  # the analysts' status note goes with it (its reason is free text)
                 done.alerts_withdrawn += 1
+                await state.client.delete(status_key(settings.app_id, aid))
             await prod.send_and_wait(topics.name(settings, topics.ALERTS), body,
                                      key=aid.encode())
             records.append((aid, content_digest(body), version))

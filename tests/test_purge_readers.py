@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import ReportAdapter
 from linkwatch.streams import topics
@@ -278,6 +279,9 @@ def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  #
         return "\n".join(bodies)
 
     try:
+        closed = c.put(f"/api/alerts/{only_old['alert_id']}/status",
+                       json={"status": "closed", "reason": "Barnaby Yarrowfield0 moved away"})
+        assert closed.status_code == 200, closed.text
         before = api_text()
         assert not sorted(v for v in shown if v not in before)  # the search can find them
         run = CliRunner().invoke(app, ["purge", "--older-than", "6y", "--yes"], env=environ)
@@ -304,6 +308,8 @@ def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  #
 
         after = api_text()
         assert "KEPT-0" in after  # the reads are real
+        r = redis.Redis.from_url(s.redis_url)
+        assert not r.exists(f"lw:{s.app_id}:alert_status:{only_old['alert_id']}")
         leaked = sorted(v for v in clear if v in after)
         assert not leaked, ("API", leaked, [after[max(0, after.index(v) - 400):
                                                   after.index(v) + 80] for v in leaked[:1]])
