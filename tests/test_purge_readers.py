@@ -313,6 +313,13 @@ def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  #
         leaked = sorted(v for v in clear if v in after)
         assert not leaked, ("API", leaked, [after[max(0, after.index(v) - 400):
                                                   after.index(v) + 80] for v in leaked[:1]])
+
+        stop_process(proc)  # a fresh start reads the topics from the beginning
+        proc, url = start_api(env)
+        c.close()
+        c = httpx.Client(base_url=url, headers={"X-API-Key": KEYS["analyst"]}, timeout=60)
+        again = api_text()
+        assert "KEPT-0" in again and not sorted(v for v in clear if v in again)
     finally:
         c.close()
         stop_process(proc)
