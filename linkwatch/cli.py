@@ -103,18 +103,18 @@ def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
 
 
 def _worker_class():  # type: ignore[no-untyped-def]
-    from faust.worker import Worker
+    from faust.worker import Worker as FaustWorker
 
     from linkwatch.logsafe import cap_third_party
 
-    class SafeWorker(Worker):  # type: ignore[misc]
+    class Worker(FaustWorker):  # type: ignore[misc]  # same name: the same log lines
         """Faust's worker, with third-party loggers kept at INFO once it has set up
         logging (aiokafka at DEBUG logs record values)."""
 
         def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
             super().on_setup_root_logger(logger, level)
             cap_third_party()
-    return SafeWorker
+    return Worker
 
 
 @app.command()
