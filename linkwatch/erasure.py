@@ -297,9 +297,11 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
         tops = await _published_tops(state, list(stale))
         at = datetime.now(UTC)
         records: list[tuple[str, str, int]] = []
+        changed: dict[str, list[str]] = {REDACTED: [], WITHDRAWN: []}
         for aid, alert in sorted(stale.items()):
             version = max(tops.get(aid, 0), int(alert.get("version", 0))) + 1
             body, kind = replacement(alert, now_of.get(aid), gone, version, at, purge_id)
+            changed[kind].append(aid)
             if kind == REDACTED:
                 done.alerts_redacted += 1
             else:  # the analysts' status note goes with it (its reason is free text)
@@ -319,6 +321,14 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
             await prod.send_and_wait(topics.name(settings, topics.ENTITIES), None,
                                      key=key.encode())
             done.entities += 1
+        if records or done.referrals or done.entities:  # s.62: the erasure, by id only
+            await prod.send_and_wait(topics.name(settings, topics.AUDIT), json.dumps({
+                "event": "purge_outputs", "purge_id": purge_id, "at": at.isoformat(),
+                "user": settings.user, "reason": "retention (DPA 2018 s.39)",
+                "alerts_redacted": changed[REDACTED], "alerts_withdrawn": changed[WITHDRAWN],
+                "referrals_tombstoned": done.referrals,
+                "entity_records_tombstoned": done.entities,
+                "handling": settings.handling}).encode(), key=b"purge")
     finally:
         await prod.stop()
         await state.close()

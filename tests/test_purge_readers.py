@@ -324,6 +324,14 @@ def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  #
         c.close()
         stop_process(proc)
 
+    from kafka_helpers import settle
+
+    erased = [a for a in asyncio.run(settle(s, topics.AUDIT, quiet_s=1))
+              if a.get("event") == "purge_outputs"]
+    assert len(erased) == 1 and erased[0]["user"] == "dpo-20", erased
+    assert erased[0]["alerts_withdrawn"] == [only_old["alert_id"]], erased
+    assert erased[0]["alerts_redacted"] == [both["alert_id"]], erased
+
     # a plain consumer of the output topics, folding by key as compaction would
     folded = json.dumps([_fold_topic(s, t) for t in (topics.ALERTS, topics.REFERRALS,
                                                      topics.ENTITIES)])
