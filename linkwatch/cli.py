@@ -87,6 +87,16 @@ def _root(
     """linkwatch: event-driven intelligence and fraud alerts for UK policing."""
 
 
+@app.callback()
+def _check_settings() -> None:
+    """Bad settings (e.g. a short LINKWATCH_PSEUDONYM_KEY) stop every command at start."""
+    from linkwatch.config import settings_problem
+
+    if problem := settings_problem():
+        console.print(f"[red]refusing to start[/]: {problem}")
+        raise typer.Exit(2)
+
+
 def _use_stack(stack) -> None:  # type: ignore[no-untyped-def]
     from linkwatch.config import get_settings as settings
 
@@ -95,8 +105,11 @@ def _use_stack(stack) -> None:  # type: ignore[no-untyped-def]
 
 
 def _setup_logging(level: str) -> None:
+    from linkwatch.logsafe import cap_third_party
+
     logging.basicConfig(level=level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cap_third_party()  # record values never reach the log (docs/operations.md)
 
 
 @app.command()
@@ -131,10 +144,10 @@ def worker(
 def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
     import importlib
 
-    from faust.worker import Worker
-
     from linkwatch.agents import STAGES
     from linkwatch.kafka import ensure_topics
+
+    _Worker = _worker_class()  # noqa: N806 - a class
 
     settings = get_settings()
     asyncio.run(ensure_topics(settings))
@@ -150,7 +163,23 @@ def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover - not on Windows
         pass
-    Worker(faust_app, loglevel=level, quiet=True, redirect_stdouts=False).execute_from_commandline()
+    _Worker(faust_app, loglevel=level, quiet=True, redirect_stdouts=False
+            ).execute_from_commandline()
+
+
+def _worker_class():  # type: ignore[no-untyped-def]
+    from faust.worker import Worker as FaustWorker
+
+    from linkwatch.logsafe import cap_third_party
+
+    class Worker(FaustWorker):  # type: ignore[misc]  # same name: the same log lines
+        """Faust's worker, with third-party loggers kept at INFO once it has set up
+        logging (aiokafka at DEBUG logs record values)."""
+
+        def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+            super().on_setup_root_logger(logger, level)
+            cap_third_party()
+    return Worker
 
 
 @app.command()
@@ -225,12 +254,31 @@ def _print_topic(topic: str, follow: bool, as_json: bool, render) -> None:  # ty
 
     settings = get_settings()
 
+    def show(value) -> None:  # type: ignore[no-untyped-def]
+        if as_json:
+            emit_json(value)
+        else:
+            out.print(render(value))
+
     async def run() -> None:
+        if topic in ("alerts", "referrals"):  # what a retention purge erased is not shown
+            from linkwatch.erasure import fold_alerts, fold_referrals
+            from linkwatch.watch import decode, read_messages
+
+            fold = fold_alerts if topic == "alerts" else fold_referrals
+            name = topics.name(settings, topic)
+            msgs = [m async for m in read_messages(settings, name)]
+            for value in fold([(m.key, decode(m.value)) for m in msgs]):
+                show(value)
+            if not follow:
+                return
+            seen = {(m.partition, m.offset) for m in msgs}
+            async for m in read_messages(settings, name, follow=True):
+                if (m.partition, m.offset) not in seen and m.value is not None:
+                    show(decode(m.value))
+            return
         async for _key, value in read_topic(settings, topics.name(settings, topic), follow=follow):
-            if as_json:
-                emit_json(value)
-            else:
-                out.print(render(value))
+            show(value)
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
@@ -420,9 +468,11 @@ def entities(
 
     async def run() -> int:
         latest: dict[tuple[str, str], dict] = {}
-        async for _key, value in read_topic(settings, topics.name(settings, topics.ENTITIES)):
+        async for key, value in read_topic(settings, topics.name(settings, topics.ENTITIES)):
             if isinstance(value, dict):
                 latest[(value["report_id"], value["person_ref"])] = value
+            elif value is None and key:  # a retention purge's tombstone (linkwatch.erasure)
+                latest = {k: v for k, v in latest.items() if k[0] != key.decode()}
         if dump:
             from linkwatch.exporting import audit_disclosure
 
@@ -569,6 +619,8 @@ def purge(
                   f"Redis keys: {keys(found)}", soft_wrap=True)
     if dry_run or not plan.report_ids:
         console.print("dry run: nothing removed" if dry_run else "nothing to purge")
+        if not dry_run:  # an earlier purge's outputs, if a lagging link stage overtook it
+            _erase_outputs(settings, "(an earlier purge)")
         if as_json:
             emit_json(summary)
         return
@@ -578,11 +630,19 @@ def purge(
     console.print(f"purge {done.purge_id}: {done.reports} reports forgotten, Redis keys "
                   f"deleted: {keys(done.redis)}; markers at accepted offsets {done.markers[0]}.."
                   f"{done.markers[-1]}; recorded in the audit log", soft_wrap=True)
+    _erase_outputs(settings, done.purge_id)
     if as_json:
         summary["done"] = {"purge_id": done.purge_id, "reports": done.reports,
                            "markers": done.markers, "redis_keys_deleted": done.redis,
                            "operator": settings.user}
         emit_json(summary)
+
+
+def _erase_outputs(settings, purge_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Alerts, referrals and entity records of every purged report (``linkwatch.erasure``)."""
+    from linkwatch.erasure import sweep
+
+    console.print(asyncio.run(sweep(settings, purge_id)).describe(), soft_wrap=True)
 
 
 @schema_app.command("export")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TypeVar
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -66,10 +66,40 @@ class Settings(BaseSettings):
     shared_identifier_window_days: int = Field(default=90, ge=1)
     hub_ignore: tuple[str, ...] = ()
 
+    @field_validator("pseudonym_key", mode="before")
+    @classmethod
+    def _pseudonym_key_long_enough(cls, value: object) -> object:
+        """Empty means unset; otherwise at least ``MIN_PSEUDONYM_KEY_BYTES`` bytes (UTF-8),
+        refused when the settings are read (start-up), not at the first export."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, str) and len(raw.encode()) < MIN_PSEUDONYM_KEY_BYTES:
+            raise ValueError(f"LINKWATCH_PSEUDONYM_KEY is {len(raw.encode())} bytes; it must "
+                             f"be at least {MIN_PSEUDONYM_KEY_BYTES} (an HMAC key: make it "
+                             "long and random, e.g. `openssl rand -hex 32`)")
+        return value
+
+
+MIN_PSEUDONYM_KEY_BYTES = 16
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problem() -> str | None:
+    """Why the environment's settings cannot be used (one line per bad setting), or None.
+    Commands call it at start so a bad value stops them with a message, not a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: "
+                         f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+    return None
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -31,6 +31,8 @@ async def _latest_alert(settings: Settings, alert_id: str) -> dict[str, Any] | N
         if isinstance(value, dict) and value.get("alert_id") == alert_id:
             if found is None or value.get("version", 0) >= found.get("version", 0):
                 found = value
+    if found is not None and found.get("status") == "withdrawn":
+        return None  # erased by a retention purge (linkwatch.erasure)
     return found
 
 

@@ -66,7 +66,11 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     * ``linkwatch.audit``: kept forever (``-1``; the audit log has its own period);
     * input topics and dead letters: ``input_retention_days`` (at most the period): the
       accepted topic is the record, these are for redelivery, triage and reconcile;
-    * ``alerts``, ``referrals``, ``linkwatch.entities``: the retention period;
+    * ``alerts``, ``referrals``, ``linkwatch.entities``: compacted by key *and* deleted
+      after the retention period (``compact,delete``): a retention purge publishes over
+      what it erases under the same key (a new alert version, a tombstone;
+      ``linkwatch.erasure``), and compaction then removes the old values from the log,
+      however late they arrived;
     * ``linkwatch.watchlist``: compacted (the latest entry per key, kept until removed).
 
     Example: the defaults (2190 + 31 days) give the accepted topic
@@ -81,7 +85,8 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     configs = {name: keep(min(settings.input_retention_days, period))
                for name in [*(topics.name(settings, t) for t in topics.INPUT.values()),
                             topics.name(settings, topics.DEADLETTER)]}
-    configs.update({topics.name(settings, t): keep(period)
+    configs.update({topics.name(settings, t): {**keep(period),
+                                               "cleanup.policy": "compact,delete"}
                     for t in (topics.ALERTS, topics.REFERRALS, topics.ENTITIES)})
     configs[topics.name(settings, topics.ACCEPTED)] = keep(period
                                                           + settings.retention_margin_days)

@@ -16,7 +16,8 @@ Example: ``R1`` at 3, a marker naming ``R1`` at 9, ``R1`` sent again at 12: the
 copy at 3 is forgotten, the one at 12 is kept (it arrived after the purge).  The
 graph, the entity-resolution index, the near-duplicate index and the referral
 decisions all forget it, because they are rebuilt without it.  Outputs already
-published stay where they are (``docs/operations.md``, "Retention").
+published are then erased by ``linkwatch.erasure`` (new alert versions, tombstones;
+``docs/operations.md``, "Retention").
 """
 
 from __future__ import annotations

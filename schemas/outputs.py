@@ -54,10 +54,16 @@ class Alert(OutputModel):
     created_at: Timestamp
     updated_at: Timestamp
     handling: str = "OFFICIAL-SENSITIVE"
-    # Extension (issue 19, docs/detectors.md): one network, one live alert.  An alert
-    # merged into another of its network (or outranked by a more specific type) gets a
-    # last version with status "superseded" and the id of the alert that carries on.
-    status: Literal["live", "superseded"] = "live"
+    # Extensions of the contract's Alert (additive):
+    # * issue 19, docs/detectors.md: one network, one live alert.  An alert merged into
+    #   another of its network (or outranked by a more specific type) gets a last version
+    #   with status "superseded" and the id of the alert that carries on;
+    # * issue 20, docs/operations.md "Retention": "redacted", re-published by a retention
+    #   purge without the erased reports and people (it replaces every earlier version);
+    #   "withdrawn", nothing is left (the alert and every earlier version are dropped).
+    status: Literal["live", "superseded", "redacted", "withdrawn"] = Field(
+        default="live", description="live; superseded by another alert of its network; "
+        "redacted or withdrawn after a retention purge")
     superseded_by: str | None = None
 
 

@@ -181,10 +181,15 @@ def test_after_a_purge_the_next_version_is_published_above_the_last(
                                    "--operator", "dpo-1"],
                              env={**os.environ, **env.vars})
     assert run.exit_code == 0 and "4 reports forgotten" in run.output, run.output
-    send_and_wait(m[7:], 4)
+    # v1 and v2 named the purged reports: the purge re-publishes the alert as the link
+    # stage now has it (MULE-4..6), redacted, as v4 (linkwatch.erasure)
+    assert "1 alerts re-published" in run.output, run.output
+    send_and_wait(m[7:], 5)
     alerts = [a for a in asyncio.run(settle(s, "alerts", quiet_s=2))
               if a["alert_id"] == alert_id_for(KEY)]
-    assert [a["version"] for a in alerts] == [1, 2, 3, 4], alerts
+    assert [a["version"] for a in alerts] == [1, 2, 3, 4, 5], alerts
+    assert alerts[3].get("status") == "redacted", alerts[3]
+    assert set(alerts[3]["report_ids"]) == {"MULE-4", "MULE-5", "MULE-6"}, alerts[3]
     assert set(alerts[-1]["report_ids"]) == {"MULE-4", "MULE-5", "MULE-6", "MULE-7"}
-    log = (ARTIFACTS / f"{s.app_id}.log").read_text()   # the book did offer v4 as v2
-    assert f"alert {alert_id_for(KEY)} offered as v2, published as v4" in log
+    log = (ARTIFACTS / f"{s.app_id}.log").read_text()   # the book did offer v5 as v2
+    assert f"alert {alert_id_for(KEY)} offered as v2, published as v5" in log

@@ -31,8 +31,8 @@ from linkwatch.stack import spawn_child
 
 pytestmark = pytest.mark.integration
 
-KEYS = {"analyst": "key-analyst-alice", "referral_officer": "key-officer-bob",
-        "read_only": "key-reader-carol"}
+KEYS = {"analyst": "key-analyst-alice-0123456789abcdef", "referral_officer":
+        "key-officer-bob-0123456789abcdefgh", "read_only": "key-reader-carol-0123456789abcdef"}
 NAMES = {"analyst": "alice", "referral_officer": "bob", "read_only": "carol"}
 
 

@@ -150,9 +150,9 @@ def ava(report_factory, person_factory, rid: str, when: datetime, **over):  # ty
 
 
 def entities_of(settings, rids: set[str]) -> dict[str, dict]:  # type: ignore[no-untyped-def]
-    got = asyncio.run(collect(settings, topics.ENTITIES,
-                              lambda e: rids <= {x["report_id"] for x in e}, 60))
-    return {e["report_id"]: e for e in got}
+    got = asyncio.run(collect(settings, topics.ENTITIES,  # (a purge's tombstones are None)
+                              lambda e: rids <= {x["report_id"] for x in e if x}, 60))
+    return {e["report_id"]: e for e in got if e}
 
 
 @pytest.mark.integration
@@ -219,3 +219,72 @@ def test_purge_forgets_old_reports_everywhere_and_a_restart_keeps_them_gone(
     again = CliRunner().invoke(app, ["purge", "--older-than", "2y", "--yes"], env=environ)
     assert again.exit_code == 0 and "(2 purged earlier)" in again.output, again.output
     assert "nothing to purge" in again.output
+
+
+# -- what readers of the outputs keep after a purge (linkwatch.erasure) ---------------------
+
+def test_readers_fold_tombstones_redactions_and_withdrawals() -> None:
+    from linkwatch.erasure import fold_alerts, fold_referrals, latest_alerts, withdrawal
+
+    def alert(aid: str, v: int, rids: list[str], status: str | None = None) -> dict:
+        return {"alert_id": aid, "version": v, "report_ids": rids,
+                **({"status": status} if status else {})}
+
+    msgs = [(b"A", alert("A", 1, ["OLD", "NEW"])), (b"B", alert("B", 1, ["OLD"])),
+            (b"A", alert("A", 2, ["OLD", "NEW", "NEW2"])), (b"C", alert("C", 1, ["X"])),
+            (b"A", alert("A", 3, ["NEW", "NEW2"], "redacted")),
+            (b"B", alert("B", 2, [], "withdrawn")), (b"A", alert("A", 4, ["NEW", "N3"]))]
+    kept = fold_alerts(msgs)
+    assert [(a["alert_id"], a["version"]) for a in kept] == [("C", 1), ("A", 3), ("A", 4)]
+    assert set(latest_alerts(msgs)) == {"A", "C"} and latest_alerts(msgs)["A"]["version"] == 4
+    assert "OLD" not in json.dumps(kept)
+
+    refs = [(b"R1", {"referral_id": "R1", "status": "active"}),
+            (b"R2", {"referral_id": "R2", "status": "active"}),
+            (b"R1", {"referral_id": "R1", "status": "cancelled"}), (b"R1", None),
+            (b"R3", ({"referral_id": "R3"}, "t3")), (b"R3", (None, "t4"))]
+    assert fold_referrals(refs) == [{"referral_id": "R2", "status": "active"}]
+
+    body = json.loads(withdrawal({"alert_id": "B", "type": "mule_account", "severity": "high",
+                                  "title": "Possible mule account 40-11-62 31926819",
+                                  "cluster_id": "mule:account:4011", "created_at": NOW},
+                                 7, NOW, "P1"))
+    assert body["status"] == "withdrawn" and body["version"] == 7
+    assert body["report_ids"] == body["entities"] == body["links"] == []
+    assert body["cluster_id"] is None and "31926819" not in json.dumps(body)
+
+
+def test_which_alerts_a_purge_replaces_and_with_what() -> None:
+    from linkwatch.erasure import replacement, stale_alerts
+
+    def alert(aid: str, v: int, rids: list[str], status: str | None = None,
+              link_rids: tuple[str, ...] = ()) -> dict:
+        return {"alert_id": aid, "version": v, "type": "mule_account", "severity": "high",
+                "score": 0.7, "title": f"Possible mule account {aid}", "summary": "s",
+                "reasons": ["r"], "report_ids": rids, "entities": [],
+                "links": [{"source": "a", "target": "b", "type": "paid",
+                           "report_ids": list(link_rids)}] if link_rids else [],
+                "cluster_id": None, "created_at": NOW.isoformat(),
+                "updated_at": NOW.isoformat(), **({"status": status} if status else {})}
+
+    gone = {"OLD-1", "OLD-2"}
+    topic = [alert("A", 1, ["OLD-1", "N1"]), alert("A", 2, ["N1", "N2"]),  # earlier only
+             alert("B", 1, ["OLD-2"]),                                      # latest
+             alert("C", 1, ["N3"], link_rids=("OLD-1",)),                   # on a link
+             alert("D", 1, ["OLD-1"]), alert("D", 2, ["N4"], "redacted"),   # done before
+             alert("E", 1, ["N5"])]                                         # untouched
+    stale = stale_alerts(topic, gone)
+    assert sorted(stale) == ["A", "B", "C"] and stale["A"]["version"] == 2
+
+    # A: the link stage no longer offers it; its latest is clean -> that, redacted
+    body, kind = replacement(stale["A"], None, gone, 3, NOW, "P1")
+    assert kind == "redacted" and json.loads(body)["report_ids"] == ["N1", "N2"]
+    assert json.loads(body)["version"] == 3 and json.loads(body)["status"] == "redacted"
+    # B: nothing left -> withdrawn
+    body, kind = replacement(stale["B"], None, gone, 2, NOW, "P1")
+    assert kind == "withdrawn" and "OLD-2" not in body.decode()
+    # C: what the link stage computes now wins over the latest
+    fresh = json.dumps(alert("C", 1, ["N3", "N6"])).encode()
+    body, kind = replacement(stale["C"], fresh, gone, 2, NOW, "P1")
+    assert kind == "redacted" and json.loads(body)["report_ids"] == ["N3", "N6"]
+    assert "OLD-1" not in body.decode()

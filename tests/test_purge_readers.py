@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from test_api import KEYS, start_api
 from typer.testing import CliRunner
 
@@ -190,3 +191,172 @@ def test_report_from_topics_does_not_count_purged_reports(lw_env, report_factory
     assert out.exit_code == 0, out.output
     body = json.loads(out.stdout[out.stdout.index("{"):])
     assert body["current"]["reports"] == 2, body["current"]
+
+
+# -- a purge reaches every output (issue 20, defect 1) ----------------------------------------
+
+def _victim_report(report_factory, person_factory, rid: str, when: datetime, i: int,  # type: ignore[no-untyped-def]
+                   account: str, name: str) -> dict[str, Any]:
+    return report_factory(
+        "fraud", report_id=rid, reported_at=when.isoformat(),
+        persons=[person_factory("v1", name=name, dob=f"19{50 + i}-03-0{1 + i % 9}",
+                                phones=[f"07700 9009{i:02d}"], postcode=f"CV{30 + i} 7XY")],
+        identifiers=[{"type": "bank_account", "role": "payee", "value": account}],
+        fraud={"fraud_type": "investment", "amount_lost": "£2,000.00"})
+
+
+def _fold_topic(settings, base: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A compacted-topic reader: the latest value per key, a tombstone removing the key."""
+    from linkwatch.watch import decode, read_messages
+
+    async def run() -> dict[str, Any]:
+        latest: dict[str, Any] = {}
+        async for m in read_messages(settings, topics.name(settings, base)):
+            if m.value is None:
+                latest.pop(m.key.decode(), None)
+            else:
+                latest[m.key.decode()] = decode(m.value)
+        return latest
+    return asyncio.run(run())
+
+
+def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  # type: ignore[no-untyped-def]
+                                      tmp_path) -> None:
+    from kafka_helpers import collect
+
+    from linkwatch.graph.export import FORMATS
+    from linkwatch.ingest import send_reports
+
+    env = lw_env(LINKWATCH_USER="dpo-20")
+    s = env.settings
+    environ = {**os.environ, **env.vars}
+    env.start_worker()
+    now = datetime.now(UTC)
+    edge = now.replace(year=now.year - 6)          # `--older-than 6y`
+    old_t = [edge - timedelta(days=40 - i) for i in range(3)]   # past retention
+    kept_t = [edge + timedelta(days=10 + i) for i in range(3)]  # inside it, same window
+    shared, gone_acct = "20-44-51 77001234", "20-44-52 88005678"
+    old = [_victim_report(report_factory, person_factory, f"OLD-{i}", old_t[i], i, shared,
+                          f"Perpetua Oldcastle{i}") for i in range(3)]
+    old += [_victim_report(report_factory, person_factory, f"OLDY-{i}", old_t[i], 10 + i,
+                           gone_acct, f"Barnaby Yarrowfield{i}") for i in range(3)]
+    kept = [_victim_report(report_factory, person_factory, f"KEPT-{i}", kept_t[i], 20 + i,
+                           shared, f"Keziah Keptwell{i}") for i in range(3)]
+    asyncio.run(send_reports(s, old + kept))
+    alerts = asyncio.run(collect(s, topics.ALERTS, lambda a: any(
+        len(x["report_ids"]) == 6 for x in a) and any(
+        {"OLDY-0", "OLDY-1", "OLDY-2"} <= set(x["report_ids"]) for x in a), 120))
+    both = next(a for a in alerts if len(a["report_ids"]) == 6)
+    only_old = next(a for a in alerts if "OLDY-0" in a["report_ids"])
+    asyncio.run(collect(s, topics.REFERRALS, lambda r: len(r) >= 9, 60))
+
+    clear: set[str] = {"20-44-52", "88005678", "204452-88005678"}
+    shown: set[str] = {"204452-88005678"}  # what the API shows before the purge
+    for r in old:
+        p = r["persons"][0]
+        clear |= {r["report_id"], p["name"], p["postcode"], p["phones"][0],
+                  "+44" + p["phones"][0].replace(" ", "")[1:]}
+        shown |= {r["report_id"], p["name"], p["postcode"],
+                  "+44" + p["phones"][0].replace(" ", "")[1:]}
+
+    proc, url = start_api(env)
+    c = httpx.Client(base_url=url, headers={"X-API-Key": KEYS["analyst"]}, timeout=60)
+
+    def api_text() -> str:
+        bodies = [c.get(path, params=params).text for path, params in [
+            ("/api/alerts", {"limit": 500}), ("/api/clusters", None),
+            ("/api/referrals", {"limit": 500}),
+            (f"/api/alerts/{both['alert_id']}", None),
+            (f"/api/alerts/{both['alert_id']}/graph", None),
+            (f"/api/alerts/{only_old['alert_id']}", None),
+            (f"/api/alerts/{only_old['alert_id']}/graph", None),
+            ("/api/entities/neighbourhood", {"node": "account:204451-77001234", "hops": 3}),
+            ("/api/outcomes", {"from": old_t[0].date().isoformat(),
+                               "to": kept_t[-1].date().isoformat(), "format": "json"})]]
+        for fmt in FORMATS:
+            for aid in (both["alert_id"], only_old["alert_id"]):
+                r = c.get("/api/export", params={"format": fmt, "alert": aid})
+                bodies.append(r.content.decode("latin-1"))
+        return "\n".join(bodies)
+
+    try:
+        closed = c.put(f"/api/alerts/{only_old['alert_id']}/status",
+                       json={"status": "closed", "reason": "Barnaby Yarrowfield0 moved away"})
+        assert closed.status_code == 200, closed.text
+        before = api_text()
+        assert not sorted(v for v in shown if v not in before)  # the search can find them
+        run = CliRunner().invoke(app, ["purge", "--older-than", "6y", "--yes"], env=environ)
+        assert run.exit_code == 0 and "6 reports forgotten" in run.output, run.output
+        assert "1 alerts re-published" in run.output and "1 withdrawn" in run.output, run.output
+        assert "6 referrals" in run.output and "behind" not in run.output, run.output
+
+        # the API drops them at once (no restart): the withdrawn alert is gone
+        deadline = time.monotonic() + 30
+        while c.get(f"/api/alerts/{only_old['alert_id']}").status_code != 404:
+            assert time.monotonic() < deadline, "the API still serves the withdrawn alert"
+            time.sleep(0.3)
+        def still_there() -> list[str]:  # each partition's tombstones, and the new graph
+            text = c.get("/api/referrals", params={"limit": 500}).text + c.get(
+                "/api/alerts", params={"limit": 500}).text
+            graph = c.get("/api/entities/neighbourhood", params={"node": "phone:+447700900910"})
+            return [v for v in clear if v in text] + ([] if graph.status_code == 404 else ["g"])
+        while still_there():
+            assert time.monotonic() < deadline, ("the API still lists", still_there())
+            time.sleep(0.3)
+        detail = c.get(f"/api/alerts/{both['alert_id']}").json()["alert"]
+        assert detail["status"] == "redacted" and detail["version"] > both["version"]
+        assert sorted(detail["report_ids"]) == ["KEPT-0", "KEPT-1", "KEPT-2"], detail
+
+        after = api_text()
+        assert "KEPT-0" in after  # the reads are real
+        r = redis.Redis.from_url(s.redis_url)
+        assert not r.exists(f"lw:{s.app_id}:alert_status:{only_old['alert_id']}")
+        leaked = sorted(v for v in clear if v in after)
+        assert not leaked, ("API", leaked, [after[max(0, after.index(v) - 400):
+                                                  after.index(v) + 80] for v in leaked[:1]])
+
+        stop_process(proc)  # a fresh start reads the topics from the beginning
+        proc, url = start_api(env)
+        c.close()
+        c = httpx.Client(base_url=url, headers={"X-API-Key": KEYS["analyst"]}, timeout=60)
+        again = api_text()
+        assert "KEPT-0" in again and not sorted(v for v in clear if v in again)
+    finally:
+        c.close()
+        stop_process(proc)
+
+    from kafka_helpers import settle
+
+    erased = [a for a in asyncio.run(settle(s, topics.AUDIT, quiet_s=1))
+              if a.get("event") == "purge_outputs"]
+    assert len(erased) == 1 and erased[0]["user"] == "dpo-20", erased
+    assert erased[0]["alerts_withdrawn"] == [only_old["alert_id"]], erased
+    assert erased[0]["alerts_redacted"] == [both["alert_id"]], erased
+
+    # a plain consumer of the output topics, folding by key as compaction would
+    folded = json.dumps([_fold_topic(s, t) for t in (topics.ALERTS, topics.REFERRALS,
+                                                     topics.ENTITIES)])
+    assert "KEPT-0" in folded and "Keptwell" in folded
+    leaked = sorted(v for v in clear if v in folded)
+    assert not leaked, ("topics", leaked)
+
+    # every `linkwatch` command that reads them, and every export format
+    texts = []
+    for args in (["alerts", "--json"], ["referrals", "--json"],
+                 ["entities", "--dump", str(tmp_path / "entities.jsonl")],
+                 ["report", "outcomes", "--from", old_t[0].date().isoformat(), "--to",
+                  kept_t[-1].date().isoformat(), "--format", "json"],
+                 *(["export", str(tmp_path / f"x-{fmt}"), "--format", fmt]
+                   for fmt in FORMATS),
+                 ["export", str(tmp_path / "x-alert"), "--alert", both["alert_id"]]):
+        out = CliRunner().invoke(app, args, env=environ)
+        assert out.exit_code == 0, (args, out.output)
+        texts.append(out.output)
+    gone = CliRunner().invoke(app, ["export", str(tmp_path / "x-gone"), "--alert",
+                                    only_old["alert_id"]], env=environ)
+    assert gone.exit_code != 0  # a withdrawn alert is not exported
+    texts += [p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file()]
+    cli_text = "\n".join(texts)
+    assert "KEPT-0" in cli_text and "Keptwell" in cli_text
+    leaked = sorted(v for v in clear if v in cli_text)
+    assert not leaked, ("CLI", leaked)

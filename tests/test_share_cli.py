@@ -51,7 +51,7 @@ def test_share_an_alert_pseudonymised_and_audit_the_recipient(
     assert manifest["alert"]["type"] == alert["type"]
     text = "".join(p.read_text() for p in folder.iterdir())
     assert "31926819" not in text and "Victim 0" not in text, "personal data left in the package"
-    assert "OFFICIAL-SENSITIVE" in text and "MULE-0" in text   # marking kept; report refs kept
+    assert "OFFICIAL-SENSITIVE" in text and "MULE-0" not in text  # marking kept; reports keyed
 
     run = runner.invoke(app, ["share", str(tmp_path / "stix"), "--alert", alert["alert_id"],
                               "--to", "NCA", "-F", "stix", "--purpose", "threat intelligence"],

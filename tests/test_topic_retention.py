@@ -27,6 +27,8 @@ def test_defaults() -> None:
         assert configs[f"p.{name}"]["retention.ms"] == str(90 * DAY_MS), name
     for name in ("alerts", "referrals", "linkwatch.entities"):
         assert configs[f"p.{name}"]["retention.ms"] == str(2190 * DAY_MS), name
+        # a purge's new versions and tombstones replace what they erase (linkwatch.erasure)
+        assert configs[f"p.{name}"]["cleanup.policy"] == "compact,delete", name
     assert configs["p.linkwatch.watchlist"] == {"cleanup.policy": "compact"}
 
 

@@ -8,6 +8,7 @@ them again.  ``linkwatch serve`` runs it with uvicorn.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,8 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from linkwatch.config import Settings
 
 from .audit import AuditUnavailable, KafkaAudit
-from .auth import KeyRing
+from .auth import ApiSettings, KeyRing
 from .deps import Services
+from .guard import Guard
 from .models import Health
 from .outcomes import router as outcomes_router
 from .readmodel import ReadModel
@@ -96,7 +98,26 @@ def _one_value_each(request: Request) -> None:
             for k in bad])
 
 
-def create_app(settings: Settings, keys: KeyRing) -> FastAPI:
+_QUOTED = re.compile(r"'[^']{33,}'")  # a long quoted value in a message: the input
+
+
+def _safe_errors(errors: Any) -> list[dict[str, Any]]:
+    """A validation error's items without the input that failed (it may be megabytes, or
+    personal data, or NaN, which JSON cannot carry): type, where and why only; a long
+    quoted value inside the message (pydantic quotes a bad tag) is cut out too."""
+    out = []
+    for e in errors:
+        loc = [part if isinstance(part, int) else str(part)[:100] for part in e.get("loc", ())]
+        msg = _QUOTED.sub("'…'", str(e.get("msg", "")))[:300]
+        out.append({"type": str(e.get("type", ""))[:100], "loc": loc, "msg": msg})
+    return out
+
+
+def create_app(settings: Settings, keys: KeyRing, api: ApiSettings | None = None) -> FastAPI:
+    """``api``: the API's own settings (Host names, body cap, failure limit); read from
+    the environment when not given."""
+    api = api or ApiSettings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from linkwatch.kafka import ensure_topics
@@ -152,5 +173,12 @@ def create_app(settings: Settings, keys: KeyRing) -> FastAPI:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    app.add_middleware(_SecurityHeaders)
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _safe_errors(exc.errors())}, status_code=422)
+
+    app.add_middleware(Guard, keys=keys, hosts=api.host_names(),  # inner: runs second
+                       max_body=api.api_max_body_bytes,
+                       failures_per_minute=api.api_auth_failures_per_minute)
+    app.add_middleware(_SecurityHeaders)  # outer: headers on every answer, the guard's too
     return app

@@ -5,6 +5,10 @@ commas, e.g. ``k3y-1:analyst:alice,k3y-2:referral_officer:bob``.  With no keys t
 API refuses to start, unless ``LINKWATCH_DEV_MODE=1``, when it uses the fixed
 development keys in :data:`DEV_KEYS` (printed at start-up; never for real data).
 
+Outside development mode every key must be at least :data:`MIN_KEY_LENGTH` (32)
+characters; development mode serves only on loopback (``linkwatch serve`` refuses
+anything else) and says so in a banner.
+
 Roles:
 
 * ``analyst``: everything;
@@ -24,7 +28,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROLES = ("analyst", "referral_officer", "read_only")
 DEV_KEYS = "dev-analyst:analyst:dev-analyst,dev-referrals:referral_officer:dev-officer," \
            "dev-readonly:read_only:dev-reader"
-MIN_KEY_LENGTH = 8
+MIN_KEY_LENGTH = 32      # outside development mode (a key is a password: make it long)
+MIN_DEV_KEY_LENGTH = 8   # the development keys, loopback only
+LOOPBACK_NAMES = "localhost,127.0.0.1,[::1]"
 
 
 class AuthConfigError(ValueError):
@@ -40,6 +46,20 @@ class ApiSettings(BaseSettings):
     dev_mode: bool = False
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # the names a request's Host header may carry (DNS rebinding); the --host address is
+    # added by ``linkwatch serve`` when it is a specific one
+    api_hosts: str = LOOPBACK_NAMES
+    api_max_body_bytes: int = Field(default=1_000_000, ge=1024)   # larger bodies: 413
+    api_auth_failures_per_minute: int = Field(default=10, ge=1)  # per client, then 429
+
+    @property
+    def dev_keys_in_use(self) -> bool:
+        """No keys given (unset or empty) and development mode: the fixed dev keys."""
+        given = self.api_keys is not None and bool(self.api_keys.get_secret_value().strip())
+        return self.dev_mode and not given
+
+    def host_names(self) -> list[str]:
+        return [h.strip().lower() for h in self.api_hosts.split(",") if h.strip()]
 
 
 @dataclass(frozen=True)
@@ -51,7 +71,7 @@ class Principal:
 class KeyRing:
     """Who holds which key.  Keys are compared in constant time, never logged."""
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, min_length: int = MIN_DEV_KEY_LENGTH) -> None:
         self._keys: list[tuple[bytes, Principal]] = []
         for item in (part.strip() for part in spec.split(",")):
             if not item:
@@ -63,9 +83,9 @@ class KeyRing:
             if role not in ROLES:
                 raise AuthConfigError(f"API key for {name!r} has unknown role {role!r}; "
                                       f"choose from {', '.join(ROLES)}")
-            if len(key) < MIN_KEY_LENGTH:
+            if len(key) < min_length:
                 raise AuthConfigError(f"API key for {name!r} is shorter than "
-                                      f"{MIN_KEY_LENGTH} characters")
+                                      f"{min_length} characters")
             self._keys.append((key.encode(), Principal(name=name, role=role)))
         if not self._keys:
             raise AuthConfigError("no API keys: set LINKWATCH_API_KEYS=key:role:name,... "
@@ -74,7 +94,8 @@ class KeyRing:
     @classmethod
     def from_settings(cls, settings: ApiSettings) -> KeyRing:
         if settings.api_keys is not None and settings.api_keys.get_secret_value().strip():
-            return cls(settings.api_keys.get_secret_value())
+            return cls(settings.api_keys.get_secret_value(),
+                       MIN_DEV_KEY_LENGTH if settings.dev_mode else MIN_KEY_LENGTH)
         if settings.dev_mode:
             return cls(DEV_KEYS)
         return cls("")  # raises: refuse to start without keys
@@ -96,4 +117,5 @@ def _masked(item: str) -> str:
     return f"{key[:2]}…:{rest}" if rest else f"{item[:2]}…"
 
 
-__all__ = ["DEV_KEYS", "ROLES", "ApiSettings", "AuthConfigError", "KeyRing", "Principal"]
+__all__ = ["DEV_KEYS", "MIN_KEY_LENGTH", "ROLES", "ApiSettings", "AuthConfigError", "KeyRing",
+           "Principal"]

@@ -13,6 +13,7 @@ from linkwatch.config import Settings
 
 from . import audit
 from .auth import KeyRing, Principal
+from .guard import UNAUTHORISED, denied
 from .readmodel import ReadModel
 from .status import StatusStore
 
@@ -41,11 +42,14 @@ def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
                     header_key: Annotated[str | None, Depends(api_key_header)]) -> Principal:
         presented = creds.credentials if creds else header_key
         who = services(request).keys.lookup(presented) if presented else None
-        if who is None:
-            raise HTTPException(401, "missing or unknown API key: send "
-                                "'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                                headers={"WWW-Authenticate": "Bearer"})
+        endpoint = getattr(request.scope.get("route"), "path", request.url.path)
+        if who is None:  # the guard refuses these first; kept for an app without it
+            await denied(request.scope, 401, "no API key" if not presented
+                         else "unknown API key", endpoint=endpoint)
+            raise HTTPException(401, UNAUTHORISED, headers={"WWW-Authenticate": "Bearer"})
         if who.role not in roles:
+            await denied(request.scope, 403, f"role {who.role} may not use this route",
+                         who, endpoint=endpoint)
             raise HTTPException(403, f"role {who.role!r} may not use this; it needs one of "
                                 f"{', '.join(roles)}")
         return who

@@ -8,6 +8,9 @@ the link graph, kept up to date by following the topics.
   the pipeline's outputs are discarded (the worker publishes them, not us).
 * For the plan's measures (``/api/outcomes``): one ``reporting.ReportRow`` per accepted
   report, every alert version, and when each referral was first published.
+* What a purge erased from the outputs (``linkwatch.erasure``) goes at once: a referral
+  tombstone (null value) drops the referral; a ``redacted`` alert version replaces the
+  alert and drops its earlier versions; a ``withdrawn`` one drops the alert.
 * Retention purges (``linkwatch.purge``) are honoured as by the link stage: a report
   message is skipped when a marker later in the accepted topic names its id.  A fresh
   start first reads the topic's markers, so it never folds in what they name; a marker
@@ -38,6 +41,7 @@ from aiokafka import TopicPartition
 
 from linkwatch import purge
 from linkwatch.config import Settings
+from linkwatch.erasure import REDACTED, WITHDRAWN
 from linkwatch.faults import capture
 from linkwatch.pipeline import Outputs, Pipeline, replay
 from linkwatch.reporting.rows import ReportRow, report_row
@@ -99,11 +103,21 @@ class ReadModel:
         self._positions: dict[TopicPartition, int] = {}  # next offset, kept over reconnects
         self._markers: dict[int, list[str]] | None = None  # purge markers: offset -> ids
         self._forget: dict[str, int] = {}  # report id -> offset of the last marker naming it
+        self._withdrawn: dict[str, int] = {}  # alert id -> the version that withdrew it
 
     # -- state ----------------------------------------------------------------------------
     def add_alert(self, alert: dict[str, Any], published_ms: int | None = None) -> None:
         if not isinstance(alert, dict) or "alert_id" not in alert:
             return
+        aid, version = alert["alert_id"], int(alert.get("version", 0))
+        if version <= self._withdrawn.get(aid, 0):
+            return  # older than the withdrawal
+        if alert.get("status") in (REDACTED, WITHDRAWN):  # a purge: earlier versions go
+            self.alert_versions = [a for a in self.alert_versions if a.get("alert_id") != aid]
+            if alert["status"] == WITHDRAWN:
+                self.alerts.pop(aid, None)
+                self._withdrawn[aid] = version
+                return
         self.alert_versions.append(alert)
         old = self.alerts.get(alert["alert_id"])
         if old is not None and int(old.get("version", 0)) >= int(alert.get("version", 0)):
@@ -124,6 +138,11 @@ class ReadModel:
             if published_ms is not None and referral.get("status", "active") == "active":
                 self.published.setdefault(referral["referral_id"], datetime.fromtimestamp(
                     published_ms / 1000, UTC).isoformat())
+
+    def drop_referral(self, referral_id: str) -> None:
+        """A tombstone: a retention purge erased this referral."""
+        self.referrals.pop(referral_id, None)
+        self.published.pop(referral_id, None)
 
     def apply_accepted(self, payload: dict[str, Any], published_ms: int | None = None) -> None:
         self.pipeline.apply(payload)
@@ -181,7 +200,8 @@ class ReadModel:
             asyncio.create_task(self._follow(topics.name(s, topics.ALERTS), "alerts",
                                              self._each(self.add_alert))),
             asyncio.create_task(self._follow(topics.name(s, topics.REFERRALS), "referrals",
-                                             self._each(self.add_referral))),
+                                             self._each(self.add_referral,
+                                                        self.drop_referral))),
             asyncio.create_task(self._follow(topics.name(s, topics.ACCEPTED), "graph",
                                              self._take_accepted)),
         ]
@@ -239,10 +259,16 @@ class ReadModel:
         finally:
             await c.stop()
 
-    def _each(self, apply: Callable[[Any, int], None]) -> Take:
-        """A batch handler applying each decoded message with its broker timestamp."""
+    def _each(self, apply: Callable[[Any, int], None],
+              drop: Callable[[str], None] | None = None) -> Take:
+        """A batch handler applying each decoded message with its broker timestamp, and
+        ``drop(key)`` for each tombstone (a null value)."""
         async def take(tp: TopicPartition, msgs: Sequence[Any]) -> None:
             for msg in msgs:
+                if msg.value is None and drop is not None and msg.key:
+                    drop(msg.key.decode(errors="replace"))
+                    self._positions[tp] = msg.offset + 1
+                    continue
                 try:
                     value = json.loads(msg.value) if msg.value else None
                 except ValueError:

@@ -47,6 +47,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "a request that cannot be read or made"},
     401: {"model": Problem, "description": "no or unknown API key"},
     403: {"model": Problem, "description": "the key's role may not do this"},
+    413: {"model": Problem, "description": "the body is over LINKWATCH_API_MAX_BODY_BYTES"},
+    429: {"model": Problem, "description": "too many failed keys from this client in a "
+                                           "minute (Retry-After says when to try again)"},
     503: {"model": Problem, "description": "the audit log is unavailable: nothing disclosed"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

@@ -122,12 +122,14 @@ async def from_topics(settings: Any) -> Loaded:
             loaded.rejected.append(f"accepted {payload['report'].get('report_id')}: {exc}")
             continue
         loaded.rows.append(report_row(report, payload.get("enrichment"), entity_of))
-    async for _k, v, _t in read_with_time(settings, name(topics.ALERTS)):
-        if isinstance(v, dict):
-            alerts.append(v)
-    async for _k, v, t in read_with_time(settings, name(topics.REFERRALS)):
-        if isinstance(v, dict):
-            referrals.append({**v, "published_at": v.get("published_at") or t.isoformat()})
+    from linkwatch.erasure import fold_alerts, fold_referrals
+
+    # what a retention purge erased is not counted (``linkwatch.erasure``)
+    alerts += fold_alerts([(k, v) async for k, v, _t in
+                           read_with_time(settings, name(topics.ALERTS))])
+    for v, t in fold_referrals([(k, (v, t)) async for k, v, t in
+                                read_with_time(settings, name(topics.REFERRALS))]):
+        referrals.append({**v, "published_at": v.get("published_at") or t.isoformat()})
     loaded.sources.append(f"topics {name(topics.ACCEPTED)}, {name(topics.ALERTS)}, "
                           f"{name(topics.REFERRALS)} ({len(loaded.rows)} reports)")
     return loaded

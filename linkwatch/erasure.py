@@ -1,0 +1,347 @@
+"""A retention purge reaches the published outputs (issue 20; docs/operations.md, "Retention").
+
+``linkwatch purge`` writes its marker to the accepted topic (``linkwatch.purge``); the link
+stage and every replay then forget the named reports.  What was already published on
+``alerts``, ``referrals`` and ``linkwatch.entities`` is erased here, by publishing over it
+under the same key (the topics are compacted, ``linkwatch.kafka.topic_configs``):
+
+* an alert any version of which names a purged report (since its last redaction) gets
+  a new version, numbered above every version published: the alert as the link stage
+  now computes it from the reports that are left (``status: "redacted"``), or, when it
+  no longer arises from them, a withdrawal (``status: "withdrawn"``: no reports,
+  entities, links, cluster id or words from the old versions; the analysts' status of
+  the alert, Redis ``alert_status:``, is deleted with it);
+* a referral of a purged report gets a tombstone (a null value under its key);
+* a purged report's entity resolutions get a tombstone under the report id.
+
+Readers honour these at once, whatever the broker's compaction has done yet
+(``fold_alerts``, ``fold_referrals``): a tombstone drops everything before it under its
+key; a redacted version drops the alert's earlier versions; a withdrawn one drops the alert.
+
+The sweep is idempotent and covers every purge so far, not only the latest: what it finds
+already erased it leaves alone, so running ``linkwatch purge`` again finishes a sweep a
+lagging link stage overtook (the sweep waits, up to ``WAIT_S``, for the link stage to pass
+the markers before it reads what to erase).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from linkwatch.config import Settings
+
+log = logging.getLogger(__name__)
+
+REDACTED = "redacted"
+WITHDRAWN = "withdrawn"
+WAIT_S = 60.0  # for the link stage to pass the purge markers
+
+
+# -- readers --------------------------------------------------------------------------
+
+def _key(key: bytes | str | None) -> str | None:
+    return key.decode() if isinstance(key, bytes) else key
+
+
+def fold_alerts(messages: Iterable[tuple[bytes | str | None, Any]]) -> list[dict[str, Any]]:
+    """Every alert version a reader may still show, in order, from (key, decoded value)
+    messages of the alerts topic: a redacted version drops the alert's earlier versions, a
+    withdrawn one drops them and itself; a tombstone drops everything under its key."""
+    kept: list[dict[str, Any] | None] = []
+    where: dict[str, list[int]] = {}
+    for key, value in messages:
+        aid = value.get("alert_id") if isinstance(value, dict) else _key(key)
+        if not aid:
+            continue
+        if not isinstance(value, dict) or value.get("status") in (REDACTED, WITHDRAWN):
+            for i in where.pop(aid, []):
+                kept[i] = None
+        if isinstance(value, dict) and value.get("status") != WITHDRAWN:
+            where.setdefault(aid, []).append(len(kept))
+            kept.append(value)
+    return [v for v in kept if v is not None]
+
+
+def latest_alerts(messages: Iterable[tuple[bytes | str | None, Any]]) -> dict[str, dict[str, Any]]:
+    """alert id -> its highest version still shown (``fold_alerts``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for a in fold_alerts(messages):
+        old = out.get(a["alert_id"])
+        if old is None or int(a.get("version", 0)) >= int(old.get("version", 0)):
+            out[a["alert_id"]] = a
+    return out
+
+
+def fold_referrals(messages: Iterable[tuple[bytes | str | None, Any]]) -> list[Any]:
+    """The referral messages a reader may still show, in order: a tombstone (null value)
+    drops every earlier message under its key.  Each item is what was given with the key
+    (a value, or a (value, extra) pair: ``fold_referrals`` only looks at ``[0]`` when the
+    value is a tuple)."""
+    kept: list[Any] = []
+    where: dict[str, list[int]] = {}
+    for key, item in messages:
+        value = item[0] if isinstance(item, tuple) else item
+        rid = _key(key) or (value.get("referral_id") if isinstance(value, dict) else None)
+        if not rid:
+            continue
+        if value is None:
+            for i in where.pop(rid, []):
+                kept[i] = None
+            continue
+        if isinstance(value, dict):
+            where.setdefault(rid, []).append(len(kept))
+            kept.append(item)
+    return [v for v in kept if v is not None]
+
+
+def withdrawal(alert: dict[str, Any], version: int, at: datetime, purge_id: str) -> bytes:
+    """The version that withdraws ``alert``: its id, type and marking, nothing else of it."""
+    from linkwatch.schemas import Alert
+
+    return Alert(
+        alert_id=alert["alert_id"], version=version, type=str(alert.get("type") or "unknown"),
+        severity=alert.get("severity") if alert.get("severity") in (
+            "low", "medium", "high", "critical") else "low",
+        score=0.0, title="withdrawn: its reports were erased at the end of their retention",
+        summary="Every report behind this alert, or enough of them that it no longer "
+                "arises, was erased by a retention purge (DPA 2018 s.39). Drop every "
+                "earlier version and any copy of it.",
+        reasons=[f"retention purge {purge_id}"], report_ids=[], entities=[], links=[],
+        cluster_id=None, created_at=alert.get("created_at") or at, updated_at=at,
+        handling=alert.get("handling") or "OFFICIAL-SENSITIVE", status=WITHDRAWN,
+    ).model_dump_json().encode()
+
+
+def redacted(body: bytes, version: int) -> bytes:
+    """An alert as the link stage now computes it, as the version replacing all before."""
+    from linkwatch.schemas import Alert
+
+    alert = Alert.model_validate_json(body)
+    return alert.model_copy(update={"version": version, "status": REDACTED}
+                            ).model_dump_json().encode()
+
+
+# -- the sweep --------------------------------------------------------------------------
+
+def names_gone(alert: dict[str, Any], gone: set[str]) -> bool:
+    """Whether the alert names a purged report (as evidence or on a link)."""
+    ids = set(alert.get("report_ids") or ())
+    for link in alert.get("links") or ():
+        ids.update(link.get("report_ids") or ())
+    return bool(ids & gone)
+
+
+def stale_alerts(values: Iterable[Any], gone: set[str]) -> dict[str, dict[str, Any]]:
+    """alert id -> its latest version, for each alert a version of which names a purged
+    report since its last redaction or withdrawal (``values``: the alerts topic, decoded,
+    in order per alert)."""
+    latest: dict[str, dict[str, Any]] = {}
+    dirty: set[str] = set()
+    for value in values:
+        if not isinstance(value, dict) or "alert_id" not in value:
+            continue
+        aid = value["alert_id"]
+        if value.get("status") in (REDACTED, WITHDRAWN):
+            dirty.discard(aid)
+        if names_gone(value, gone):
+            dirty.add(aid)
+        old = latest.get(aid)
+        if old is None or int(value.get("version", 0)) >= int(old.get("version", 0)):
+            latest[aid] = value
+    return {aid: latest[aid] for aid in sorted(dirty)}
+
+
+def replacement(alert: dict[str, Any], fresh: bytes | None, gone: set[str], version: int,
+                at: datetime, purge_id: str) -> tuple[bytes, str]:
+    """The version that replaces ``alert`` (its latest) and which kind it is: ``fresh``
+    (the alert as the link stage now computes it) redacted; else the latest itself when
+    only earlier versions named the purged reports; else a withdrawal."""
+    if fresh is None and not names_gone(alert, gone):
+        fresh = json.dumps(alert).encode()
+    if fresh is not None and not names_gone(json.loads(fresh), gone):
+        return redacted(fresh, version), REDACTED
+    return withdrawal(alert, version, at, purge_id), WITHDRAWN
+
+
+@dataclass
+class Swept:
+    alerts_redacted: int = 0
+    alerts_withdrawn: int = 0
+    referrals: int = 0          # tombstoned
+    entities: int = 0           # report ids whose resolutions were tombstoned
+    link_stage_behind: bool = False
+    messages: list[tuple[str, bytes, bytes | None]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        text = (f"outputs: {self.alerts_redacted} alerts re-published without the purged "
+                f"reports, {self.alerts_withdrawn} withdrawn, {self.referrals} referrals and "
+                f"{self.entities} reports' entity records tombstoned")
+        if self.link_stage_behind:
+            text += ("; the link stage has not passed the purge markers yet: run the purge "
+                     "again once it has, to erase what it publishes meanwhile")
+        return text
+
+
+async def purged_report_ids(settings: Settings) -> tuple[set[str], int]:
+    """Every report id a marker names and that was not sent again after it, and the offset
+    of the last marker (-1: none)."""
+    from linkwatch import purge
+    from linkwatch.streams import topics
+    from linkwatch.watch import read_messages
+
+    last_sent: dict[str, int] = {}
+    named: dict[str, int] = {}
+    last_marker = -1
+    async for msg in read_messages(settings, topics.name(settings, topics.ACCEPTED)):
+        if purge.is_marker(msg.value):
+            last_marker = msg.offset
+            for rid in purge.marker_ids(msg.value):
+                named[rid] = msg.offset
+            continue
+        try:
+            last_sent[json.loads(msg.value)["report"]["report_id"]] = msg.offset
+        except (ValueError, KeyError, TypeError):
+            continue
+    return {rid for rid, at in named.items() if last_sent.get(rid, -1) < at}, last_marker
+
+
+async def _link_stage_passed(settings: Settings, offset: int, wait_s: float) -> bool:
+    """Whether the link stage's committed offset on the accepted topic is past ``offset``,
+    waiting up to ``wait_s``.  No offset committed at all: no link stage has run, so there
+    is nothing to wait for."""
+    from linkwatch.kafka import consumer
+    from linkwatch.streams import topics
+
+    tp = TopicPartition(topics.name(settings, topics.ACCEPTED), 0)
+    c = consumer(settings, group_id=settings.app_id, enable_auto_commit=False)
+    await c.start()
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            committed = await c.committed(tp)
+            if committed is None or committed > offset:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.5)
+    finally:
+        await c.stop()
+
+
+class _Capture:
+    """Wraps a Pipeline's ``apply``: the last alert body each alert id was offered as."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.last: dict[str, bytes] = {}
+        inner = pipeline.apply
+
+        def apply(payload: dict[str, Any]) -> Any:
+            out = inner(payload)
+            for out_id, body in out.alerts:
+                self.last[out_id.split("@", 1)[0]] = body
+            return out
+        pipeline.apply = apply
+
+
+async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) -> Swept:
+    """Erase the purged reports from the published outputs (module docstring)."""
+    from linkwatch.graph.alerts import content_digest
+    from linkwatch.graph.feedback import status_key
+    from linkwatch.kafka import producer
+    from linkwatch.pipeline import Pipeline, replay
+    from linkwatch.purge import _redis
+    from linkwatch.streams import topics
+    from linkwatch.watch import decode, read_messages
+
+    done = Swept()
+    gone, last_marker = await purged_report_ids(settings)
+    if not gone:
+        return done
+    done.link_stage_behind = not await _link_stage_passed(settings, last_marker, wait_s)
+
+    stale = stale_alerts([decode(msg.value) async for msg in read_messages(
+        settings, topics.name(settings, topics.ALERTS))], gone)
+
+    referral_state: dict[str, bool] = {}  # key -> names a purged report (latest message)
+    async for msg in read_messages(settings, topics.name(settings, topics.REFERRALS)):
+        value = decode(msg.value)
+        key = _key(msg.key) or (value.get("referral_id") if isinstance(value, dict) else None)
+        if key:
+            referral_state[key] = isinstance(value, dict) and value.get("report_id") in gone
+    entity_state: dict[str, bool] = {}
+    async for msg in read_messages(settings, topics.name(settings, topics.ENTITIES)):
+        key = _key(msg.key)
+        if key:
+            entity_state[key] = msg.value is not None and key in gone
+
+    now_of: dict[str, bytes] = {}
+    if stale:  # what the link stage computes now, from the reports that are left
+        pipeline = Pipeline(settings)
+        capture = _Capture(pipeline)
+        await replay(settings, pipeline, committed_only=False)
+        now_of = capture.last
+
+    state = _redis(settings)
+    prod = producer(settings, acks="all")
+    await prod.start()
+    try:
+        tops = await _published_tops(state, list(stale))
+        at = datetime.now(UTC)
+        records: list[tuple[str, str, int]] = []
+        changed: dict[str, list[str]] = {REDACTED: [], WITHDRAWN: []}
+        for aid, alert in sorted(stale.items()):
+            version = max(tops.get(aid, 0), int(alert.get("version", 0))) + 1
+            body, kind = replacement(alert, now_of.get(aid), gone, version, at, purge_id)
+            changed[kind].append(aid)
+            if kind == REDACTED:
+                done.alerts_redacted += 1
+            else:  # the analysts' status note goes with it (its reason is free text)
+                done.alerts_withdrawn += 1
+                await state.client.delete(status_key(settings.app_id, aid))
+            await prod.send_and_wait(topics.name(settings, topics.ALERTS), body,
+                                     key=aid.encode())
+            records.append((aid, content_digest(body), version))
+        if records:
+            await state.record_alert_versions(records)
+            await state.mark_emitted(f"{aid}@{v}" for aid, _d, v in records)
+        for key in sorted(k for k, named in referral_state.items() if named):
+            await prod.send_and_wait(topics.name(settings, topics.REFERRALS), None,
+                                     key=key.encode())
+            done.referrals += 1
+        for key in sorted(k for k, named in entity_state.items() if named):
+            await prod.send_and_wait(topics.name(settings, topics.ENTITIES), None,
+                                     key=key.encode())
+            done.entities += 1
+        if records or done.referrals or done.entities:  # s.62: the erasure, by id only
+            await prod.send_and_wait(topics.name(settings, topics.AUDIT), json.dumps({
+                "event": "purge_outputs", "purge_id": purge_id, "at": at.isoformat(),
+                "user": settings.user, "reason": "retention (DPA 2018 s.39)",
+                "alerts_redacted": changed[REDACTED], "alerts_withdrawn": changed[WITHDRAWN],
+                "referrals_tombstoned": done.referrals,
+                "entity_records_tombstoned": done.entities,
+                "handling": settings.handling}).encode(), key=b"purge")
+    finally:
+        await prod.stop()
+        await state.close()
+    log.info("retention purge %s: %s", purge_id, done.describe())
+    return done
+
+
+async def _published_tops(state: Any, alert_ids: list[str]) -> dict[str, int]:
+    """alert id -> the highest version the link stage recorded as published."""
+    if not alert_ids:
+        return {}
+    pipe = state.client.pipeline(transaction=False)
+    for aid in alert_ids:
+        pipe.hget(state._k("alert_version", aid), "max")  # noqa: SLF001 - RedisState's key
+    return {aid: int(v) for aid, v in zip(alert_ids, await pipe.execute(), strict=True)
+            if v is not None}
