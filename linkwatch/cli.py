@@ -85,11 +85,7 @@ def _root(
     ] = False,
 ) -> None:
     """linkwatch: event-driven intelligence and fraud alerts for UK policing."""
-
-
-@app.callback()
-def _check_settings() -> None:
-    """Bad settings (e.g. a short LINKWATCH_PSEUDONYM_KEY) stop every command at start."""
+    # bad settings (e.g. a short LINKWATCH_PSEUDONYM_KEY) stop every command at start
     from linkwatch.config import settings_problem
 
     if problem := settings_problem():

@@ -220,6 +220,9 @@ def _fold_topic(settings, base: str) -> dict[str, Any]:  # type: ignore[no-untyp
     return asyncio.run(run())
 
 
+DISCLOSE = ["--recipient", "case file", "--purpose", "purge test"]  # operator: LINKWATCH_USER
+
+
 def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  # type: ignore[no-untyped-def]
                                       tmp_path) -> None:
     from kafka_helpers import collect
@@ -346,14 +349,15 @@ def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  #
                  ["entities", "--dump", str(tmp_path / "entities.jsonl")],
                  ["report", "outcomes", "--from", old_t[0].date().isoformat(), "--to",
                   kept_t[-1].date().isoformat(), "--format", "json"],
-                 *(["export", str(tmp_path / f"x-{fmt}"), "--format", fmt]
+                 *(["export", str(tmp_path / f"x-{fmt}"), "--format", fmt, *DISCLOSE]
                    for fmt in FORMATS),
-                 ["export", str(tmp_path / "x-alert"), "--alert", both["alert_id"]]):
+                 ["export", str(tmp_path / "x-alert"), "--alert", both["alert_id"],
+                  *DISCLOSE]):
         out = CliRunner().invoke(app, args, env=environ)
         assert out.exit_code == 0, (args, out.output)
         texts.append(out.output)
     gone = CliRunner().invoke(app, ["export", str(tmp_path / "x-gone"), "--alert",
-                                    only_old["alert_id"]], env=environ)
+                                    only_old["alert_id"], *DISCLOSE], env=environ)
     assert gone.exit_code != 0  # a withdrawn alert is not exported
     texts += [p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file()]
     cli_text = "\n".join(texts)

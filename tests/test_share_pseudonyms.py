@@ -70,7 +70,9 @@ def test_a_share_holds_no_clear_identifier_in_any_byte(
     assert len(alert["report_ids"]) >= 2 and alert["type"] == "county_lines", alert
     run = CliRunner().invoke(app, ["share", str(tmp_path / "pkg"), "--alert",
                                    alert["alert_id"], "--to", "ROCU West Midlands",
-                                   "--format", fmt], env={**os.environ, **env.vars})
+                                   "--purpose", "joint county lines investigation",
+                                   "--operator", "DC Test", "--format", fmt],
+                         env={**os.environ, **env.vars})
     assert run.exit_code == 0, run.output
     files = sorted((tmp_path / "pkg").iterdir())
     assert {p.name for p in files} >= {"MANIFEST.json"} and len(files) >= 2
