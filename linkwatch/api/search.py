@@ -7,7 +7,8 @@ from __future__ import annotations
 import weakref
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from linkwatch.rules.resolve._features import parse_dob
 from linkwatch.search import MAX_QUERY, AlertIndex, search
@@ -18,6 +19,8 @@ from .models import SearchResult
 from .readmodel import ReadModel
 
 router = APIRouter(prefix="/api")
+# the forms the resolver reads (``parse_dob``); the calendar is checked by reading it
+DOB_PATTERN = r"^\s*(\d{4}-\d{2}-\d{2}|\d{8}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s*$"
 
 # per read model: its alerts by node, and the live-stream number it is up to date with
 _ALERTS: weakref.WeakKeyDictionary[ReadModel, tuple[AlertIndex, int]] = \
@@ -46,12 +49,15 @@ async def search_route(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description=(
         "an identifier as written (07700 900123, 40-11-62 31926819, an e-mail, a URL with or "
         "without scheme, a VRM, a postcode, a report id) or a person's name"))],
-    dob: Annotated[str | None, Query(max_length=40, description=(
-        "a date of birth (1990-01-02 or 02/01/1990) to narrow a name search"))] = None,
+    dob: Annotated[str | None, Query(max_length=40, pattern=DOB_PATTERN, description=(
+        "a date of birth (1990-01-02, 19900102 or 02/01/1990, day first) to narrow a name "
+        "search; one that is not a calendar date is a 422"))] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     if dob is not None and parse_dob(dob) is None:
-        raise HTTPException(422, f"dob {dob!r} is not a date: give 1990-01-02 or 02/01/1990")
+        raise RequestValidationError([  # a 422 like every invalid parameter
+            {"type": "date_parsing", "loc": ("query", "dob"), "input": dob,
+             "msg": "not a date: give 1990-01-02 or 02/01/1990"}])
     model = services(request).model
     pipeline = model.pipeline
     hits = search(pipeline.graph, pipeline.resolver, q, dob=dob,
