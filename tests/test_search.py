@@ -120,6 +120,13 @@ def test_person_by_name_fuzzy(world: Pipeline, query: str, dob: str | None, want
     assert hits[0].reports == 1
 
 
+def test_nickname_written_family_name_first(world: Pipeline) -> None:
+    # "bob" is filed under "robert" only as a given name: the crossed-over reading of the
+    # query is what brings Robert Smith's blocks in
+    hits = [h for h in _find(world, "Smith Bob") if h.label == "Robert Smith"]
+    assert [h.match for h in hits] == [NAME, NAME], [h.as_dict() for h in hits]
+
+
 def test_straight_name_outranks_crossed_over(world: Pipeline) -> None:
     straight = _find(world, "Lukasz Wisniewski")[0].score
     crossed = _find(world, "Wisniewski Lukasz")[0].score
