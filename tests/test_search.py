@@ -213,3 +213,25 @@ def test_bad_or_unknown_query_gives_no_hits_and_never_raises(world: Pipeline, qu
 def test_non_text_query_is_no_hits(world: Pipeline) -> None:
     assert search(world.graph, world.resolver, None) == []  # type: ignore[arg-type]
     assert query_record(None) is None  # type: ignore[arg-type]
+
+
+def test_api_alert_index_follows_the_read_models_alert_versions() -> None:
+    from linkwatch.api.readmodel import ReadModel
+    from linkwatch.api.search import alert_index
+
+    model = ReadModel(Settings(app_id="search-alerts"))
+
+    def alert(aid: str, version: int, *nodes: str, **over: Any) -> dict[str, Any]:
+        return {"alert_id": aid, "version": version, "type": "county_lines",
+                "severity": "high", "entities": [{"entity_id": n} for n in nodes], **over}
+    model.add_alert(alert("A1", 1, "phone:+447700900001"))
+    model.add_alert(alert("A2", 1, "phone:+447700900001", "person:E1"))
+    index = alert_index(model)
+    assert [a["alert_id"] for a in index.of_node("phone:+447700900001")] == ["A1", "A2"]
+    model.add_alert(alert("A1", 2, "person:E1"))       # moved off the phone
+    model.add_alert(alert("A1", 1, "phone:+447700900001"))  # an old version: ignored
+    model.add_alert(alert("A2", 2, "person:E1", status="superseded"))
+    index = alert_index(model)
+    assert [a["alert_id"] for a in index.of_node("phone:+447700900001")] == []
+    assert [(a["alert_id"], a["version"]) for a in index.of_node("person:E1")] == [("A1", 2)]
+    assert alert_index(model) is index  # nothing new: the same index, no rebuild

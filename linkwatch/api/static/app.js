@@ -42,6 +42,7 @@ async function signIn(key) {
     $("who-role").textContent = me.role.replace("_", " ");
     $("login").hidden = true; $("who").hidden = false; $("workspace").hidden = false;
     document.body.dataset.role = me.role;
+    $("search").hidden = me.role === "referral_officer";  // search is for alert readers
     if (me.role === "referral_officer") {
       $("alerts-title").textContent = "Alerts are for analysts; referral officers use the referrals list.";
       return;
@@ -58,6 +59,7 @@ function signOut(message = "") {
   if (state.stream) state.stream.abort();
   state.lastEventId = null;
   state.alerts.clear(); $("alert-list").replaceChildren();
+  $("hit-list").replaceChildren(); $("search-q").value = ""; $("search-dob").value = "";
   $("workspace").hidden = true; $("who").hidden = true; $("login").hidden = false;
   $("login-error").textContent = message;
   $("api-key").value = ""; $("api-key").focus();
