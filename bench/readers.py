@@ -214,9 +214,9 @@ def main() -> None:
           f"{'api p95':>8} {'api p99':>8}  found")
     for name, r in rows.items():
         i, a = r["in_process"], r["api"]
-        found = f"{r['found']}/{r['queries']}" if "found" in r else f"{r['mean_nodes']} nodes"
+        what = f"{r['found']}/{r['queries']}" if "found" in r else f"{r['mean_nodes']} nodes"
         print(f"{name:<22} {i['p50_ms']:>8.2f} {i['p95_ms']:>8.2f} {i['p99_ms']:>8.2f} "
-              f"{a['p50_ms']:>8.2f} {a['p95_ms']:>8.2f} {a['p99_ms']:>8.2f}  {found}")
+              f"{a['p50_ms']:>8.2f} {a['p95_ms']:>8.2f} {a['p99_ms']:>8.2f}  {what}")
     print(f"({entities(p):,} entities, {g.number_of_nodes():,} nodes, {g.number_of_edges():,} "
           f"edges; target p95 < 100 ms at 1M entities)")
     write_results(args.out, {
