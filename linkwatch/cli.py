@@ -499,6 +499,45 @@ def entities(
     raise typer.Exit(asyncio.run(run()))
 
 
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="an identifier as written (07700 900123, "
+                                         "40-11-62 31926819, a URL, a VRM...) or a name")],
+    dob: Annotated[str | None, typer.Option(
+        "--dob", metavar="DATE", help="date of birth to narrow a name (1990-01-02)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 20,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="one JSON object per hit on stdout")] = False,
+    operator: OperatorOption = None,
+) -> None:
+    """Find nodes of the link graph by an identifier as written (normalised as intake does) or
+    by a person's name (fuzzy, as entity resolution compares names), best first.
+
+    A search reads personal data, so it needs a named operator (--operator or LINKWATCH_USER)
+    and is recorded in the audit log as a consultation. Exit 1 when nothing is found.
+    """
+    settings = _operator(operator)
+    from linkwatch.rules.resolve._features import parse_dob
+
+    if dob is not None and parse_dob(dob) is None:
+        raise _fail(f"--dob {dob!r} is not a date: give 1990-01-02 or 02/01/1990")
+    if not query.strip() or len(query) > 300:
+        raise _fail("give an identifier or a name of 1-300 characters")
+    from linkwatch.searching import run_search
+
+    hits = run_search(settings, query, dob=dob, limit=limit, console=console)
+    for hit in hits:
+        if as_json:
+            emit_json(hit.as_dict())
+            continue
+        score = "" if hit.score is None else f" {hit.score:.1f} bits"
+        alerts = ", ".join(f"{a['type']} {a['alert_id']}" for a in hit.alerts) or "no alerts"
+        emit(f"{hit.node_id}\t{hit.label}\t{hit.match}{score}\t{hit.reports} reports\t{alerts}")
+    if not hits:
+        console.print(f"nothing found for {query!r}", markup=False)
+        raise typer.Exit(1)
+
+
 class ExportFormat(StrEnum):
     """``linkwatch export --format`` (the same list as ``linkwatch.graph.export.FORMATS``,
     written out so ``--help`` does not import networkx)."""

@@ -141,6 +141,7 @@ def test_roles_matrix(served: Served) -> None:
         "graph": ("GET", f"/api/alerts/{aid}/graph", None),
         "neighbourhood": ("GET", "/api/entities/neighbourhood", {"node": node, "hops": 1}),
         "clusters": ("GET", "/api/clusters", None),
+        "search": ("GET", "/api/search", {"q": "40-11-62 31926819"}),
         "referrals": ("GET", "/api/referrals", None),
         "export": ("GET", "/api/export", {"format": "csv", "alert": aid}),
         "status": ("PUT", f"/api/alerts/{aid}/status", {"status": "acknowledged"}),
@@ -150,7 +151,8 @@ def test_roles_matrix(served: Served) -> None:
     allowed = {
         "analyst": set(calls),
         "referral_officer": {"referrals"},
-        "read_only": {"alerts", "detail", "graph", "neighbourhood", "clusters", "outcomes"},
+        "read_only": {"alerts", "detail", "graph", "neighbourhood", "clusters", "search",
+                      "outcomes"},
     }
     got = {}
     for role in KEYS:
@@ -178,6 +180,11 @@ def test_bad_requests_get_clear_json_errors(served: Served) -> None:
             ("GET", "/api/entities/neighbourhood", {"node": "phone:+440"}, 404, "no node"),
             ("GET", "/api/entities/neighbourhood", {"node": "account:401162-31926819",
                                                     "hops": 9}, 422, "less than or equal to 3"),
+            ("GET", "/api/search", {"q": ""}, 422, "at least 1 character"),
+            ("GET", "/api/search", {"q": "x" * 301}, 422, "at most 300 characters"),
+            ("GET", "/api/search", {"q": "Victim 1", "dob": "soon"}, 422, "pattern"),
+            ("GET", "/api/search", {"q": "Victim 1", "dob": "1990-02-31"}, 422, "not a date"),
+            ("GET", "/api/search", {"q": "Victim 1", "limit": 0}, 422, "greater than"),
             ("GET", "/api/export", {"format": "graphml"}, 400, "alert, cluster or entity"),
             ("GET", "/api/export", {"format": "docx", "alert": aid}, 422, "graphml"),
             ("GET", "/api/export", {"alert": aid, "pseudonymise": "true"}, 400,
@@ -213,6 +220,32 @@ def test_alert_detail_graph_and_neighbourhood(served: Served) -> None:
     assert hood["node"]["kind"] == "account" and hood["node"]["degree"] >= 3, hood["node"]
     assert {f"report:MULE-{i}" for i in range(3)} <= {n["data"]["id"]
                                                       for n in hood["elements"]["nodes"]}
+
+
+def test_search_by_identifier_and_name_is_audited(served: Served) -> None:
+    aid = served.alert["alert_id"]
+    with served.client("read_only") as c:
+        by_account = c.get("/api/search", params={"q": "40-11-62 31926819"})
+        by_name = c.get("/api/search", params={"q": "victim 1", "dob": "02/01/1951"})
+        nothing = c.get("/api/search", params={"q": "07700 900999"})
+    assert by_account.status_code == 200, by_account.text
+    hit = by_account.json()["hits"][0]
+    assert (hit["node_id"], hit["kind"], hit["match"], hit["reports"]) == (
+        "account:401162-31926819", "account", "identifier", 3), hit
+    assert aid in {a["alert_id"] for a in hit["alerts"]}, hit
+    people = by_name.json()["hits"]
+    assert [(h["kind"], h["label"], h["match"]) for h in people] == [
+        ("person", "Victim 1", "name_and_dob")], people
+    assert people[0]["score"] > 20 and people[0]["reports"] == 1
+    assert nothing.json()["hits"] == []
+    audit = asyncio.run(settle(served.env.settings, "linkwatch.audit", quiet_s=2))
+    searches = [a for a in audit if a.get("endpoint") == "/api/search"
+                and a.get("user") == "carol"]
+    assert [(a["event"], a["query"], a["object"]) for a in searches[-3:]] == [
+        ("consultation", "40-11-62 31926819", ["account:401162-31926819"]),
+        ("consultation", "victim 1", [people[0]["node_id"]]),
+        ("consultation", "07700 900999", [])], searches[-3:]
+    assert searches[-2]["dob"] == "02/01/1951"
 
 
 def test_status_change_is_stored_for_suppression(served: Served) -> None:

@@ -47,7 +47,8 @@ def test_version() -> None:
 
 @pytest.mark.parametrize("argv", [["--help"], ["export", "--help"], ["--version"],
                                   ["report", "outcomes", "--help"], ["serve", "--help"],
-                                  ["share", "--help"], ["watchlist", "add", "--help"]])
+                                  ["share", "--help"], ["watchlist", "add", "--help"],
+                                  ["search", "--help"]])
 def test_help_does_not_import_the_heavy_libraries(argv: list[str]) -> None:
     """The timing is in bench/cli_startup.py; this is what keeps it low."""
     code = ("import sys\nfrom linkwatch.cli import main\nsys.argv = ['linkwatch', *sys.argv[1:]]\n"
@@ -127,7 +128,7 @@ def test_ingest_help_says_the_exit_status() -> None:
 
 
 @pytest.mark.parametrize("command", ["ingest", "export", "entities", "purge", "alerts",
-                                     "referrals", "reconcile"])
+                                     "referrals", "reconcile", "search"])
 def test_json_option(command: str) -> None:
     assert "--json" in _description((command,))
 
@@ -139,6 +140,7 @@ REFUSALS = {
     "share": ["share", "OUT", "--alert", "a1", "--to", "ROCU", "--purpose", "op"],
     "purge": ["purge", "--older-than", "2y", "--yes"],
     "entities": ["entities", "--dump", "OUT/dump.jsonl"],
+    "search": ["search", "07700 900123"],
     "watchlist add": ["watchlist", "add", "W-1", "--entity-id", "person:E1"],
     "watchlist remove": ["watchlist", "remove", "W-1"],
 }

@@ -1,6 +1,7 @@
 """The analyst page end to end in Debian's headless Chromium (Playwright drives it;
 no browser is downloaded): sign in, see an alert raised while watching, open it,
-expand a node of its link chart, export GraphML and read the file back.
+expand a node of its link chart, export GraphML and read the file back, then search
+for an account as written and a person by name and open each hit's neighbourhood.
 
 Needs ``apt-get install chromium`` and ``pip install playwright`` (the Python
 package only: never ``playwright install``); skipped, with that advice, without them."""
@@ -117,6 +118,31 @@ def test_analyst_page(stack, browser_page, tmp_path: Path) -> None:  # type: ign
         download.value.save_as(path)
         g = nx.read_graphml(path)
         assert node in g and {f"report:MULE-{i}" for i in range(3)} <= set(g.nodes)
+
+        # search: an account as written, then a name with a date of birth; a hit opens
+        # its neighbourhood in the chart
+        page.get_by_label("Identifier or name").fill("40-11-62 31926819")
+        page.get_by_label("Identifier or name").press("Enter")
+        hit = page.locator(f".hit-item[data-node-id='{node}']")
+        hit.wait_for()
+        assert "3 reports" in hit.inner_text() and " alert" in hit.inner_text(), hit.inner_text()
+        page.evaluate("state.cy.destroy(); state.cy = null")  # so the chart is surely redrawn
+        hit.click()
+        wait_until(page, "ids => Boolean(state.cy) && ids.every(id => "
+                         "state.cy.getElementById(id).nonempty())", want)
+        assert page.evaluate(f"state.cy.getElementById('{node}').selected()")
+        assert page.locator("#status-bar").is_hidden()  # an entity, not an alert
+        assert page.locator("#hit-alerts button").count() >= 1
+        page.get_by_label("Identifier or name").fill("Victim 1")
+        page.get_by_label("Date of birth").fill("02/01/1951")
+        page.get_by_role("button", name="Search", exact=True).click()
+        person = page.locator(".hit-item", has_text="name and date of birth")
+        person.wait_for()
+        assert page.locator(".hit-item").count() == 1 and "Victim 1" in person.inner_text()
+        person.click()
+        page.locator("#detail-title", has_text="Victim 1").wait_for()
+        wait_until(page, "() => state.cy.nodes().some(n => n.data('kind') === 'person' "
+                         "&& n.selected()) && state.cy.getElementById('report:MULE-1').nonempty()")
 
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "page.png"), full_page=True)

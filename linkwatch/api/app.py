@@ -33,6 +33,7 @@ from .models import Health
 from .outcomes import router as outcomes_router
 from .readmodel import ReadModel
 from .routes import ERRORS, router
+from .search import router as search_router
 from .status import StatusStore
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def create_app(settings: Settings, keys: KeyRing, api: ApiSettings | None = None
     app.state.settings = settings
     app.include_router(router)
     app.include_router(outcomes_router, responses=ERRORS)
+    app.include_router(search_router, responses=ERRORS)
 
     @app.get("/health", response_model=Health, tags=["health"],
              summary="Liveness and read-model progress (anonymous, no personal data)")

@@ -121,3 +121,30 @@ class ReferralPage(BaseModel):
     offset: int
     limit: int
     items: list[dict[str, Any]] = Field(description="Referrals as on the referrals topic")
+
+
+class SearchAlert(BaseModel):
+    alert_id: str
+    type: str
+    severity: str
+    version: int | None = None
+
+
+class SearchHit(BaseModel):
+    node_id: str = Field(description="typed node id, for /api/entities/neighbourhood")
+    kind: str
+    label: str
+    match: Literal["identifier", "name_and_dob", "name"] = Field(
+        description="why it is a hit, best first: the identifier as normalised, a person whose "
+                    "name and date of birth match, a person whose name matches")
+    score: float | None = Field(description="bits of name evidence (entity resolution's "
+                                "weights); none for an exact identifier")
+    reasons: list[str]
+    reports: int = Field(description="how many reports mention it")
+    alerts: list[SearchAlert] = Field(description="the live alerts naming it")
+
+
+class SearchResult(BaseModel):
+    query: str
+    dob: str | None = None
+    hits: list[SearchHit]

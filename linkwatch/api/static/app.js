@@ -42,6 +42,7 @@ async function signIn(key) {
     $("who-role").textContent = me.role.replace("_", " ");
     $("login").hidden = true; $("who").hidden = false; $("workspace").hidden = false;
     document.body.dataset.role = me.role;
+    $("search").hidden = me.role === "referral_officer";  // search is for alert readers
     if (me.role === "referral_officer") {
       $("alerts-title").textContent = "Alerts are for analysts; referral officers use the referrals list.";
       return;
@@ -58,6 +59,7 @@ function signOut(message = "") {
   if (state.stream) state.stream.abort();
   state.lastEventId = null;
   state.alerts.clear(); $("alert-list").replaceChildren();
+  $("hit-list").replaceChildren(); $("search-q").value = ""; $("search-dob").value = "";
   $("workspace").hidden = true; $("who").hidden = true; $("login").hidden = false;
   $("login-error").textContent = message;
   $("api-key").value = ""; $("api-key").focus();
@@ -136,9 +138,55 @@ function onEvent(block) {
   renderList(alert.alert_id);
 }
 
+// -- search: an identifier as written or a name; a hit opens its neighbourhood ---------------
+async function runSearch() {
+  const q = $("search-q").value.trim(); const dob = $("search-dob").value.trim();
+  $("search-error").textContent = "";
+  if (!q) { $("hit-list").replaceChildren(); return; }
+  const params = new URLSearchParams({ q, limit: "20" });
+  if (dob) params.set("dob", dob);
+  try {
+    const res = await getJSON(`/api/search?${params}`);
+    renderHits(res.hits);
+  } catch (err) { $("search-error").textContent = `Search failed: ${err.message}`; }
+}
+
+const MATCHES = { identifier: "identifier", name_and_dob: "name and date of birth", name: "name" };
+
+function renderHits(hits) {
+  if (!hits.length) { $("hit-list").replaceChildren(el("li", { class: "muted small" }, "Nothing found.")); return; }
+  $("hit-list").replaceChildren(...hits.map((h) => el("li", {},
+    el("button", { type: "button", class: "hit-item", "data-node-id": h.node_id, onclick: () => openEntity(h) },
+      el("span", { class: `kind kind-${h.kind}` }, h.kind),
+      el("span", { class: "title" }, h.label),
+      el("span", { class: "meta" }, `${MATCHES[h.match] || h.match}` + (h.score !== null ? ` (${h.score.toFixed(1)} bits)` : "")
+        + ` · ${h.reports} report${h.reports === 1 ? "" : "s"}`
+        + (h.alerts.length ? ` · ${h.alerts.length} alert${h.alerts.length === 1 ? "" : "s"}` : ""))))));
+}
+
+async function openEntity(hit) {
+  state.current = null; renderList();
+  $("detail-error").textContent = "";
+  $("detail-empty").hidden = true; $("detail-body").hidden = false;
+  $("detail-body").classList.add("entity-mode");
+  $("detail-title").textContent = hit.label;
+  $("detail-meta").textContent = `${hit.kind} · ${hit.node_id} · ${hit.reports} report${hit.reports === 1 ? "" : "s"}`;
+  $("detail-summary").textContent = hit.alerts.length ? "Live alerts naming it:" : "No live alert names it.";
+  $("hit-alerts").replaceChildren(...hit.alerts.map((a) => el("li", {},
+    el("button", { type: "button", class: `alert-link sev-${a.severity}`, onclick: () => openAlert(a.alert_id) },
+      `${a.type.replace(/_/g, " ")} (${a.severity})`))));
+  try {
+    const res = await getJSON(`/api/entities/neighbourhood?node=${encodeURIComponent(hit.node_id)}&hops=1`);
+    drawChart(res.elements);
+    showNode(res.node, res.truncated);
+    state.cy.getElementById(hit.node_id).select();
+  } catch (err) { $("detail-error").textContent = err.message; }
+}
+
 // -- one alert ---------------------------------------------------------------------------
 async function openAlert(id) {
   state.current = id; $("detail-error").textContent = "";
+  $("detail-body").classList.remove("entity-mode"); $("hit-alerts").replaceChildren();
   renderList();
   const { alert, status, evidence } = await getJSON(`/api/alerts/${encodeURIComponent(id)}`);
   $("detail-empty").hidden = true; $("detail-body").hidden = false;
@@ -254,6 +302,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("login-form").addEventListener("submit", (e) => { e.preventDefault(); signIn($("api-key").value.trim()); });
   $("logout").addEventListener("click", () => signOut());
   $("filters").addEventListener("change", () => loadAlerts());
+  $("search-form").addEventListener("submit", (e) => { e.preventDefault(); runSearch(); });
   $("status-bar").querySelector("[data-status=acknowledged]")
     .addEventListener("click", () => setStatus({ status: "acknowledged" }));
   $("assign-form").addEventListener("submit", (e) => { e.preventDefault(); setStatus({ status: "assigned", assignee: $("assignee").value.trim() }); });

@@ -1,0 +1,244 @@
+"""Search the link state from what an analyst has in front of them: an identifier as
+written, or a person's name (optionally with a date of birth).
+
+Pure functions over the link stage's state as a reader holds it (a ``LinkGraph``, the
+entity ``Resolver``, the report -> entity map ``Pipeline.persons_of``) and an
+``AlertIndex`` of the latest alerts; nothing here reads Kafka.  docs/search.md has the
+rules in words.
+
+* **Identifiers** are normalised exactly as intake does (``rules.normalise.canonical``,
+  the same function ``LinkGraph`` builds node ids with): the query is tried as every
+  identifier type, and each canonical node id found in the graph is a hit.  A URL
+  written without a scheme is tried with ``http://`` (intake's reading) and ``https://``.
+  A typed node id (``phone:+447700900123``), a report id, an LSOA code or an entity id
+  is looked up as it is.
+* **Names** go through entity resolution's own machinery: the query becomes a resolver
+  ``Record`` (``to_record``), its blocking keys (``block_keys``/``read_keys``, given and
+  family names also tried crossed over) select candidate records from the resolver's
+  index, and each candidate is scored with the resolver's Fellegi-Sunter comparisons
+  (``compare``: nicknames, the "same once folded" level for accents and scripts,
+  crossed-over names, date of birth).  No full scan: the work is bounded by the blocks'
+  size, read newest first up to ``BLOCK_CAP`` records each.
+* **Ranking**: exact identifiers, then persons whose date of birth matches exactly,
+  then other name matches; within a tier by score (bits of evidence) and node id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from linkwatch.graph import model as m
+from linkwatch.graph.store import LinkGraph
+from linkwatch.rules.normalise import RULES, canonical
+from linkwatch.rules.resolve import InMemoryIndex, Record, Resolver, to_record
+from linkwatch.rules.resolve._compare import Model, compare
+from linkwatch.rules.resolve._index import Index, Stored
+from linkwatch.rules.resolve._resolver import block_keys, read_keys
+
+MAX_QUERY = 300            # characters; a longer query is refused by the API
+BLOCK_CAP = 200            # newest records read per blocking key (the resolver reads 100)
+MIN_NAME_BITS = 5.0        # a name hit needs this much evidence: both names agreeing at
+#                            least loosely; one name alone (~2 bits) or a date of birth
+#                            that disagrees (capped at 0) is not a hit
+# the three tiers, best first
+IDENTIFIER, NAME_DOB, NAME = "identifier", "name_and_dob", "name"
+_TIER = {IDENTIFIER: 0, NAME_DOB: 1, NAME: 2}
+_AS_IS = ("report", "location", "person")  # node kinds a bare id may name
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One node found: why (``match``, ``reasons``), how well (``score``: bits of name
+    evidence, ``None`` for an exact identifier), and what the graph says about it."""
+
+    node_id: str
+    kind: str
+    label: str
+    match: str
+    score: float | None
+    reasons: tuple[str, ...]
+    reports: int
+    alerts: tuple[dict[str, Any], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"node_id": self.node_id, "kind": self.kind, "label": self.label,
+                "match": self.match, "score": self.score, "reasons": list(self.reasons),
+                "reports": self.reports, "alerts": [dict(a) for a in self.alerts]}
+
+
+@dataclass
+class AlertIndex:
+    """Node id -> the live alerts naming it (``entities``), kept up to date one alert
+    version at a time (``update``), so a search never scans every alert."""
+
+    by_node: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    nodes_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, alerts: Iterable[Mapping[str, Any]]) -> AlertIndex:
+        index = cls()
+        for alert in alerts:
+            index.update(alert)
+        return index
+
+    def update(self, alert: Mapping[str, Any]) -> None:
+        """``alert`` is now the latest version of its id: it replaces what the index held
+        for it; a superseded alert (``status``) is no longer live and leaves the index."""
+        aid = alert.get("alert_id") if isinstance(alert, Mapping) else None
+        if not isinstance(aid, str):
+            return
+        for node in self.nodes_of.pop(aid, ()):
+            held = self.by_node.get(node)
+            if held is not None:
+                held.pop(aid, None)
+                if not held:
+                    del self.by_node[node]
+        if alert.get("status", "live") != "live":
+            return
+        nodes = tuple(dict.fromkeys(
+            e["entity_id"] for e in alert.get("entities") or ()
+            if isinstance(e, Mapping) and isinstance(e.get("entity_id"), str)))
+        row = {"alert_id": aid, "type": str(alert.get("type", "")),
+               "severity": str(alert.get("severity", "")), "version": alert.get("version")}
+        for node in nodes:
+            self.by_node.setdefault(node, {})[aid] = row
+        self.nodes_of[aid] = nodes
+
+    def of_node(self, node: str) -> tuple[dict[str, Any], ...]:
+        held = self.by_node.get(node)
+        return tuple(sorted(held.values(), key=lambda a: a["alert_id"])) if held else ()
+
+
+# -- identifiers -------------------------------------------------------------------------------
+def identifier_nodes(query: str) -> dict[str, str]:
+    """Every node id ``query`` stands for as some identifier, normalised as intake does,
+    with the reading that gave it: ``"07700 900123"`` -> ``{"phone:+447700900123": "phone"}``
+    (and whatever else the text reads as: an address, a username...).  Never raises."""
+    text = query.strip() if isinstance(query, str) else ""
+    if not text or len(text) > MAX_QUERY:
+        return {}
+    found: dict[str, str] = {}
+    for kind in RULES:
+        node = canonical(kind, text).node_id
+        if node and node not in found:
+            found[node] = kind
+    if "://" not in text[:12]:  # intake reads a bare host as http://; people type https too
+        node = canonical("url", "https://" + text).node_id
+        if node and node not in found:
+            found[node] = "url"
+    if ":" in text:  # a typed node id, as the API and exports show them
+        found.setdefault(text, "node id")
+    for kind in _AS_IS:
+        found.setdefault(f"{kind}:{text}", f"{kind} id")
+    return found
+
+
+def _identifier_hits(graph: LinkGraph, query: str) -> list[tuple[str, str]]:
+    nodes = graph.g._node  # noqa: SLF001 - a plain dict lookup per candidate
+    return [(node, how) for node, how in identifier_nodes(query).items() if node in nodes]
+
+
+# -- names ------------------------------------------------------------------------------------
+def query_record(name: str, dob: str | None = None) -> Record | None:
+    """The query as the resolver sees a person: ``None`` if it has no name to compare."""
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_QUERY:
+        return None
+    record = to_record({"name": name, "dob": dob, "person_ref": "q"}, "search", None)
+    return record if record.names else None
+
+
+def _blocking_record(record: Record) -> Record:
+    """``record`` with each name also crossed over (given <-> family) as an alias, so its
+    blocking keys meet a record filed the other way round ("Wisniewski Lukasz")."""
+    names = list(record.names)
+    for given, family in record.names:
+        if given and family and (family, given) not in names:
+            names.append((family, given))
+    return Record(record.rid, record.report_id, record.person_ref, record.reported_at,
+                  tuple(names), record.dob, record.birth_year)
+
+
+def candidates(index: Index, record: Record, cap: int = BLOCK_CAP) -> list[Stored]:
+    """The stored records in the query's blocks (newest ``cap`` of each), read-only."""
+    keys = read_keys(record, block_keys(_blocking_record(record)))
+    if isinstance(index, InMemoryIndex):
+        blocks = index._blocks  # noqa: SLF001 - read only: ``lookup`` would advance its counter
+        seen: dict[str, None] = {}
+        for key in keys:
+            for rid in blocks.get(key, ())[-cap:]:
+                seen[rid] = None
+        return list(index.fetch(list(seen)).values())
+    # another backend: its ``lookup`` (one round trip) advances the sequence counter, which
+    # only spaces entity ages apart; their order, all that is read, is unchanged
+    return list(index.lookup(record.rid, keys, cap).candidates.values())
+
+
+def _person_node(graph: LinkGraph, persons_of: Mapping[str, Mapping[str, Any]],
+                 found: Stored) -> str | None:
+    """The person node one resolved record went into: ``person:<entity id when it was
+    resolved>`` (an entity merged later keeps its older nodes)."""
+    nodes = graph.g._node  # noqa: SLF001
+    rec = found.record
+    for entity, (ref, *_rest) in (persons_of.get(rec.report_id) or {}).items():
+        if ref == rec.person_ref and f"person:{entity}" in nodes:
+            return f"person:{entity}"
+    node = f"person:{found.entity_id}"
+    return node if node in nodes else None
+
+
+def _name_hits(graph: LinkGraph, resolver: Resolver,
+               persons_of: Mapping[str, Mapping[str, Any]], name: str, dob: str | None,
+               model: Model) -> dict[str, tuple[str, float, tuple[str, ...]]]:
+    record = query_record(name, dob)
+    if record is None:
+        return {}
+    best: dict[str, tuple[str, float, tuple[str, ...]]] = {}
+    for found in candidates(resolver.index, record):
+        weight, reasons = compare(model, record, found.record, explain=True)
+        if weight < MIN_NAME_BITS:
+            continue
+        node = _person_node(graph, persons_of, found)
+        if node is None:
+            continue
+        tier = NAME_DOB if (record.dob and found.record.dob == record.dob) else NAME
+        held = best.get(node)
+        if held is None or (_TIER[tier], -weight) < (_TIER[held[0]], -held[1]):
+            best[node] = (tier, round(weight, 2), tuple(reasons))
+    return best
+
+
+# -- the search --------------------------------------------------------------------------------
+def search(graph: LinkGraph, resolver: Resolver, query: str, *, dob: str | None = None,
+           persons_of: Mapping[str, Mapping[str, Any]] | None = None,
+           alerts: AlertIndex | None = None, limit: int = 20,
+           model: Model | None = None) -> list[Hit]:
+    """The ranked hits for ``query`` (and ``dob``, a date of birth in any form the resolver
+    reads), at most ``limit``.  ``persons_of``: ``Pipeline.persons_of``, to find the person
+    node each resolved record went into."""
+    if not isinstance(query, str) or not query.strip() or len(query) > MAX_QUERY:
+        return []
+    nodes = graph.g._node  # noqa: SLF001
+    found: dict[str, tuple[str, float | None, tuple[str, ...]]] = {}
+    for node, how in _identifier_hits(graph, query):
+        found[node] = (IDENTIFIER, None, (f"{query.strip()!r} read as {how}: {node}",))
+    names = _name_hits(graph, resolver, persons_of or {}, query, dob,
+                       model or resolver.model)
+    for node, hit in names.items():
+        found.setdefault(node, hit)
+    ranked = sorted(found.items(), key=lambda item: (
+        _TIER[item[1][0]], -(item[1][1] or 0.0), item[0]))
+    out = []
+    for node, (match, score, reasons) in ranked[:max(0, limit)]:
+        data = nodes[node]
+        out.append(Hit(node_id=node, kind=str(data.get("kind") or m.kind_of(node)),
+                       label=str(data.get("label") or node.split(":", 1)[-1]),
+                       match=match, score=score, reasons=reasons,
+                       reports=len(data.get("report_ids") or ()),
+                       alerts=alerts.of_node(node) if alerts is not None else ()))
+    return out
+
+
+__all__ = ["BLOCK_CAP", "IDENTIFIER", "MIN_NAME_BITS", "NAME", "NAME_DOB", "AlertIndex", "Hit",
+           "candidates", "identifier_nodes", "query_record", "search"]

@@ -1,0 +1,52 @@
+"""``linkwatch search``: rebuild the link state from the accepted topic (as ``linkwatch
+export`` does, until readers stop replaying: issue 21), take the latest alerts, search
+(``linkwatch.search``) and record the consultation in the audit log (DPA 2018 s.62)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+
+from linkwatch.config import Settings
+from linkwatch.exporting import audit_disclosure
+from linkwatch.pipeline import Pipeline, replay
+from linkwatch.search import AlertIndex, Hit, search
+
+
+async def latest_alerts(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The latest version of every alert on the alerts topic, by id."""
+    from linkwatch.streams import topics
+    from linkwatch.watch import read_topic
+
+    latest: dict[str, dict[str, Any]] = {}
+    async for _key, value in read_topic(settings, topics.name(settings, topics.ALERTS)):
+        if isinstance(value, dict) and isinstance(value.get("alert_id"), str):
+            held = latest.get(value["alert_id"])
+            if held is None or int(value.get("version", 0)) >= int(held.get("version", 0)):
+                latest[value["alert_id"]] = value
+    return latest
+
+
+def run_search(settings: Settings, query: str, *, dob: str | None = None, limit: int = 20,
+               console: Console | None = None) -> list[Hit]:
+    """The hits for ``query``; the consultation names ``settings.user`` (the operator)."""
+    console = console or Console(stderr=True)
+    pipeline = Pipeline(settings)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("rebuilding the link graph", total=None)
+        n = asyncio.run(replay(settings, pipeline, committed_only=False,
+                               progress=lambda k: bar.advance(task, k)))
+    console.print(f"link graph rebuilt from {n} reports: {len(pipeline.graph)} nodes",
+                  markup=False)
+    alerts = AlertIndex.of(asyncio.run(latest_alerts(settings)).values())
+    hits = search(pipeline.graph, pipeline.resolver, query, dob=dob,
+                  persons_of=pipeline.persons_of, alerts=alerts, limit=limit)
+    asyncio.run(audit_disclosure(settings, {
+        "event": "consultation", "at": datetime.now(UTC).isoformat(), "user": settings.user,
+        "source": "cli", "command": "search", "handling": settings.handling,
+        "query": query, "dob": dob, "object": [h.node_id for h in hits]}))
+    return hits
