@@ -472,9 +472,11 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
         await c.stop()
 
 
-async def failed_sources(settings: Settings, idle_s: float = 1.0) -> set[str]:
-    """Input coordinates (``topic:partition:offset``) of every report a stage after intake
-    dead-lettered with ``processing_error`` (``linkwatch.faults``)."""
+async def failed_sources(settings: Settings, idle_s: float = 1.0,
+                         stages: tuple[str, ...] = ("link", "publish")) -> set[str]:
+    """Input coordinates (``topic:partition:offset``) of every report one of ``stages``
+    dead-lettered with ``processing_error`` (``linkwatch.faults``): by default those the
+    link stage did not apply (a reader's own failures do not change the link state)."""
     from linkwatch.streams import topics
     from linkwatch.watch import read_messages
 
@@ -486,7 +488,7 @@ async def failed_sources(settings: Settings, idle_s: float = 1.0) -> set[str]:
         except orjson.JSONDecodeError:
             continue
         if isinstance(dead, dict) and dead.get("reason") == "processing_error" \
-                and dead.get("stage") != "intake":
+                and dead.get("stage") in stages:
             failed.add(f"{dead.get('topic')}:{dead.get('partition')}:{dead.get('offset')}")
     return failed
 

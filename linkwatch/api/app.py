@@ -128,6 +128,7 @@ def create_app(settings: Settings, keys: KeyRing, api: ApiSettings | None = None
         audit = KafkaAudit(settings)
         await audit.start()
         model = ReadModel(settings)
+        model.send_dead_letters = audit.dead_letters
         statuses = StatusStore(settings.redis_url or "redis://127.0.0.1:6379/0", settings.app_id)
         app.state.services = Services(settings, keys, model, statuses, audit)
         model.start()

@@ -60,7 +60,10 @@ class _Pipeline(Pipeline):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.rows: dict[str, ReportRow] = {}
-        self.faults = 0  # reports this reader could not fold in (``/api/status``)
+        self.faults = 0  # reports this reader could not fold in
+        # (payload, fault) of each report that failed since the read model last sent its
+        # dead letters (``ReadModel._send_failed``)
+        self.failed: list[tuple[dict[str, Any], Any]] = []
 
     def apply(self, payload: dict[str, Any]) -> Outputs:
         try:
@@ -68,11 +71,11 @@ class _Pipeline(Pipeline):
             self._add_row(payload)
             return out
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop the read model
-            # logged without its message (personal data); not dead-lettered: the link
-            # stage, which owns the report, dead-letters what it fails on, and this
-            # reader's failure loses nothing (the report is still on the topic)
-            capture("readmodel", exc, then="the report is left out of the API's view")
+            # logged without its message (personal data), and dead-lettered (stage
+            # readmodel) once, so an operator sees it and can re-drive it after a fix
+            fault = capture("readmodel", exc, then="the report is left out of the API's view")
             self.faults += 1
+            self.failed.append((payload, fault))
             return Outputs()
 
     def _add_row(self, payload: dict[str, Any]) -> None:
@@ -86,6 +89,10 @@ class _Pipeline(Pipeline):
 class ReadModel:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # where dead letters go: ``(key, DeadLetter JSON)`` records (the API's producer);
+        # None: a reader that only logs and counts its failures
+        self.send_dead_letters: Callable[[list[tuple[str, bytes]]], Awaitable[None]] | None = None
+        self._failed_sources: set[str] = set()
         self.alerts: dict[str, dict[str, Any]] = {}
         self.referrals: dict[str, dict[str, Any]] = {}
         self.pipeline = _Pipeline(settings)
@@ -219,6 +226,12 @@ class ReadModel:
         while True:
             try:
                 if name == "graph" and self._markers is None:
+                    from linkwatch.pipeline import failed_sources
+
+                    # what a stage already dead-lettered: not folded in (as the link stage
+                    # rebuilds), nor dead-lettered again
+                    self._failed_sources = await failed_sources(
+                        self.settings, stages=("link", "publish", "readmodel"))
                     await self._read_markers(topic)
                 await self._read(topic, name, take)
             except asyncio.CancelledError:
@@ -297,10 +310,36 @@ class ReadModel:
             log.info("read model: %d purge markers name %d reports", len(markers),
                      len(self._forget))
 
+    async def _send_failed(self) -> None:
+        """Dead letters (reason ``processing_error``, stage ``readmodel``) for the reports
+        this reader failed on, each input coordinate once: not those already dead-lettered
+        by any stage (read at start, ``pipeline.failed_sources``)."""
+        failed, self.pipeline.failed = self.pipeline.failed, []
+        if not failed or self.send_dead_letters is None:
+            return
+        from linkwatch.pipeline import link_dead_letter
+
+        records = []
+        for payload, fault in failed:
+            source = payload.get("source") if isinstance(payload, dict) else None
+            if source in self._failed_sources:
+                continue
+            self._failed_sources.add(str(source))
+            key, body = link_dead_letter(payload, json.dumps(payload).encode(), fault)
+            records.append((key, body))
+        if records:
+            await self.send_dead_letters(records)
+
     async def _take_accepted(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
         """Fold a batch of the accepted topic in.  A marker not met before rebuilds the
         state up to it (with every new marker of the batch), as the link stage does
         (``purge.rebuild``); the rest of the batch then goes on from there."""
+        try:
+            await self._take_accepted_batch(tp, msgs)
+        finally:
+            await self._send_failed()
+
+    async def _take_accepted_batch(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
         known = self._markers or {}
         new = [(m.offset, purge.marker_ids(m.value)) for m in msgs
                if purge.is_marker(m.value) and m.offset not in known]
@@ -321,7 +360,8 @@ class ReadModel:
                     log.warning("read model skipped an unreadable accepted message at %d",
                                 msg.offset)
                 else:
-                    if not purge.forgotten(self._forget, rid, msg.offset):
+                    if not purge.forgotten(self._forget, rid, msg.offset) \
+                            and payload.get("source") not in self._failed_sources:
                         self.apply_accepted(payload, msg.timestamp)
             self._positions[tp] = msg.offset + 1
 
