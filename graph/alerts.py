@@ -79,6 +79,9 @@ MIN_SHARED = 2   # and at least this many reports shared (one joint incident is 
 # between reports): a new cluster with a member of a live alert of its type is that
 # crew's, whatever reports its links are drawn from
 MEMBER_JOIN = frozenset({"ocg"})
+# types whose alert one identifier drives (key ``type:node``): withdrawn when that node is
+# later judged an innocent hub (``AlertBook.retract_hubs``)
+RETRACTABLE = ("shared_identifier", "fraud_campaign", "cyber_campaign")
 
 
 def same_network(a: frozenset[str] | set[str], b: frozenset[str] | set[str],
@@ -241,6 +244,9 @@ class AlertBook:
     members: dict[str, set[str]] = field(default_factory=dict)
     by_report: dict[str, set[str]] = field(default_factory=dict)
     by_member: dict[str, set[str]] = field(default_factory=dict)  # MEMBER_JOIN types' people
+    # keys whose alert was withdrawn because the identifier driving it was later judged
+    # an innocent hub (``retract_hubs``)
+    retracted: set[str] = field(default_factory=set)
 
     def consider_all(self, finding: Finding, now: datetime | None = None,
                      already_emitted: AlreadyEmitted | None = None) -> list[Alert]:
@@ -374,6 +380,36 @@ class AlertBook:
         alert = _alert(f, entry, now, self.handling)
         return [alert.model_copy(update={"status": "superseded", "superseded_by": by_id})]
 
+    def retract_hubs(self, hubs: Mapping[str, str], now: datetime,
+                     already_emitted: AlreadyEmitted | None = None) -> list[Alert]:
+        """A last version, ``status: withdrawn``, of each live alert that one identifier
+        alone drives (``RETRACTABLE`` types, keyed ``type:node``) whose node is now judged
+        an innocent hub: ``hubs`` maps such nodes to the verdict's reason.  A contact that
+        three victims quote is ambiguous; when more reports show it is a bank's or a
+        retailer's (``graph/hubs.py``), the early alert is taken back, not left live."""
+        out: list[Alert] = []
+        for node, why in sorted(hubs.items()):
+            for ftype in RETRACTABLE:
+                key = f"{ftype}:{node}"
+                entry = self.entries.get(key)
+                if entry is None or entry.superseded_by is not None or key in self.retracted:
+                    continue
+                self.retracted.add(key)
+                self._unindex(key)
+                entry.version += 1
+                entry.emitted_at = now
+                check = already_emitted or self.already_emitted
+                if key not in self.parts or (
+                        check is not None and check(entry.alert_id, entry.version)):
+                    continue
+                f = self.parts[key].finding(key)
+                alert = _alert(f, entry, now, self.handling)
+                out.append(alert.model_copy(update={
+                    "status": "withdrawn",
+                    "reasons": [*alert.reasons, f"withdrawn: {node} is now judged an "
+                                f"innocent hub ({why})"]}))
+        return out
+
     def consider(self, finding: Finding, now: datetime | None = None,
                  already_emitted: AlreadyEmitted | None = None) -> Alert | None:
         """The alert to publish for this finding now, or ``None`` (one key, no network
@@ -420,7 +456,8 @@ class AlertBook:
                 "entries": {k: e.to_dict() for k, e in sorted(self.entries.items())},
                 "merged_into": dict(sorted(self.merged_into.items())),
                 "parts": {k: _part_dict(p) for k, p in sorted(self.parts.items())},
-                "members": {k: sorted(v) for k, v in sorted(self.members.items())}}
+                "members": {k: sorted(v) for k, v in sorted(self.members.items())},
+                "retracted": sorted(self.retracted)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any],
@@ -431,9 +468,11 @@ class AlertBook:
                    entries={k: _Entry.from_dict(v) for k, v in data.get("entries", {}).items()},
                    merged_into=dict(data.get("merged_into", {})),
                    parts={k: _part_of_dict(v) for k, v in data.get("parts", {}).items()},
-                   members={k: set(v) for k, v in data.get("members", {}).items()})
+                   members={k: set(v) for k, v in data.get("members", {}).items()},
+                   retracted=set(data.get("retracted", ())))
         for k, e in book.entries.items():   # the report index is derived
-            if e.superseded_by is None and k in book.parts and k not in book.merged_into:
+            if e.superseded_by is None and k in book.parts and k not in book.merged_into \
+                    and k not in book.retracted:
                 book._index(k)
         return book
 

@@ -223,6 +223,12 @@ class Pipeline:
         cfg = self._config(report.reported_at, None)
         hubs = self.hubs.observe(self.graph.g, touched, cfg)
         cfg = self._config(report.reported_at, hubs)
+        now_hubs = {n: self.hubs.verdicts[n].reason for n in touched
+                    if n in hubs and n in self.hubs.verdicts}
+        if now_hubs:  # an early alert on a contact now judged innocent is taken back
+            for alert in self.alerts.retract_hubs(now_hubs, report.reported_at):
+                out.alerts.append((f"{alert.alert_id}@{alert.version}",
+                                   alert.model_dump_json().encode()))
         for finding in run_detectors(sub, touched, cfg, self.clusters, self.graph.g):
             for alert in self.alerts.consider_all(finding, report.reported_at):
                 out.alerts.append((f"{alert.alert_id}@{alert.version}",

@@ -1257,7 +1257,7 @@ def score_detection(s: DetectScenario, alerts: list[tuple[float, dict]],
         m["report_ids"] |= set(a["report_ids"])
         if a["version"] >= last.get(a["alert_id"], 0):
             last[a["alert_id"]] = a["version"]
-            if a.get("status", "live") == "superseded":
+            if a.get("status", "live") in ("superseded", "withdrawn"):
                 superseded.add(a["alert_id"])
             else:
                 superseded.discard(a["alert_id"])

@@ -158,3 +158,31 @@ def test_unconfigured_hub_decoys_drive_no_alert_over_seeds(seed: int) -> None:
     assert on_mine == [], [(a["type"], a["title"]) for a in on_mine]
     assert all(a[0] == "repeat_victim" for a in result["decoy_alerts"])  # see below
     assert any(p.hubs.verdicts.get(n) and p.hubs.verdicts[n].is_hub for n in unconfigured)
+
+
+def test_an_early_alert_on_a_contact_later_judged_innocent_is_withdrawn() -> None:
+    """Three victims quote a retailer's address and name nothing else in common: that can
+    be a campaign, and alerts.  Later victims of other fraud types, who name the fraudsters'
+    own addresses beside it, show it is the retailer's: the alert gets a last version
+    ``withdrawn`` saying why, and is not left live."""
+    node = "email:care@example-shop.co.uk"
+    early = [fraud(900 + i, T0 + timedelta(hours=5 * i),
+                   [{"type": "email", "role": "contact", "value": "care@example-shop.co.uk"},
+                    payee(900 + i)], "purchase") for i in range(3)]
+    later = [fraud(950 + i, T0 + timedelta(days=3 + 4 * i),
+                   [{"type": "email", "role": "contact", "value": "care@example-shop.co.uk"},
+                    {"type": "email", "role": "sender", "value": f"fake{i}@mail.example.net"},
+                    payee(950 + i)], TYPES[i % len(TYPES)]) for i in range(8)]
+    p, first = run(early)
+    assert types_of(first, node), first  # ambiguous at three: it alerts
+    p2, alerts = run(early + later)
+    mine = [a for a in alerts if node in {e["entity_id"] for e in a["entities"]}]
+    last = {}
+    for a in mine:
+        last[a["alert_id"]] = a
+    # none is left live: the network's alert is withdrawn (any earlier one it absorbed
+    # was superseded by it)
+    assert last and all(a["status"] in ("withdrawn", "superseded") for a in last.values()), mine
+    withdrawn = [a for a in last.values() if a["status"] == "withdrawn"]
+    assert withdrawn and all(any("innocent hub" in r for r in a["reasons"]) for a in withdrawn)
+    assert p2.hubs.verdicts[node].is_hub

@@ -48,7 +48,7 @@ class DetectorConfig:
     mule_min_victims: int = 3
     collector_min_mules: int = 2
     campaign_min_victims: int = 5
-    campaign_min_type_share: float = 0.7
+    campaign_min_type_share: float = 0.6
     network_min_reports: int = 4
     network_min_shared: int = 2
     network_max_reports: int = 500
