@@ -56,20 +56,27 @@ def _payload(report: dict[str, Any], i: int) -> bytes:
     return orjson.dumps(enriched)
 
 
+def _fail_referrals_of(monkeypatch: Any, report_id: str) -> Any:
+    """Make the link stage's referral step raise (quoting a name) for one report; returns
+    the real step, to put back."""
+    refer = Pipeline._refer
+
+    def failing(self, report, *args):  # type: ignore[no-untyped-def]
+        if report.report_id == report_id:
+            raise KeyError(SECRET)
+        return refer(self, report, *args)
+
+    monkeypatch.setattr(Pipeline, "_refer", failing)
+    return refer
+
+
 def test_the_link_stage_dead_letters_a_failing_report_and_goes_on(
         monkeypatch, report_factory, person_factory) -> None:
     pipeline = Pipeline(Settings())
     reports = [report_factory("fraud", report_id=f"F-{i}", persons=[person_factory(
         name=f"Victim {i}", dob=f"19{60 + i}-01-02")], fraud={"fraud_type": "romance"})
         for i in range(3)]
-    refer = Pipeline._refer
-
-    def failing(self, report, *args):  # type: ignore[no-untyped-def]
-        if report.report_id == "F-1":
-            raise KeyError(SECRET)
-        return refer(self, report, *args)
-
-    monkeypatch.setattr(Pipeline, "_refer", failing)
+    refer = _fail_referrals_of(monkeypatch, "F-1")
     outs = [pipeline.apply_message(_payload(r, i)) for i, r in enumerate(reports)]
     assert [len(o.referrals) for o in outs] == [1, 0, 1], outs
     assert not outs[1].alerts and len(outs[1].dead_letters) == 1
@@ -312,14 +319,7 @@ async def test_the_read_model_dead_letters_a_report_it_fails_on_once(
     reports = [report_factory("fraud", report_id=f"R-{i}", persons=[person_factory(
         name=f"Reader {i}", dob=f"19{60 + i}-01-02")], fraud={"fraud_type": "romance"})
         for i in range(3)]
-    refer = Pipeline._refer
-
-    def failing(self, report, *args):  # type: ignore[no-untyped-def]
-        if report.report_id == "R-1":
-            raise KeyError(SECRET)
-        return refer(self, report, *args)
-
-    monkeypatch.setattr(Pipeline, "_refer", failing)
+    _fail_referrals_of(monkeypatch, "R-1")
     msgs = [_Msg(i, _payload(r, i)) for i, r in enumerate(reports)]
     tp = TopicPartition("linkwatch.reports.accepted", 0)
     await model._take_accepted(tp, msgs)
