@@ -301,6 +301,17 @@ class AlertBook:
         out += self._offer_merged(res.carry, finding, now, already_emitted)
         return out
 
+    def live_type(self, key: str) -> str | None:
+        """The type of the live alert that carries ``key``'s network (itself, or the alert
+        it was merged into), or ``None`` when there is none (never published, superseded
+        by another type, withdrawn)."""
+        carry = self._carrier(key) or key
+        entry = self.entries.get(carry)
+        if entry is None or entry.superseded_by is not None or carry in self.retracted \
+                or carry not in self.parts:
+            return None
+        return self.parts[carry].type
+
     # -- one network, one alert: helpers ------------------------------------------------
     def _carrier(self, key: str) -> str | None:
         seen = 0

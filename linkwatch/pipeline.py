@@ -230,11 +230,17 @@ class Pipeline:
                 out.alerts.append((f"{alert.alert_id}@{alert.version}",
                                    alert.model_dump_json().encode()))
         for finding in run_detectors(sub, touched, cfg, self.clusters, self.graph.g):
-            for alert in self.alerts.consider_all(finding, report.reported_at):
+            published = self.alerts.consider_all(finding, report.reported_at)
+            for alert in published:
                 out.alerts.append((f"{alert.alert_id}@{alert.version}",
                                    alert.model_dump_json().encode()))
                 if alert.type in EXPLOITATION_ALERTS:
                     self._exploitation_network(alert.type, alert.report_ids, report, out)
+            # a report joining a live exploitation network is that network's even when the
+            # alert gets no new version now (cooldown): its victims are referred as such
+            if finding.type in EXPLOITATION_ALERTS and not published \
+                    and self.alerts.live_type(finding.key) == finding.type:
+                self._exploitation_network(finding.type, finding.report_ids, report, out)
 
     def _config(self, now: Any, hubs: frozenset[str] | None) -> Any:
         """``detector_cfg`` with ``now`` and ``hubs``; ``dataclasses.replace`` re-runs
