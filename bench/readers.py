@@ -129,7 +129,7 @@ def client(p: Pipeline, settings: Settings) -> Any:
     from fastapi.testclient import TestClient
 
     from linkwatch.api.app import create_app
-    from linkwatch.api.auth import KeyRing
+    from linkwatch.api.auth import ApiSettings, KeyRing
     from linkwatch.api.deps import Services
     from linkwatch.api.readmodel import ReadModel
 
@@ -138,7 +138,8 @@ def client(p: Pipeline, settings: Settings) -> Any:
             return None
 
     keys = KeyRing(f"{KEY}:analyst:bench")
-    app = create_app(settings, keys)
+    # the TestClient's Host is "testserver" (the API answers only the names it is given)
+    app = create_app(settings, keys, ApiSettings(api_hosts="testserver,localhost"))
     model = ReadModel(settings)
     model.pipeline = p  # type: ignore[assignment]
     app.state.services = Services(settings, keys, model, None, NullAudit())  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -62,6 +63,10 @@ def clusters(alerts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                                                               key=lambda c: c["cluster_id"])]
 
 
+# the chart's elements carry at most this many ids per attribute (a hub's report_ids)
+ELEMENT_IDS = 50
+
+
 def cytoscape(g: nx.MultiDiGraph, limit: int = MAX_NODES,
               keep: Iterable[str] = ()) -> dict[str, Any]:
     """Cytoscape.js elements of ``g``; at most ``limit`` nodes (``keep`` first)."""
@@ -71,11 +76,11 @@ def cytoscape(g: nx.MultiDiGraph, limit: int = MAX_NODES,
     chosen = set(nodes[:limit])
     elements: dict[str, list[dict[str, Any]]] = {"nodes": [], "edges": []}
     for n in nodes[:limit]:
-        elements["nodes"].append({"data": {"id": n, **_attrs(g.nodes[n])}})
+        elements["nodes"].append({"data": {"id": n, **_attrs(g.nodes[n], ELEMENT_IDS)}})
     for u, v, k, d in g.edges(keys=True, data=True):
         if u in chosen and v in chosen:
             elements["edges"].append({"data": {"id": f"{u}|{k}|{v}", "source": u, "target": v,
-                                               **_attrs(d), "type": k}})
+                                               **_attrs(d, ELEMENT_IDS), "type": k}})
     return {"elements": elements, "truncated": truncated}
 
 
@@ -83,8 +88,20 @@ def node_details(g: nx.MultiDiGraph, node_id: str) -> dict[str, Any]:
     return {"id": node_id, **_attrs(g.nodes[node_id]), "degree": g.degree(node_id)}
 
 
-def _attrs(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: _plain(v) for k, v in data.items() if v is not None and v != () and v != set()}
+def _attrs(data: dict[str, Any], cap: int | None = None) -> dict[str, Any]:
+    """JSON-able attributes; with ``cap``, a collection longer than that (a hub's
+    ``report_ids``, thousands) is cut to its first ``cap`` and ``<name>_total`` says how
+    many there are (``node_details`` gives the whole list of one node)."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if v is None or v == () or v == set():
+            continue
+        if cap is not None and isinstance(v, (set, frozenset, list, tuple)) and len(v) > cap:
+            out[k] = [_plain(x) for x in heapq.nsmallest(cap, v, key=str)]
+            out[f"{k}_total"] = len(v)
+        else:
+            out[k] = _plain(v)
+    return out
 
 
 def _plain(value: Any) -> Any:
