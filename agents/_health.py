@@ -78,8 +78,8 @@ def _exit_soon(reason: BaseException) -> None:
 
 
 def _write(now: float) -> None:
-    agents = {a.name.rsplit(".", 1)[-1]: _states.get(a.name.rsplit(".", 1)[-1], "starting")
-              for a in app.agents.values()}
+    names = [a.name.rsplit(".", 1)[-1] for a in app.agents.values()]
+    agents = {name: _states.get(name, "starting") for name in names}
     try:
         health.write(settings, {"pid": os.getpid(), "time": now, "agents": agents})
     except OSError as exc:  # a full or read-only disk: say so, the stream goes on

@@ -70,12 +70,7 @@ def run_export(settings: Settings, out_dir: Path, fmt: str, *, alert: str | None
                                      "so the same person hashes the same way in every share")
         key = settings.pseudonym_key.get_secret_value().encode()
     console = console or Console(stderr=True)
-    pipeline = Pipeline(settings)
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("rebuilding the link graph", total=None)
-        n = asyncio.run(replay(settings, pipeline, committed_only=False,
-                               progress=lambda k: bar.advance(task, k)))
-    console.print(f"link graph rebuilt from {n} reports: {len(pipeline.graph)} nodes")
+    pipeline = rebuild_graph(settings, console)
     alert_body = None
     if alert:
         alert_body = asyncio.run(_latest_alert(settings, alert))
@@ -98,3 +93,16 @@ def run_export(settings: Settings, out_dir: Path, fmt: str, *, alert: str | None
         "nodes": sub.number_of_nodes(), "edges": sub.number_of_edges(),
         "files": [p.name for p in paths]}))
     return paths
+
+
+def rebuild_graph(settings: Settings, console: Console) -> Pipeline:
+    """The link state rebuilt from the accepted topic, with a progress bar on ``console``
+    (readers replay until issue 21's item 1 lands)."""
+    pipeline = Pipeline(settings)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("rebuilding the link graph", total=None)
+        n = asyncio.run(replay(settings, pipeline, committed_only=False,
+                               progress=lambda k: bar.advance(task, k)))
+    console.print(f"link graph rebuilt from {n} reports: {len(pipeline.graph)} nodes",
+                  markup=False)
+    return pipeline

@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress
 
 from linkwatch.config import Settings
-from linkwatch.exporting import audit_disclosure
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.exporting import audit_disclosure, rebuild_graph
 from linkwatch.search import AlertIndex, Hit, search
 
 
@@ -35,13 +33,7 @@ def run_search(settings: Settings, query: str, *, dob: str | None = None, limit:
                console: Console | None = None) -> list[Hit]:
     """The hits for ``query``; the consultation names ``settings.user`` (the operator)."""
     console = console or Console(stderr=True)
-    pipeline = Pipeline(settings)
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("rebuilding the link graph", total=None)
-        n = asyncio.run(replay(settings, pipeline, committed_only=False,
-                               progress=lambda k: bar.advance(task, k)))
-    console.print(f"link graph rebuilt from {n} reports: {len(pipeline.graph)} nodes",
-                  markup=False)
+    pipeline = rebuild_graph(settings, console)
     alerts = AlertIndex.of(asyncio.run(latest_alerts(settings)).values())
     hits = search(pipeline.graph, pipeline.resolver, query, dob=dob,
                   persons_of=pipeline.persons_of, alerts=alerts, limit=limit)
