@@ -24,6 +24,7 @@ from linkwatch.streams.channels import (
     accepted_topic,
 )
 from linkwatch.streams.produce import Record, send_records
+from linkwatch.view import ViewWriter, Writes
 
 from ._batch import InOrder, Pace, one_by_one
 from ._health import supervised
@@ -86,8 +87,12 @@ def _unsent(item: tuple[bytes, Outputs], fault: Fault) -> Record:
 @supervised("link_reports")
 async def link_reports(stream):  # type: ignore[no-untyped-def]
     await watchlist_loaded()  # managed offenders (agents/watchlist.py) before the replay
-    pipeline, replayed = await _rebuild()
+    pipeline, replayed, snapshot_at = await _rebuild()
     log.info("link graph rebuilt from %d accepted reports", replayed)
+    # the readers' view (linkwatch/view): brought to the rebuilt state, then each batch
+    view = ViewWriter(settings)
+    writes = Writes(view)
+    writes.submit(view.start(pipeline, pipeline.offset, snapshot_at))
     snapshots = snapshot.Writer(settings, pipeline.reports)
     batches = InOrder(stream)
     pace = Pace("link")
@@ -95,12 +100,17 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         pace.lap("input")
         if any(purge.is_marker(e.value) for e in events):  # retention: forget, then go on
             await batches.drain()
+            await writes.drain()
             pipeline, events = await purge.rebuild(settings, events)
             snapshots.forget(pipeline.reports)
+            view.broken()  # the next write replaces the view: the purged reports leave it
         # the state changes once (pure); only the publishing is retried, and it overlaps
         # the next batch's apply
         # an exception while applying one report makes it a dead letter, not the end
         outputs = [pipeline.apply_message(e.value) for e in events]
+        if events:
+            pipeline.offset = events[-1].message.offset + 1
+            writes.submit(view.collect(pipeline, pipeline.offset))
         pace.lap("apply")
         items = list(zip((e.value for e in events), outputs, strict=True))
         await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued),
@@ -108,23 +118,25 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         pace.lap("publish")
         if events and snapshots.due(pipeline):
             await batches.drain()  # a snapshot holds only published reports
+            await writes.drain()   # and the view has reached it (linkwatch/view/writer.py)
             snapshots.maybe(pipeline, events[-1].message.offset + 1)
         pace.done(len(events))
 
 
-async def _rebuild() -> tuple[Pipeline, int]:
+async def _rebuild() -> tuple[Pipeline, int, int | None]:
     """The state before the first uncommitted report: the snapshot, if there is a usable
-    one, and the reports after it; else every report (``linkwatch.snapshot``)."""
+    one, and the reports after it; else every report (``linkwatch.snapshot``).  Also the
+    snapshot's offset (``None``: none was used), which the view's start needs."""
     saved = snapshot.load(settings)
     if saved is not None:
         try:
             more = await replay(settings, saved.pipeline, start=saved.offset)
-            return saved.pipeline, saved.pipeline.reports + more
+            return saved.pipeline, saved.pipeline.reports + more, saved.offset
         except snapshot.Stale as why:
             log.info("snapshot not used, and deleted: %s", why)
             snapshot.forget(settings)  # it holds reports a purge has removed since
     pipeline = Pipeline(settings)
-    return pipeline, await replay(settings, pipeline)
+    return pipeline, await replay(settings, pipeline), None
 
 
 async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # type: ignore[type-arg]

@@ -523,9 +523,13 @@ def search_cmd(
         raise _fail(f"--dob {dob!r} is not a date: give 1990-01-02 or 02/01/1990")
     if not query.strip() or len(query) > 300:
         raise _fail("give an identifier or a name of 1-300 characters")
+    from linkwatch.exporting import ExportRequestError
     from linkwatch.searching import run_search
 
-    hits = run_search(settings, query, dob=dob, limit=limit, console=console)
+    try:
+        hits = run_search(settings, query, dob=dob, limit=limit, console=console)
+    except ExportRequestError as exc:  # no view to read
+        raise _fail(str(exc)) from None
     for hit in hits:
         if as_json:
             emit_json(hit.as_dict())

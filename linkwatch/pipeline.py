@@ -151,7 +151,14 @@ class Pipeline:
         # identifiers): decided again when a detected exploitation network comes to cover it
         self.victim_reports: dict[str, bytes] = {}
         self.exploited: dict[str, tuple[str, ...]] = {}  # report -> exploitation alert types
+        # (person node, its resolver record) resolved since the view last took them
+        # (linkwatch/view: name search reads them)
+        self.named: list[tuple[str, Record]] = []
+        # (report, enrichment) applied since the view last took them: its per-report rows
+        # (linkwatch/reporting/rows.py, the plan's measures) are made from them
+        self.fresh: list[tuple[AnyReport, dict[str, Any] | None]] = []
         self.reports = 0
+        self.offset = 0  # the next accepted-topic offset this state has applied
 
     # -- snapshots (``linkwatch.snapshot``) ----------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -161,6 +168,8 @@ class Pipeline:
         del state["settings"]
         state["offenders"] = copy.copy(self.offenders)
         state["offenders"].watchlist = None
+        state["named"] = []  # the view took them before any snapshot is written
+        state["fresh"] = []
         return state
 
     def restored(self, settings: Settings) -> None:
@@ -169,6 +178,9 @@ class Pipeline:
 
         _tune_collector()
         self.settings = settings
+        self.__dict__.setdefault("named", [])
+        self.__dict__.setdefault("fresh", [])
+        self.__dict__.setdefault("offset", 0)
         self.offenders.watchlist = shared_watchlist(settings)
         self.hubs.legit = load_allowlist(settings.allowlist_file)  # the file as it is now
 
@@ -212,6 +224,7 @@ class Pipeline:
             else:
                 self.applied[report.report_id] = before
             raise
+        self.fresh.append((report, payload.get("enrichment")))
         return out
 
     def link(self, report: AnyReport, enrichment: dict[str, Any] | None,
@@ -283,8 +296,10 @@ class Pipeline:
             records = [to_record(p, report.report_id, report.reported_at).as_list()
                        for p in report.persons]
         for person, record in zip(report.persons, records, strict=True):
-            res = self.resolver.resolve_record(Record.from_list(record))
+            rec = Record.from_list(record)
+            res = self.resolver.resolve_record(rec)
             person.entity_id = res.entity_id
+            self.named.append((f"person:{res.entity_id}", rec))
             out.entities.append((report.report_id, orjson.dumps({
                 "report_id": report.report_id, "person_ref": person.person_ref,
                 "entity_id": res.entity_id, "score": res.score, "matched": res.matched,
@@ -440,6 +455,7 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
     from linkwatch.streams import topics
 
     failed = await failed_sources(settings)
+    pipeline.offset = max(pipeline.offset, start)
     tp = TopicPartition(topics.name(settings, topics.ACCEPTED), 0)
     c = consumer(settings, group_id=settings.app_id, enable_auto_commit=False,
                  auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
@@ -479,6 +495,7 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
             count += 1
             if progress:
                 progress(1)
+        pipeline.offset = max(pipeline.offset, end)
         return count
     finally:
         await c.stop()

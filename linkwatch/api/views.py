@@ -84,8 +84,9 @@ def cytoscape(g: nx.MultiDiGraph, limit: int = MAX_NODES,
     return {"elements": elements, "truncated": truncated}
 
 
-def node_details(g: nx.MultiDiGraph, node_id: str) -> dict[str, Any]:
-    return {"id": node_id, **_attrs(g.nodes[node_id]), "degree": g.degree(node_id)}
+def node_details(data: dict[str, Any], node_id: str, degree: int) -> dict[str, Any]:
+    """One node's whole attributes (no cap) and its degree, for the details panel."""
+    return {"id": node_id, **_attrs(data), "degree": degree}
 
 
 def _attrs(data: dict[str, Any], cap: int | None = None) -> dict[str, Any]:
