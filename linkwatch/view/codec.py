@@ -1,11 +1,14 @@
 """Node and edge attributes as JSON, and back, without loss.
 
 The link graph's attributes hold sets (``report_ids``, ``roles``), tuples (``markers``),
-datetimes (``first_seen``) and dates; JSON has none of them.  Each such value is written
-as a one-key object naming its type, so that a reader gets back exactly what the link
-stage holds (the equality tests compare the two)::
+datetimes (``first_seen``) and dates; JSON has none of them.  The attributes are
+written as JSON with their types named once, so that a reader gets back exactly what the
+link stage holds (the equality tests compare the two)::
 
-    {"report_ids": {"$s": ["R1", "R2"]}, "first_seen": {"$d": "2026-01-02T03:04:05+00:00"}}
+    {"report_ids": ["R1", "R2"], "first_seen": "2026-01-02T03:04:05+00:00",
+     "$types": {"report_ids": "s", "first_seen": "d"}}
+
+Values nested in a list or dict are tagged one by one (``{"$s": [...]}``).
 """
 
 from __future__ import annotations
@@ -42,11 +45,41 @@ def _order(value: Any) -> tuple[str, str]:
     return type(value).__name__, str(value)
 
 
+_KINDS = {set: "s", frozenset: "s", tuple: "t", datetime: "d", date: "D"}
+_TYPES = "$types"  # the one key that says which attributes are not plain JSON
+
+
 def encode(attrs: Mapping[str, Any]) -> str:
     """``attrs`` as JSON text, ``None`` values left out (a reader treats a missing
-    attribute and ``None`` alike, as ``dict.get`` does)."""
-    return orjson.dumps({k: _tagged(v) for k, v in attrs.items() if v is not None},
-                        option=orjson.OPT_SORT_KEYS).decode()
+    attribute and ``None`` alike, as ``dict.get`` does).  Flat attributes (all the link
+    graph holds) are written by orjson as they are, their types named once under
+    ``$types``; a nested list or dict is tagged value by value (``g``)."""
+    out: dict[str, Any] = {}
+    types: dict[str, str] = {}
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        kind = _KINDS.get(type(value))
+        if kind is not None:
+            types[key] = kind
+            if kind == "s":
+                value = sorted(value, key=_order) if len(value) > 1 else list(value)
+        elif isinstance(value, (list, dict)):
+            types[key] = "g"
+            value = _tagged(value)
+        elif isinstance(value, (set, frozenset, tuple, datetime, date)):  # a subclass
+            types[key] = "g"
+            value = _tagged(value)
+        out[key] = value
+    if types:
+        out[_TYPES] = types
+    return orjson.dumps(out, default=_unknown).decode()
+
+
+def _unknown(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=_order)
+    raise TypeError(f"cannot store a {type(value).__name__} in the link view")
 
 
 def _plain(value: Any) -> Any:
@@ -72,4 +105,18 @@ def _plain(value: Any) -> Any:
 def decode(text: str | bytes) -> dict[str, Any]:
     """The attributes ``encode`` wrote."""
     raw = orjson.loads(text)
-    return {k: _plain(v) for k, v in raw.items()}
+    types = raw.pop(_TYPES, None)
+    if types:
+        for key, kind in types.items():
+            value = raw[key]
+            if kind == "s":
+                raw[key] = {_plain(v) for v in value}
+            elif kind == "t":
+                raw[key] = tuple(_plain(v) for v in value)
+            elif kind == "d":
+                raw[key] = datetime.fromisoformat(value)
+            elif kind == "D":
+                raw[key] = date.fromisoformat(value)
+            else:
+                raw[key] = _plain(value)
+    return raw
