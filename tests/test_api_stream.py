@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Env
+from kafka_helpers import write_view
 from test_api import KEYS, start_api
 from test_pipeline_e2e import mule_reports
 
@@ -103,8 +104,9 @@ async def wait_for_api(client: httpx.AsyncClient, pred: Any, timeout: float = 60
 async def test_stream_resumes_from_last_event_id(stack) -> None:  # type: ignore[no-untyped-def]
     env = Env(stack)
     try:
-        _proc, url = start_api(env)
         pipeline = Pipeline(env.settings)
+        write_view(env.settings, pipeline)  # the link stage's view: empty, as at its start
+        _proc, url = start_api(env)
         headers = {"Authorization": f"Bearer {KEYS['read_only']}"}
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=None) as c:
             # 1. connected: the first alert arrives with an id

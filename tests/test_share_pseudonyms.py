@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from kafka_helpers import write_view
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
@@ -56,6 +57,7 @@ async def plant(settings, raw: list[dict]) -> list[dict]:  # type: ignore[no-unt
                 alerts.append(json.loads(body))
     finally:
         await prod.stop()
+    write_view(settings, pipeline)
     return alerts
 
 

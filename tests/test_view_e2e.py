@@ -83,6 +83,13 @@ def test_view_export_and_api_equal_the_link_state_through_purges_and_restarts(
     assert "report:A" not in want and "report:B" in want
     assert plain(view.graph()) == plain(want)
     assert {r.report_id for r in view.report_rows()} == {"B", "C", "D"}
+    report = CliRunner().invoke(app, ["report", "outcomes", "--from", "2026-11-01", "--to",
+                                      "2026-11-30", "--format", "json"],
+                                env={**os.environ, **env.vars})
+    assert report.exit_code == 0, report.output
+    body = json.loads(report.stdout[report.stdout.index("{"):])
+    assert body["current"]["reports"] == 3, body["current"]  # rows from the view, A purged
+    assert any(src.startswith("link view at") for src in body["sources"]), body["sources"]
 
     # a restart from the snapshot: the view is brought on by increments
     deadline = time.monotonic() + 60

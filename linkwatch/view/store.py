@@ -114,6 +114,14 @@ class Store:
         except Exception as exc:  # noqa: BLE001 - any driver error: one clear message
             raise ViewUnavailable(f"link view at {where(url)} cannot be opened: "
                                   f"{type(exc).__name__}: {exc}") from exc
+        if not create:
+            try:  # the link stage may be creating it this moment
+                self.conn.execute("SELECT k FROM meta WHERE k = 'offset'").fetchall()
+            except Exception as exc:  # noqa: BLE001
+                self.close()
+                raise ViewUnavailable(
+                    f"link view at {where(url)} is not ready yet (no tables: the link stage "
+                    f"is creating it); {type(exc).__name__}") from exc
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Store:
