@@ -149,7 +149,7 @@ def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
     asyncio.run(ensure_topics(settings))
     for name in stages or STAGES:
         importlib.import_module(STAGES[name])  # registers that stage's agents
-    from linkwatch.streams.app import app as faust_app
+    from linkwatch.streams.app import get_app
 
     # Faust's "warn" level sets the root logger to DEBUG; info is safe.
     level = "info" if loglevel.lower().startswith("warn") else loglevel
@@ -159,7 +159,7 @@ def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover - not on Windows
         pass
-    _Worker(faust_app, loglevel=level, quiet=True, redirect_stdouts=False
+    _Worker(get_app(), loglevel=level, quiet=True, redirect_stdouts=False
             ).execute_from_commandline()
 
 
