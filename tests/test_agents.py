@@ -109,3 +109,19 @@ def test_importing_the_app_module_builds_nothing() -> None:
                          timeout=60, check=False)
     assert run.returncode == 0, run.stderr
     assert "KAFKA_BOOTSTRAP is not set" in run.stdout, run.stdout
+
+
+def test_every_topic_the_agents_use_is_created(intake) -> None:  # type: ignore[no-untyped-def]
+    """What the stages read (Faust topics) and write (names) is among what ``linkwatch
+    topics create`` makes (``streams.topics.all_topics``): the app may not declare one."""
+    import linkwatch.agents.link  # noqa: F401 - registers the link stage too
+    from linkwatch.streams import channels, topics
+
+    created = set(topics.all_topics(channels.settings))
+    read = {t for agent in channels.app.agents.values()
+            for t in agent.channel.topics}
+    written = {channels.ACCEPTED, channels.ALERTS, channels.AUDIT, channels.DEADLETTER,
+               channels.ENTITIES, channels.REFERRALS}
+    assert read >= {channels.incident_topic.get_topic_name(),
+                    channels.accepted_topic.get_topic_name()}, read
+    assert read | written <= created, sorted((read | written) - created)
