@@ -14,7 +14,6 @@ from linkwatch import purge, snapshot
 from linkwatch.faults import Fault
 from linkwatch.graph.feedback import suppress
 from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter, replay
-from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
     ALERTS,
     AUDIT,
@@ -22,6 +21,8 @@ from linkwatch.streams.channels import (
     ENTITIES,
     REFERRALS,
     accepted_topic,
+    app,
+    settings,
 )
 from linkwatch.streams.produce import Record, send_records
 from linkwatch.view import ViewWriter, Writes

@@ -61,7 +61,7 @@ def name_pools(seed: int = 11, given: int = 1500, family: int = 4000
     locales in its weights (Latin, Polish, Vietnamese, Greek, Arabic, Chinese...)."""
     from faker import Faker
 
-    from linkwatch.scenario import NAME_LOCALES, NAME_WEIGHTS
+    from linkwatch.demo_scenario import NAME_LOCALES, NAME_WEIGHTS
 
     rng = random.Random(seed)
     fakers = {loc: Faker(loc) for loc in NAME_LOCALES}

@@ -48,6 +48,7 @@ from linkwatch.rules.referrals import (
 )
 from linkwatch.rules.resolve import InMemoryIndex, Record, Resolver, to_record
 from linkwatch.schemas import AnyReport, Referral, ReportAdapter
+from linkwatch.streams import topics
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def _coordinate(source: Any) -> tuple[str, int | None, int | None]:
         topic, partition, offset = source.rsplit(":", 2)
         if _DIGITS.fullmatch(partition) and _DIGITS.fullmatch(offset):
             return topic, int(partition), int(offset)
-    return "linkwatch.reports.accepted", None, None
+    return topics.ACCEPTED, None, None
 
 
 class Pipeline:

@@ -20,9 +20,9 @@ Record = tuple[str, bytes | None, bytes]   # topic name, key, value
 
 
 def _app_producer() -> Any:
-    from linkwatch.streams.app import app
+    from linkwatch.streams.app import get_app
 
-    return app.producer._ensure_producer()  # noqa: SLF001 - faust's aiokafka producer
+    return get_app().producer._ensure_producer()  # noqa: SLF001 - faust's aiokafka producer
 
 
 async def send_records(records: Iterable[Record], producer: Any = None

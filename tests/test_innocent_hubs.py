@@ -135,7 +135,7 @@ def test_unconfigured_hub_decoys_drive_no_alert_over_seeds(seed: int) -> None:
     apart at one address and phone resolve as one person; entity resolution, not hubs.)"""
     import dataclasses
 
-    from linkwatch.scenario import generate_detect, score_detection
+    from linkwatch.testing.detect_scenario import generate_detect, score_detection
 
     s = generate_detect(seed=seed, background=150, per_type=1, decoy_size=20)
     unconfigured = [n for n, what in s.decoys.items() if "not configured" in what]

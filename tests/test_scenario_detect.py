@@ -14,7 +14,8 @@ import pytest
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
-from linkwatch.scenario import (
+from linkwatch.schemas import ReportAdapter
+from linkwatch.testing.detect_scenario import (
     STRUCTURE_TYPES,
     DetectScenario,
     account_forms,
@@ -22,7 +23,6 @@ from linkwatch.scenario import (
     phone_forms,
     score_detection,
 )
-from linkwatch.schemas import ReportAdapter
 
 
 def _run(s: DetectScenario) -> dict[str, Any]:

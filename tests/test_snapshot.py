@@ -18,12 +18,12 @@ from kafka_helpers import each_referral_once
 
 from linkwatch import purge, snapshot
 from linkwatch.config import Settings
+from linkwatch.demo_scenario import generate
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Outputs, Pipeline, replay
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
-from linkwatch.scenario import generate
 from linkwatch.streams import topics
 
 SECRET = "pseudonym-key-never-on-disk"
