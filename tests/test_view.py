@@ -18,10 +18,10 @@ import networkx as nx
 import pytest
 
 from linkwatch.config import Settings
+from linkwatch.demo_scenario import generate
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
-from linkwatch.scenario import generate
 from linkwatch.view import GraphView, Store, ViewUnavailable, ViewWriter
 from linkwatch.view.codec import decode as decode_attrs
 from linkwatch.view.codec import encode as encode_attrs
