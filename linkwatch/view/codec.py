@@ -47,6 +47,7 @@ def _order(value: Any) -> tuple[str, str]:
 
 _KINDS = {set: "s", frozenset: "s", tuple: "t", datetime: "d", date: "D"}
 _TYPES = "$types"  # the one key that says which attributes are not plain JSON
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def encode(attrs: Mapping[str, Any]) -> str:
@@ -60,6 +61,8 @@ def encode(attrs: Mapping[str, Any]) -> str:
         if value is None:
             continue
         kind = _KINDS.get(type(value))
+        if kind in ("s", "t") and not all(type(v) in _SCALARS for v in value):
+            kind = None  # holds datetimes or tuples: tagged value by value, below
         if kind is not None:
             types[key] = kind
             if kind == "s":
@@ -67,7 +70,7 @@ def encode(attrs: Mapping[str, Any]) -> str:
         elif isinstance(value, (list, dict)):
             types[key] = "g"
             value = _tagged(value)
-        elif isinstance(value, (set, frozenset, tuple, datetime, date)):  # a subclass
+        elif isinstance(value, (set, frozenset, tuple, datetime, date)):  # nested, a subclass
             types[key] = "g"
             value = _tagged(value)
         out[key] = value
@@ -109,10 +112,10 @@ def decode(text: str | bytes) -> dict[str, Any]:
     if types:
         for key, kind in types.items():
             value = raw[key]
-            if kind == "s":
-                raw[key] = {_plain(v) for v in value}
+            if kind == "s":  # of scalars only (``encode``)
+                raw[key] = set(value)
             elif kind == "t":
-                raw[key] = tuple(_plain(v) for v in value)
+                raw[key] = tuple(value)
             elif kind == "d":
                 raw[key] = datetime.fromisoformat(value)
             elif kind == "D":

@@ -241,6 +241,21 @@ class Store:
                    " v = excluded.v", list(values.items()))
 
     # -- reads ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that see one committed state (a batch the writer commits in
+        between is not half seen)."""
+        if self.pg:
+            with self.conn.transaction():
+                self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
     def meta(self) -> dict[str, str]:
         return {k: v for k, v in self.rows("SELECT k, v FROM meta")}
 
