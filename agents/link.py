@@ -88,12 +88,12 @@ def _unsent(item: tuple[bytes, Outputs], fault: Fault) -> Record:
 @supervised("link_reports")
 async def link_reports(stream):  # type: ignore[no-untyped-def]
     await watchlist_loaded()  # managed offenders (agents/watchlist.py) before the replay
-    pipeline, replayed, snapshot_at = await _rebuild()
-    log.info("link graph rebuilt from %d accepted reports", replayed)
     # the readers' view (linkwatch/view): brought to the rebuilt state, then each batch
     view = ViewWriter(settings)
     writes = Writes(view)
-    writes.submit(view.start(pipeline, pipeline.offset, snapshot_at))
+    pipeline, replayed, snapshot_at = await _rebuild(view.reached())
+    log.info("link graph rebuilt from %d accepted reports", replayed)
+    await writes.submit(view.start(pipeline, pipeline.offset, snapshot_at))
     snapshots = snapshot.Writer(settings, pipeline.reports)
     batches = InOrder(stream)
     pace = Pace("link")
@@ -111,7 +111,7 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         outputs = [pipeline.apply_message(e.value) for e in events]
         if events:
             pipeline.offset = events[-1].message.offset + 1
-            writes.submit(view.collect(pipeline, pipeline.offset))
+            await writes.submit(view.collect(pipeline, pipeline.offset))
         pace.lap("apply")
         items = list(zip((e.value for e in events), outputs, strict=True))
         await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued),
@@ -124,11 +124,17 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         pace.done(len(events))
 
 
-async def _rebuild() -> tuple[Pipeline, int, int | None]:
+async def _rebuild(view_at: int) -> tuple[Pipeline, int, int | None]:
     """The state before the first uncommitted report: the snapshot, if there is a usable
     one, and the reports after it; else every report (``linkwatch.snapshot``).  Also the
-    snapshot's offset (``None``: none was used), which the view's start needs."""
+    snapshot's offset (``None``: none was used), which the view's start needs.  A snapshot
+    ahead of the view (``view_at``, the offset it has reached) is not used: the reports
+    in between would be in neither the tail nor the view (linkwatch/view/writer.py)."""
     saved = snapshot.load(settings)
+    if saved is not None and saved.offset > view_at:
+        log.info("snapshot at accepted offset %d not used: the link view has reached only "
+                 "%d; replaying every report", saved.offset, view_at)
+        saved = None
     if saved is not None:
         try:
             more = await replay(settings, saved.pipeline, start=saved.offset)

@@ -66,7 +66,7 @@ def encode(attrs: Mapping[str, Any]) -> str:
         if kind is not None:
             types[key] = kind
             if kind == "s":
-                value = sorted(value, key=_order) if len(value) > 1 else list(value)
+                value = list(value)  # in no order: it is read back as a set
         elif isinstance(value, (list, dict)):
             types[key] = "g"
             value = _tagged(value)

@@ -71,7 +71,8 @@ ReportRowText = tuple[str, str, str]        # report id, reported at (ISO), data
 
 def _name(identifier: str) -> str:
     """A table or column name of ours (never input) to put in a statement."""
-    if identifier not in {"nodes", "edges", "names", "meta", "id", "rid", "key", "src", "dst"}:
+    if identifier not in {"nodes", "edges", "names", "meta", "reports", "id", "rid", "key", "src",
+                          "dst"}:
         raise ValueError(f"not a view table or column: {identifier!r}")
     return identifier
 

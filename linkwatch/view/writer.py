@@ -227,16 +227,24 @@ def _unique(rows: Iterable[NameRow]) -> list[NameRow]:
 
 class Writes:
     """The writer's rows go to the database one batch after another, in order, on a
-    thread; the link stage awaits ``drain`` before a snapshot or a purge."""
+    thread, while the link stage goes on with the next batch; at most ``ahead`` batches
+    wait (a slow database slows the link stage, it does not fill its memory).  The link
+    stage awaits ``drain`` before a snapshot or a purge."""
 
-    def __init__(self, writer: ViewWriter) -> None:
+    def __init__(self, writer: ViewWriter, ahead: int = 2) -> None:
         self.writer = writer
-        self._last: asyncio.Task[None] | None = None
+        self.ahead = ahead
+        self._pending: list[asyncio.Future[None]] = []
+        self._last: asyncio.Future[None] | None = None
 
-    def submit(self, rows: Rows) -> None:
+    async def submit(self, rows: Rows) -> None:
+        self._pending = [f for f in self._pending if not f.done()]
+        while len(self._pending) >= self.ahead:
+            await self._pending.pop(0)
         self._last = asyncio.ensure_future(self._after(self._last, rows))
+        self._pending.append(self._last)
 
-    async def _after(self, previous: asyncio.Task[None] | None, rows: Rows) -> None:
+    async def _after(self, previous: asyncio.Future[None] | None, rows: Rows) -> None:
         if previous is not None:
             await previous
         try:
