@@ -50,9 +50,8 @@ from typing import Any
 
 from linkwatch.graph.detectors.base import Finding
 from linkwatch.graph.model import kind_of
-from linkwatch.schemas import Alert, AlertEntity, AlertLink
+from linkwatch.schemas import Alert, AlertEntity, AlertLink, severity_rank
 
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 log = logging.getLogger(__name__)
 AlreadyEmitted = Callable[[str, int], bool]
 
@@ -187,7 +186,7 @@ def merge_findings(head: Finding, parts: Sequence[_Part]) -> Finding:
             ents.setdefault(e, lb)
         for lk, lr in zip(p.links, p.link_report_ids, strict=True):
             links.setdefault(lk, set()).update(lr)
-        if _RANK.get(p.severity, 0) > _RANK.get(severity, 0):
+        if severity_rank(p.severity) > severity_rank(severity):
             severity = p.severity
         score = max(score, p.score)
         hubs.update(p.discounted_hubs)
@@ -452,7 +451,7 @@ class AlertBook:
         return _alert(finding, entry, now, self.handling)
 
     def _material(self, entry: _Entry, f: Finding, ents: frozenset[str], now: datetime) -> bool:
-        if _RANK.get(f.severity, 0) > _RANK.get(entry.severity, 0):
+        if severity_rank(f.severity) > severity_rank(entry.severity):
             return True
         if now - entry.emitted_at < self.cooldown:
             return False

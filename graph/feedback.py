@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from linkwatch.schemas import severity_rank
+
 STATUSES = ("new", "acknowledged", "assigned", "closed")
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
 def status_key(app_id: str, alert_id: str) -> str:
@@ -41,8 +42,8 @@ def suppress(alert: Mapping[str, Any], status: Mapping[str, Any] | None) -> bool
     """
     if not status or status.get("status") != "closed":
         return False
-    closed_at = _RANK.get(str(status.get("severity")), 2)
-    return _RANK.get(str(alert.get("severity")), 0) <= closed_at
+    closed_at = severity_rank(status.get("severity"), default=2)
+    return severity_rank(alert.get("severity")) <= closed_at
 
 
 __all__ = ["STATUSES", "status_key", "suppress"]

@@ -105,12 +105,11 @@ def fold_referrals(messages: Iterable[tuple[bytes | str | None, Any]]) -> list[A
 
 def withdrawal(alert: dict[str, Any], version: int, at: datetime, purge_id: str) -> bytes:
     """The version that withdraws ``alert``: its id, type and marking, nothing else of it."""
-    from linkwatch.schemas import Alert
+    from linkwatch.schemas import SEVERITIES, Alert
 
     return Alert(
         alert_id=alert["alert_id"], version=version, type=str(alert.get("type") or "unknown"),
-        severity=alert.get("severity") if alert.get("severity") in (
-            "low", "medium", "high", "critical") else "low",
+        severity=alert.get("severity") if alert.get("severity") in SEVERITIES else "low",
         score=0.0, title="withdrawn: its reports were erased at the end of their retention",
         summary="Every report behind this alert, or enough of them that it no longer "
                 "arises, was erased by a retention purge (DPA 2018 s.39). Drop every "

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from linkwatch.schemas import Severity, severity_rank
 
 from ._identity import NETWORK_TYPES, OFFENDER_ROLES, identity, offender_key
 
@@ -29,7 +31,7 @@ class WatchlistEntry(BaseModel):
     dob: date | None = None
     postcode: str | None = None
     scheme: str = "IOM"                  # e.g. IOM fixed / flex / free, MAPPA, DRIVE
-    severity: Literal["low", "medium", "high", "critical"] = "medium"
+    severity: Severity = "medium"
     lead: str | None = None              # managing unit (not a person's name)
 
     @field_validator("entity_id", "name", "dob", "postcode", "lead", mode="before")
@@ -138,11 +140,8 @@ class Watchlist:
         return self.entries[min(ids)] if ids else None
 
 
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-
-
 def _raise(severity: str, floor: str) -> str:
-    return severity if _RANK[severity] >= _RANK[floor] else floor
+    return severity if severity_rank(severity) >= severity_rank(floor) else floor
 
 
 def _finding(entity: str, label: str, entry: WatchlistEntry, severity: str, score: float,
