@@ -538,32 +538,53 @@ def _alert(f: Finding, entry: _Entry, now: datetime, handling: str) -> Alert:
 # version it went out under.  Content is identified by ``content_digest``, which leaves
 # the version out, so it does not matter what number the book gave it.
 
-def content_digest(body: bytes) -> str:
-    """sha256 (16 hex) of an alert's JSON without its ``version``."""
-    data = json.loads(body)
+def content_digest(alert: Alert) -> str:
+    """sha256 (16 hex) of an alert's JSON without its ``version`` (keys sorted, compact,
+    UTF-8): the same digest as of its published bytes, so Redis records stay valid."""
+    data = alert.model_dump(mode="json")
     data.pop("version", None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def version_above(offered: int, published: int | None) -> int:
+    """The version an alert goes out under: ``offered``, unless that is not above the
+    highest version already published (``published``; ``None``: none), then the next
+    after it.  The one rule for the link stage (``number_alerts``) and the retention
+    sweep (``linkwatch.erasure``).  Examples: offered 2, v3 published -> 4; offered 5,
+    v3 published -> 5; offered 1, none published -> 1."""
+    return offered if published is None or offered > published else published + 1
+
+
 @dataclass(frozen=True)
 class Numbered:
-    """An alert as it is to be published."""
+    """An alert as it is to be published: ``alert`` carries the version it goes out under."""
 
-    alert_id: str
-    version: int
-    body: bytes
+    alert: Alert
     digest: str
-    known: bool  # this content was published before, under ``version``
+    known: bool  # this content was published before, under this version
+
+    @property
+    def alert_id(self) -> str:
+        return self.alert.alert_id
+
+    @property
+    def version(self) -> int:
+        return self.alert.version
 
     @property
     def out_id(self) -> str:
-        return f"{self.alert_id}@{self.version}"
+        return f"{self.alert.alert_id}@{self.alert.version}"
+
+    @property
+    def body(self) -> bytes:
+        """The alert's bytes on the ``alerts`` topic (the one serialisation)."""
+        return self.alert.model_dump_json().encode()
 
 
-def number_alerts(alerts: Sequence[tuple[str, bytes]], known: Mapping[tuple[str, str], int],
+def number_alerts(alerts: Sequence[Alert], known: Mapping[tuple[str, str], int],
                   published: Mapping[str, int]) -> list[Numbered]:
-    """The version each alert (``(alert_id@version, json)``, in order) is published under.
+    """The version each alert (as the book offers it, in order) is published under.
 
     ``known``: (alert_id, digest) -> the version that content was published under;
     ``published``: alert_id -> the highest version published.  Ordered rules, first
@@ -571,9 +592,8 @@ def number_alerts(alerts: Sequence[tuple[str, bytes]], known: Mapping[tuple[str,
 
     1. the content was published before -> its version again (a retry, or a replay after
        a restart: the emitted mark then withholds it);
-    2. the book's version is not above the highest published (counting this batch) ->
-       the highest + 1, with ``version`` rewritten in the JSON;
-    3. otherwise -> the book's version.
+    2. otherwise ``version_above`` the highest published (counting this batch): the
+       book's version, or the highest + 1 when the book's is not above it.
 
     Pure: the same records and alerts give the same numbers, so a retried publish
     neither bumps twice nor sends different bytes.  Example: v1..v3 published, then a
@@ -583,32 +603,26 @@ def number_alerts(alerts: Sequence[tuple[str, bytes]], known: Mapping[tuple[str,
     seen = dict(known)
     top = dict(published)
     out: list[Numbered] = []
-    for out_id, body in alerts:
-        alert_id, _, text = out_id.partition("@")
-        offered, digest = int(text), content_digest(body)
+    for alert in alerts:
+        alert_id, offered, digest = alert.alert_id, alert.version, content_digest(alert)
         version = seen.get((alert_id, digest))
         if version is not None:
-            out.append(Numbered(alert_id, version, _versioned(body, offered, version), digest,
-                                True))
+            out.append(Numbered(_versioned(alert, version), digest, True))
             continue
-        version = offered
-        if alert_id in top and version <= top[alert_id]:
-            version = top[alert_id] + 1
+        version = version_above(offered, top.get(alert_id))
+        if version != offered:
             log.info("alert %s offered as v%d, published as v%d (v%d already published)",
                      alert_id, offered, version, top[alert_id])
         seen[(alert_id, digest)] = version
         top[alert_id] = max(version, top.get(alert_id, 0))
-        out.append(Numbered(alert_id, version, _versioned(body, offered, version), digest,
-                            False))
+        out.append(Numbered(_versioned(alert, version), digest, False))
     return out
 
 
-def _versioned(body: bytes, offered: int, version: int) -> bytes:
-    if version == offered:
-        return body
-    alert = Alert.model_validate_json(body)
-    return alert.model_copy(update={"version": version}).model_dump_json().encode()
+def _versioned(alert: Alert, version: int) -> Alert:
+    return alert if alert.version == version else alert.model_copy(update={"version": version})
 
 
 __all__ = ["CONSOLIDATED", "PRECEDENCE", "AlertBook", "Numbered", "Resolution", "alert_id_for",
-           "content_digest", "merge_findings", "number_alerts", "resolve", "same_network"]
+           "content_digest", "merge_findings", "number_alerts", "resolve", "same_network",
+           "version_above"]
