@@ -128,42 +128,19 @@ def resolve(key: str, ftype: str, live: Sequence[tuple[str, str, tuple[Any, ...]
     return Resolution(carry, tuple(dict.fromkeys(absorb)))
 
 
-@dataclass
-class _Part:
-    """What one key's latest finding said, kept so a merged alert can show them all."""
-
-    type: str
-    severity: str
-    score: float
-    title: str
-    summary: str
-    reasons: tuple[str, ...]
-    report_ids: tuple[str, ...]
-    entities: tuple[str, ...]
-    labels: tuple[str, ...]
-    links: tuple[tuple[str, str, str], ...]
-    link_report_ids: tuple[tuple[str, ...], ...]
-    cluster_id: str | None
-    discounted_hubs: tuple[str, ...]
-    at: datetime | None
-
-    @classmethod
-    def of(cls, f: Finding) -> _Part:
-        labels = f.labels if len(f.labels) == len(f.entities) else f.entities
-        lr = (f.link_report_ids if len(f.link_report_ids) == len(f.links)
-              else tuple(() for _ in f.links))
-        return cls(f.type, f.severity, f.score, f.title, f.summary, f.reasons, f.report_ids,
-                   f.entities, labels, f.links, lr, f.cluster_id, f.discounted_hubs, f.at)
-
-    def finding(self, key: str) -> Finding:
-        return Finding(type=self.type, key=key, severity=self.severity, score=self.score,
-                       title=self.title, summary=self.summary, reasons=self.reasons,
-                       report_ids=self.report_ids, entities=self.entities, links=self.links,
-                       cluster_id=self.cluster_id, discounted_hubs=self.discounted_hubs,
-                       labels=self.labels, link_report_ids=self.link_report_ids, at=self.at)
+def _kept(f: Finding) -> Finding:
+    """A key's latest finding as the book keeps it, so a merged alert can show every key's
+    evidence: one label per entity and one report-id tuple per link, and no ``explain``
+    (only the finding being published is explained; a kept closure would hold the graph)."""
+    labels = f.labels if len(f.labels) == len(f.entities) else f.entities
+    lr = (f.link_report_ids if len(f.link_report_ids) == len(f.links)
+          else tuple(() for _ in f.links))
+    if labels is f.labels and lr is f.link_report_ids and f.explain is None:
+        return f
+    return replace(f, labels=labels, link_report_ids=lr, explain=None)
 
 
-def merge_findings(head: Finding, parts: Sequence[_Part]) -> Finding:
+def merge_findings(head: Finding, parts: Sequence[Finding]) -> Finding:
     """``head`` (the carrying key's finding: its text and key) with the evidence of
     ``parts`` (the other keys of its network) added: reports, entities, links; the
     highest severity and score."""
@@ -180,7 +157,7 @@ def merge_findings(head: Finding, parts: Sequence[_Part]) -> Finding:
     severity, score = head.severity, head.score
     hubs = set(head.discounted_hubs)
     at = head.at
-    for p in parts:
+    for p in map(_kept, parts):
         rids.update(p.report_ids)
         for e, lb in zip(p.entities, p.labels, strict=True):
             ents.setdefault(e, lb)
@@ -239,7 +216,7 @@ class AlertBook:
     # by, another -> that key; each consolidated key's latest finding; the keys merged
     # into a carrying key; report id -> live consolidated keys naming it
     merged_into: dict[str, str] = field(default_factory=dict)
-    parts: dict[str, _Part] = field(default_factory=dict)
+    parts: dict[str, Finding] = field(default_factory=dict)   # as kept (``_kept``)
     members: dict[str, set[str]] = field(default_factory=dict)
     by_report: dict[str, set[str]] = field(default_factory=dict)
     by_member: dict[str, set[str]] = field(default_factory=dict)  # MEMBER_JOIN types' people
@@ -263,10 +240,10 @@ class AlertBook:
         if carry is not None:       # merged before: feed the alert that carries on
             if self.parts[carry].type != finding.type:
                 return []           # outranked by a type of higher precedence
-            self.parts[key] = _Part.of(finding)
+            self.parts[key] = _kept(finding)
             return self._offer_merged(carry, finding, now, already_emitted)
         old = self.parts.get(key)
-        self.parts[key] = part = _Part.of(finding)
+        self.parts[key] = part = _kept(finding)
         live = key in self.entries and self.entries[key].superseded_by is None
         if live and old is not None and old.report_ids == part.report_ids:
             return self._offer_merged(key, finding, now, already_emitted)
@@ -362,7 +339,7 @@ class AlertBook:
         keys = [k for k in keys if k in self.parts]
         best = max(keys, key=lambda k: (len(self.parts[k].report_ids), k == carry))
         base = (head if head is not None and head.key == best
-                else self.parts[best].finding(best))
+                else self.parts[best])
         base = replace(base, key=carry)
         merged = merge_findings(base, [self.parts[k] for k in keys if k != best])
         alert = self.consider(merged, now, already_emitted)
@@ -384,7 +361,7 @@ class AlertBook:
         check = already_emitted or self.already_emitted
         if check is not None and check(entry.alert_id, entry.version):
             return []
-        f = merge_findings(self.parts[key].finding(key),
+        f = merge_findings(self.parts[key],
                            [self.parts[k] for k in sorted(self.members.get(key, ()))
                             if k in self.parts])
         alert = _alert(f, entry, now, self.handling)
@@ -412,7 +389,7 @@ class AlertBook:
                 if key not in self.parts or (
                         check is not None and check(entry.alert_id, entry.version)):
                     continue
-                f = self.parts[key].finding(key)
+                f = self.parts[key]
                 alert = _alert(f, entry, now, self.handling)
                 out.append(alert.model_copy(update={
                     "status": "withdrawn",
@@ -477,7 +454,7 @@ class AlertBook:
                    report_step=int(data.get("report_step", 3)), already_emitted=already_emitted,
                    entries={k: _Entry.from_dict(v) for k, v in data.get("entries", {}).items()},
                    merged_into=dict(data.get("merged_into", {})),
-                   parts={k: _part_of_dict(v) for k, v in data.get("parts", {}).items()},
+                   parts={k: _part_of_dict(k, v) for k, v in data.get("parts", {}).items()},
                    members={k: set(v) for k, v in data.get("members", {}).items()},
                    retracted=set(data.get("retracted", ())))
         for k, e in book.entries.items():   # the report index is derived
@@ -487,17 +464,21 @@ class AlertBook:
         return book
 
 
-def _part_dict(p: _Part) -> dict[str, Any]:
-    d = {k: getattr(p, k) for k in p.__dataclass_fields__}
+# a kept finding in a snapshot's JSON: its fields but the key (the entry's) and ``explain``
+_PART_FIELDS = tuple(f for f in Finding.__dataclass_fields__ if f not in ("key", "explain"))
+
+
+def _part_dict(p: Finding) -> dict[str, Any]:
+    d = {k: getattr(p, k) for k in _PART_FIELDS}
     d["at"] = p.at.isoformat() if p.at else None
     return d
 
 
-def _part_of_dict(d: dict[str, Any]) -> _Part:
+def _part_of_dict(key: str, d: dict[str, Any]) -> Finding:
     tup = {k: (tuple(tuple(x) if isinstance(x, list) else x for x in v)
                if isinstance(v, list) else v) for k, v in d.items()}
     tup["at"] = datetime.fromisoformat(d["at"]) if d.get("at") else None
-    return _Part(**tup)
+    return _kept(Finding(key=key, **tup))
 
 
 def _fingerprint(f: Finding) -> str:
