@@ -36,6 +36,13 @@ are one network.  Then (``resolve``, pure):
 
 A key once merged or superseded stays so (its later findings feed the alert that
 carries on, or nothing when that alert is of another type).
+
+An alert's version, in two steps, each in one place: the book counts the versions it
+offers (``AlertBook._next_version``: new, superseded and withdrawn versions alike), and
+the link stage publishes each under ``number_alerts`` (``version_above`` every version
+already published: after a purge the rebuilt book counts again from what is left; the
+retention sweep, ``linkwatch.erasure``, numbers its versions with the same rule).  The
+alert stays a typed ``Alert`` until ``agents/link.py`` sends it (``Numbered.body``).
 """
 
 from __future__ import annotations
@@ -355,11 +362,8 @@ class AlertBook:
         if entry is None or entry.superseded_by is not None:
             return []
         entry.superseded_by = by
-        entry.version += 1
-        entry.emitted_at = now
         by_id = alert_id_for(by)
-        check = already_emitted or self.already_emitted
-        if check is not None and check(entry.alert_id, entry.version):
+        if not self._next_version(entry, now, already_emitted):
             return []
         f = merge_findings(self.parts[key],
                            [self.parts[k] for k in sorted(self.members.get(key, ()))
@@ -383,11 +387,8 @@ class AlertBook:
                     continue
                 self.retracted.add(key)
                 self._unindex(key)
-                entry.version += 1
-                entry.emitted_at = now
-                check = already_emitted or self.already_emitted
-                if key not in self.parts or (
-                        check is not None and check(entry.alert_id, entry.version)):
+                if not self._next_version(entry, now, already_emitted) \
+                        or key not in self.parts:
                     continue
                 f = self.parts[key]
                 alert = _alert(f, entry, now, self.handling)
@@ -410,22 +411,30 @@ class AlertBook:
             raise ValueError(f"finding {finding.key!r} has no time; pass now=")
         entry = self.entries.get(finding.key)
         ents = frozenset(finding.entities)
-        if entry is None:
-            entry = _Entry(alert_id_for(finding.key), 1, finding.severity,
-                           len(finding.report_ids), ents, now, now)
+        if entry is None:   # version 0 until ``_next_version`` makes it 1
+            entry = self.entries[finding.key] = _Entry(
+                alert_id_for(finding.key), 0, finding.severity, len(finding.report_ids), ents,
+                now, now)
         elif not self._material(entry, finding, ents, now):
             return None
-        else:
-            entry.version += 1
         entry.severity, entry.n_reports, entry.entities = (
             finding.severity, len(finding.report_ids), ents)
-        entry.emitted_at = now
         entry.fingerprint = _fingerprint(finding)
-        self.entries[finding.key] = entry
-        check = already_emitted or self.already_emitted
-        if check is not None and check(entry.alert_id, entry.version):
+        if not self._next_version(entry, now, already_emitted):
             return None
         return _alert(finding, entry, now, self.handling)
+
+    def _next_version(self, entry: _Entry, now: datetime,
+                      already_emitted: AlreadyEmitted | None) -> bool:
+        """The book's one version counter: ``entry``'s alert moves to its next version at
+        ``now`` (a new, superseded or withdrawn version alike).  False when that version
+        was published before a restart (``already_emitted``, here or on the book): the
+        state advances, nothing is offered.  The number published is decided later, from
+        what was published before (``number_alerts``)."""
+        entry.version += 1
+        entry.emitted_at = now
+        check = already_emitted or self.already_emitted
+        return check is None or not check(entry.alert_id, entry.version)
 
     def _material(self, entry: _Entry, f: Finding, ents: frozenset[str], now: datetime) -> bool:
         if severity_rank(f.severity) > severity_rank(entry.severity):
