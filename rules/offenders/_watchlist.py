@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -160,7 +160,7 @@ def _finding(entity: str, label: str, entry: WatchlistEntry, severity: str, scor
     }
 
 
-Network = Mapping[str, Any] | Alert
+Network: TypeAlias = Mapping[str, Any] | Alert   # an alert, or one as a dict (its JSON)
 
 
 def _networks(network: Network | Iterable[Network] | None) -> list[Network]:
