@@ -5,13 +5,13 @@ referrals and audit records, each output once (Redis 'emitted' marks)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 import orjson
 
 from linkwatch import purge, snapshot
 from linkwatch.faults import Fault
+from linkwatch.graph.alerts import Numbered
 from linkwatch.graph.feedback import suppress
 from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter, replay
 from linkwatch.streams.channels import (
@@ -42,17 +42,18 @@ async def _publish(outputs: list[Outputs], queued: asyncio.Event | None = None) 
     purge the rebuilt ``AlertBook`` counts again from what is left."""
     state = redis_state()
     alerts = await state.number_alerts([a for o in outputs for a in o.alerts])
-    messages: list[tuple[str, str, bytes]] = []
+    messages: list[tuple[str, str, Numbered | bytes]] = []   # alerts typed until sent
     start = 0
     for o in outputs:
-        messages += [(ALERTS, a.out_id, a.body) for a in alerts[start:start + len(o.alerts)]]
+        messages += [(ALERTS, a.out_id, a) for a in alerts[start:start + len(o.alerts)]]
         messages += [(REFERRALS, out_id, body) for out_id, body in o.referrals]
         start += len(o.alerts)
     fresh = await state.not_emitted([out_id for _, out_id, _ in messages])
     publish = await _not_suppressed(messages, fresh)
     futures = await send_records(
-        [*((topic, out_id.split("@")[0].encode(), body)
-           for (topic, out_id, body), send in zip(messages, publish, strict=True) if send),
+        [*((topic, out_id.split("@")[0].encode(),
+            value.body if isinstance(value, Numbered) else value)
+           for (topic, out_id, value), send in zip(messages, publish, strict=True) if send),
          *((topic, rec_key.encode(), body)
            for o in outputs
            for topic, records in ((AUDIT, o.audit), (ENTITIES, o.entities),
@@ -146,18 +147,20 @@ async def _rebuild(view_at: int) -> tuple[Pipeline, int, int | None]:
     return pipeline, await replay(settings, pipeline), None
 
 
-async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # type: ignore[type-arg]
-    """Fresh outputs, less alert versions the analysts have closed (graph.feedback).
-    A suppressed version is still marked emitted, so a restart does not send it."""
-    alerts = [(i, json.loads(body)) for i, ((topic, _, body), new)
+async def _not_suppressed(messages: list[tuple[str, str, Numbered | bytes]],
+                          fresh: list[bool]) -> list[bool]:
+    """Fresh outputs, less alert versions the analysts have closed (``graph.feedback.
+    suppress`` decides).  A suppressed version is still marked emitted, so a restart does
+    not send it."""
+    alerts = [(i, value.alert) for i, ((_, _, value), new)
               in enumerate(zip(messages, fresh, strict=True))
-              if new and topic == ALERTS]
+              if new and isinstance(value, Numbered)]
     statuses = await redis_state().alert_statuses(settings.app_id,
-                                                  [a["alert_id"] for _, a in alerts])
+                                                  [a.alert_id for _, a in alerts])
     publish = list(fresh)
     for (i, alert), status in zip(alerts, statuses, strict=True):
         if suppress(alert, status):
             publish[i] = False
             log.info("alert %s v%s suppressed: closed by an analyst",
-                     alert["alert_id"], alert["version"])
+                     alert.alert_id, alert.version)
     return publish

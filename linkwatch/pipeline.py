@@ -47,7 +47,7 @@ from linkwatch.rules.referrals import (
     diff_referrals,
 )
 from linkwatch.rules.resolve import InMemoryIndex, Record, Resolver, to_record
-from linkwatch.schemas import AnyReport, Referral, ReportAdapter
+from linkwatch.schemas import Alert, AnyReport, Referral, ReportAdapter
 from linkwatch.streams import topics
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,9 @@ def _tune_collector() -> None:
 
 @dataclass
 class Outputs:
-    alerts: list[tuple[str, bytes]] = field(default_factory=list)      # (alert_id@version, json)
+    # alert versions as the book offers them; serialised once, when published
+    # (``agents/link.py``, after ``graph.alerts.number_alerts``)
+    alerts: list[Alert] = field(default_factory=list)
     referrals: list[tuple[str, bytes]] = field(default_factory=list)   # (referral_id@status, json)
     audit: list[tuple[str, bytes]] = field(default_factory=list)       # (report_id, json)
     entities: list[tuple[str, bytes]] = field(default_factory=list)    # (report_id, json)
@@ -240,14 +242,11 @@ class Pipeline:
         now_hubs = {n: self.hubs.verdicts[n].reason for n in touched
                     if n in hubs and n in self.hubs.verdicts}
         if now_hubs:  # an early alert on a contact now judged innocent is taken back
-            for alert in self.alerts.retract_hubs(now_hubs, report.reported_at):
-                out.alerts.append((f"{alert.alert_id}@{alert.version}",
-                                   alert.model_dump_json().encode()))
+            out.alerts += self.alerts.retract_hubs(now_hubs, report.reported_at)
         for finding in run_detectors(sub, touched, cfg, self.clusters, self.graph.g):
             published = self.alerts.consider_all(finding, report.reported_at)
+            out.alerts += published
             for alert in published:
-                out.alerts.append((f"{alert.alert_id}@{alert.version}",
-                                   alert.model_dump_json().encode()))
                 if alert.type in EXPLOITATION_ALERTS:
                     self._exploitation_network(alert.type, alert.report_ids, report, out)
             # a report joining a live exploitation network is that network's even when the

@@ -39,9 +39,10 @@ async def plant(env: Env, reports: list[dict[str, Any]]) -> None:
         for report in reports:
             payload = {"report": report, "hash": report["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for out_id, body in pipeline.apply(payload).alerts:
-                await prod.send_and_wait(topics.name(s, topics.ALERTS), body,
-                                         key=out_id.split("@")[0].encode())
+            for alert in pipeline.apply(payload).alerts:
+                await prod.send_and_wait(topics.name(s, topics.ALERTS),
+                                         alert.model_dump_json().encode(),
+                                         key=alert.alert_id.encode())
     finally:
         await prod.stop()
     write_view(s, pipeline)

@@ -56,10 +56,11 @@ async def publish(env: Env, pipeline: Pipeline, reports: list[dict[str, Any]]) -
         for r in reports:
             payload = {"report": r, "hash": r["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for out_id, body in pipeline.apply(payload).alerts:
-                await prod.send_and_wait(topics.name(s, topics.ALERTS), body,
-                                         key=out_id.split("@")[0].encode())
-                sent.append(out_id)
+            for alert in pipeline.apply(payload).alerts:
+                await prod.send_and_wait(topics.name(s, topics.ALERTS),
+                                         alert.model_dump_json().encode(),
+                                         key=alert.alert_id.encode())
+                sent.append(f"{alert.alert_id}@{alert.version}")
     finally:
         await prod.stop()
     return sent

@@ -28,7 +28,7 @@ def run(reports: list[dict[str, Any]], **settings: Any) -> tuple[Pipeline, list[
     alerts = []
     for r in reports:
         out = p.apply(enrich(ReportAdapter.validate_python(r), r["report_id"], s))
-        alerts += [json.loads(body) for _k, body in out.alerts]
+        alerts += [a.model_dump(mode="json") for a in out.alerts]
     return p, alerts
 
 
@@ -146,7 +146,7 @@ def test_unconfigured_hub_decoys_drive_no_alert_over_seeds(seed: int) -> None:
     alerts, entities = [], {}
     for i, r in enumerate(s.reports):
         out = p.apply(enrich(ReportAdapter.validate_python(r), str(i), settings))
-        alerts += [(float(i), json.loads(body)) for _k, body in out.alerts]
+        alerts += [(float(i), a.model_dump(mode="json")) for a in out.alerts]
         for _k, body in out.entities:
             e = json.loads(body)
             entities[(e["report_id"], e["person_ref"])] = e["entity_id"]

@@ -37,7 +37,8 @@ def _run(payloads: list[dict], settings: Settings) -> list[tuple]:
     outputs = []
     for payload in payloads:
         o = pipeline.apply(payload)
-        outputs.append((o.alerts, o.referrals, o.audit, o.entities))
+        outputs.append(([a.model_dump_json() for a in o.alerts], o.referrals, o.audit,
+                        o.entities))
     return outputs
 
 

@@ -37,7 +37,7 @@ def _run(s: DetectScenario) -> dict[str, Any]:
     for i, report in enumerate(s.reports):
         out = pipeline.apply(enrich(ReportAdapter.validate_python(report), str(i), settings))
         sent[report["report_id"]] = float(i)
-        alerts += [(float(i), json.loads(body)) for _, body in out.alerts]
+        alerts += [(float(i), a.model_dump(mode="json")) for a in out.alerts]
         for _, body in out.entities:
             e = json.loads(body)
             entities[(e["report_id"], e["person_ref"])] = e["entity_id"]

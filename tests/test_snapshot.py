@@ -44,7 +44,8 @@ def _payloads() -> list[dict]:
 
 
 def _flat(o: Outputs) -> tuple:
-    return (tuple(o.alerts), tuple(o.referrals), tuple(o.audit), tuple(o.entities))
+    return (tuple(a.model_dump_json() for a in o.alerts), tuple(o.referrals), tuple(o.audit),
+            tuple(o.entities))
 
 
 def test_a_restored_pipeline_goes_on_exactly_as_the_original(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import networkx as nx
 
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+from linkwatch.schemas import severity_rank
+
 MAX_NODES = 400  # a neighbourhood bigger than this is cut (and says so)
 
 
@@ -55,7 +56,7 @@ def clusters(alerts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                                    "severity": "low", "entities": set()})
         c["alert_ids"].append(a["alert_id"])
         c["types"].add(a.get("type", ""))
-        if _RANK.get(a.get("severity", ""), 0) > _RANK[c["severity"]]:
+        if severity_rank(a.get("severity")) > severity_rank(c["severity"]):
             c["severity"] = a["severity"]
         c["entities"] |= {e["entity_id"] for e in a.get("entities", [])}
     return [{**c, "alert_ids": sorted(c["alert_ids"]), "types": sorted(c["types"]),
