@@ -8,12 +8,11 @@ import asyncio
 import json
 import logging
 
-import orjson
-
-from linkwatch import purge, snapshot
+from linkwatch import rebuild, snapshot
 from linkwatch.faults import Fault
 from linkwatch.graph.feedback import suppress
-from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter, replay
+from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter
+from linkwatch.schemas.accepted import AcceptedReport, PurgeMarker, try_decode
 from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
     ALERTS,
@@ -74,11 +73,9 @@ def _unsent(item: tuple[bytes, Outputs], fault: Fault) -> Record:
     """A report whose outputs could not be published (a fault that is not I/O): its
     dead letter, at the input coordinate the report came from."""
     value, _ = item
-    try:
-        payload = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        payload = None
-    key, body = link_dead_letter(payload, value, fault)
+    message = try_decode(value)
+    key, body = link_dead_letter(message if isinstance(message, AcceptedReport) else None,
+                                 value, fault)
     return DEADLETTER, key.encode() or None, body
 
 
@@ -93,14 +90,17 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
     pace = Pace("link")
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
         pace.lap("input")
-        if any(purge.is_marker(e.value) for e in events):  # retention: forget, then go on
+        decoded = [try_decode(e.value) for e in events]  # once each (schemas/accepted.py)
+        if any(isinstance(m, PurgeMarker) for m in decoded):  # retention: forget, go on
             await batches.drain()
-            pipeline, events = await purge.rebuild(settings, events)
+            pipeline, events = await rebuild.after_purge(settings, events)
+            decoded = [try_decode(e.value) for e in events]
             snapshots.forget(pipeline.reports)
         # the state changes once (pure); only the publishing is retried, and it overlaps
         # the next batch's apply
         # an exception while applying one report makes it a dead letter, not the end
-        outputs = [pipeline.apply_message(e.value) for e in events]
+        outputs = [pipeline.apply_message(e.value, decoded=m)
+                   for e, m in zip(events, decoded, strict=True)]
         pace.lap("apply")
         items = list(zip((e.value for e in events), outputs, strict=True))
         await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued),
@@ -114,17 +114,8 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
 
 async def _rebuild() -> tuple[Pipeline, int]:
     """The state before the first uncommitted report: the snapshot, if there is a usable
-    one, and the reports after it; else every report (``linkwatch.snapshot``)."""
-    saved = snapshot.load(settings)
-    if saved is not None:
-        try:
-            more = await replay(settings, saved.pipeline, start=saved.offset)
-            return saved.pipeline, saved.pipeline.reports + more
-        except snapshot.Stale as why:
-            log.info("snapshot not used, and deleted: %s", why)
-            snapshot.forget(settings)  # it holds reports a purge has removed since
-    pipeline = Pipeline(settings)
-    return pipeline, await replay(settings, pipeline)
+    one, and the reports after it; else every report (``linkwatch.rebuild.restore``)."""
+    return await rebuild.restore(settings)
 
 
 async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # type: ignore[type-arg]

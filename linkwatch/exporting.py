@@ -14,7 +14,8 @@ from rich.progress import Progress
 
 from linkwatch.config import Settings
 from linkwatch.graph.export import FORMATS, MissingExtra, export_graph, require_format, select
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.pipeline import Pipeline
+from linkwatch.rebuild import replay
 from linkwatch.schemas._base import _aware
 
 

@@ -22,6 +22,7 @@ from linkwatch.api.auth import ApiSettings
 from linkwatch.config import Settings
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline
+from linkwatch.schemas.accepted import AcceptedReport
 from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
@@ -37,7 +38,7 @@ async def plant(env: Env, reports: list[dict[str, Any]]) -> None:
         for report in reports:
             payload = {"report": report, "hash": report["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for out_id, body in pipeline.apply(payload).alerts:
+            for out_id, body in pipeline.apply(AcceptedReport.model_validate(payload)).alerts:
                 await prod.send_and_wait(topics.name(s, topics.ALERTS), body,
                                          key=out_id.split("@")[0].encode())
     finally:

@@ -21,6 +21,7 @@ from test_pipeline_e2e import mule_reports
 
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline
+from linkwatch.schemas.accepted import AcceptedReport
 from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
@@ -55,7 +56,7 @@ async def publish(env: Env, pipeline: Pipeline, reports: list[dict[str, Any]]) -
         for r in reports:
             payload = {"report": r, "hash": r["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for out_id, body in pipeline.apply(payload).alerts:
+            for out_id, body in pipeline.apply(AcceptedReport.model_validate(payload)).alerts:
                 await prod.send_and_wait(topics.name(s, topics.ALERTS), body,
                                          key=out_id.split("@")[0].encode())
                 sent.append(out_id)

@@ -14,7 +14,8 @@ import pytest
 from kafka_helpers import collect, settle
 
 from linkwatch.ingest import send_reports
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.pipeline import Pipeline
+from linkwatch.rebuild import replay
 from linkwatch.scenario import generate
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from fault_injection import SECRET
 from kafka_helpers import collect, settle
@@ -27,6 +26,7 @@ from linkwatch.ingest import send_reports
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import DeadLetter, ReportAdapter
+from linkwatch.schemas.accepted import encode
 
 INJECTED = ("tests/fault_injection.py",)
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +52,8 @@ def test_a_fault_names_class_and_our_frame_never_the_message() -> None:
 def _payload(report: dict[str, Any], i: int) -> bytes:
     settings = Settings()
     enriched = enrich(ReportAdapter.validate_python(report), f"h{i}", settings)
-    enriched["source"] = f"reports.fraud:0:{i}"
-    return orjson.dumps(enriched)
+    enriched.source = f"reports.fraud:0:{i}"
+    return encode(enriched)
 
 
 def _fail_referrals_of(monkeypatch: Any, report_id: str) -> Any:

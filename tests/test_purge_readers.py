@@ -1,7 +1,7 @@
 """Retention purges honoured by the other readers of the accepted topic: the analyst
 API's read model (live, on a fresh start, and after a restart) and ``linkwatch report``
 over the topics.  No worker: the tests write accepted messages and markers themselves,
-or run ``linkwatch purge``; the rule is ``purge``'s (a later marker wins)."""
+or run ``linkwatch purge``; the rule is ``linkwatch.retention``'s (a later marker wins)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,16 @@ import redis
 from test_api import KEYS, start_api
 from typer.testing import CliRunner
 
-from linkwatch import purge
 from linkwatch.api.readmodel import ReadModel
 from linkwatch.cli import app
 from linkwatch.kafka import producer
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.pipeline import Pipeline
+from linkwatch.rebuild import replay
 from linkwatch.reporting.sources import accepted_payloads
+from linkwatch.retention import marker
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import ReportAdapter
+from linkwatch.schemas.accepted import encode
 from linkwatch.stack import stop_process
 from linkwatch.streams import topics
 
@@ -42,7 +44,7 @@ def accepted(report_factory, person_factory, rid: str, phone: str, settings,  # 
     report = ReportAdapter.validate_python(report_factory(
         "incident", report_id=rid, incident={"category": "burglary"}, **over,
         persons=[person_factory("v1", name=name or f"Synthetic {rid}", phones=[phone])]))
-    return json.dumps(enrich(report, f"h-{rid}-{phone[-3:]}", settings)).encode()
+    return encode(enrich(report, f"h-{rid}-{phone[-3:]}", settings))
 
 
 async def send(settings, msgs: list[bytes]) -> list[int]:  # type: ignore[no-untyped-def]
@@ -74,9 +76,9 @@ async def test_read_model_honours_markers_on_start_and_live(lw_env, report_facto
 
     # the sequence of test_purge: A, B, marker(A), C, A again, marker(B)
     await send(s, [msg("A", "07700 900001"), msg("B", "07700 900002"),
-                   purge.marker("P1", NOW, ["A"], requested_at=NOW),
+                   marker("P1", NOW, ["A"], requested_at=NOW),
                    msg("C", "07700 900003"), msg("A", "07700 900004"),
-                   purge.marker("P2", NOW, ["B"], requested_at=NOW)])
+                   marker("P2", NOW, ["B"], requested_at=NOW)])
     model = ReadModel(s)
     model.start()
     try:
@@ -91,9 +93,9 @@ async def test_read_model_honours_markers_on_start_and_live(lw_env, report_facto
 
         # live: one batch with D, a marker naming C and D, E, a marker naming E, D again
         await send(s, [msg("D", "07700 900005"),
-                       purge.marker("P3", NOW, ["C", "D"], requested_at=NOW),
+                       marker("P3", NOW, ["C", "D"], requested_at=NOW),
                        msg("E", "07700 900006"),
-                       purge.marker("P4", NOW, ["E"], requested_at=NOW),
+                       marker("P4", NOW, ["E"], requested_at=NOW),
                        msg("D", "07700 900007")])
         await until(lambda: model.pipeline is not rebuilt and "D" in model.rows)
         await asyncio.sleep(1.0)  # nothing more arrives
@@ -180,10 +182,10 @@ def test_report_from_topics_does_not_count_purged_reports(lw_env, report_factory
 
     asyncio.run(send(s, [msg("R-1", "07700 900701"), msg("R-2", "07700 900702"),
                          msg("R-3", "07700 900703"),
-                         purge.marker("P1", NOW, ["R-1", "R-2"], requested_at=NOW),
+                         marker("P1", NOW, ["R-1", "R-2"], requested_at=NOW),
                          msg("R-2", "07700 900704")]))  # sent again after the purge: kept
     payloads = asyncio.run(accepted_payloads(s))
-    assert sorted(payloads) == ["R-2", "R-3"] and "900704" in json.dumps(payloads["R-2"])
+    assert sorted(payloads) == ["R-2", "R-3"] and "900704" in payloads["R-2"].model_dump_json()
 
     out = CliRunner().invoke(app, ["report", "outcomes", "--from", "2026-11-10",
                                    "--to", "2026-11-10", "--format", "json"],

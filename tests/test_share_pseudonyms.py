@@ -18,6 +18,7 @@ from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import ReportAdapter
+from linkwatch.schemas.accepted import decode, encode
 from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
@@ -49,8 +50,8 @@ async def plant(settings, raw: list[dict]) -> list[dict]:  # type: ignore[no-unt
             report = ReportAdapter.validate_python(r)
             payload = enrich(report, f"h-{report.report_id}", settings)
             await prod.send_and_wait(topics.name(settings, topics.ACCEPTED),
-                                     json.dumps(payload).encode(), partition=0)
-            for out_id, body in pipeline.apply(json.loads(json.dumps(payload))).alerts:
+                                     encode(payload), partition=0)
+            for out_id, body in pipeline.apply(decode(encode(payload))).alerts:
                 await prod.send_and_wait(topics.name(settings, topics.ALERTS), body,
                                          key=out_id.split("@")[0].encode())
                 alerts.append(json.loads(body))

@@ -15,7 +15,7 @@ the link graph, kept up to date by following the topics.
   message is skipped when a marker later in the accepted topic names its id.  A fresh
   start first reads the topic's markers, so it never folds in what they name; a marker
   met while following drops the named reports' rows at once and rebuilds the graph and
-  the rows by ``pipeline.replay`` up to the marker, then swaps the new state in.
+  the rows by ``rebuild.replay`` up to the marker, then swaps the new state in.
 
 New alert versions are offered to subscribers (the live stream), numbered in the order
 they reached this read model: the stream's event ids are ``<epoch>-<number>``, the epoch
@@ -39,13 +39,21 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
-from linkwatch import purge
 from linkwatch.config import Settings
 from linkwatch.erasure import REDACTED, WITHDRAWN
 from linkwatch.faults import capture
-from linkwatch.pipeline import Outputs, Pipeline, replay
+from linkwatch.pipeline import Outputs, Pipeline
+from linkwatch.rebuild import replay
 from linkwatch.reporting.rows import ReportRow, report_row
-from linkwatch.schemas import ReportAdapter
+from linkwatch.retention import Retention
+from linkwatch.schemas.accepted import (
+    AcceptedDecodeError,
+    AcceptedReport,
+    PurgeMarker,
+    decode,
+    encode,
+    try_decode_head,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,29 +69,29 @@ class _Pipeline(Pipeline):
         super().__init__(settings)
         self.rows: dict[str, ReportRow] = {}
         self.faults = 0  # reports this reader could not fold in
-        # (payload, fault) of each report that failed since the read model last sent its
+        # (message, fault) of each report that failed since the read model last sent its
         # dead letters (``ReadModel._send_failed``)
-        self.failed: list[tuple[dict[str, Any], Any]] = []
+        self.failed: list[tuple[AcceptedReport, Any]] = []
 
-    def apply(self, payload: dict[str, Any]) -> Outputs:
+    def apply(self, message: AcceptedReport) -> Outputs:
         try:
-            out = super().apply(payload)
-            self._add_row(payload)
+            out = super().apply(message)
+            self._add_row(message)
             return out
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop the read model
             # logged without its message (personal data), and dead-lettered (stage
             # readmodel) once, so an operator sees it and can re-drive it after a fix
             fault = capture("readmodel", exc, then="the report is left out of the API's view")
             self.faults += 1
-            self.failed.append((payload, fault))
+            self.failed.append((message, fault))
             return Outputs()
 
-    def _add_row(self, payload: dict[str, Any]) -> None:
-        report = ReportAdapter.validate_python(payload["report"])
+    def _add_row(self, message: AcceptedReport) -> None:
+        report = message.report
         rid = report.report_id
         entity_of = {(rid, ref): entity for entity, (ref, _t)
                      in self.persons_of.get(rid, {}).items()}
-        self.rows[rid] = report_row(report, payload.get("enrichment"), entity_of)
+        self.rows[rid] = report_row(report, message.enrichment, entity_of)
 
 
 class ReadModel:
@@ -109,7 +117,7 @@ class ReadModel:
         self._tasks: list[asyncio.Task[None]] = []
         self._positions: dict[TopicPartition, int] = {}  # next offset, kept over reconnects
         self._markers: dict[int, list[str]] | None = None  # purge markers: offset -> ids
-        self._forget: dict[str, int] = {}  # report id -> offset of the last marker naming it
+        self._forget = Retention()  # the markers read so far
         self._withdrawn: dict[str, int] = {}  # alert id -> the version that withdrew it
 
     # -- state ----------------------------------------------------------------------------
@@ -151,8 +159,8 @@ class ReadModel:
         self.referrals.pop(referral_id, None)
         self.published.pop(referral_id, None)
 
-    def apply_accepted(self, payload: dict[str, Any], published_ms: int | None = None) -> None:
-        self.pipeline.apply(payload)
+    def apply_accepted(self, message: AcceptedReport, published_ms: int | None = None) -> None:
+        self.pipeline.apply(message)
 
     @property
     def rows(self) -> dict[str, ReportRow]:
@@ -226,7 +234,7 @@ class ReadModel:
         while True:
             try:
                 if name == "graph" and self._markers is None:
-                    from linkwatch.pipeline import failed_sources
+                    from linkwatch.rebuild import failed_sources
 
                     # what a stage already dead-lettered: not folded in (as the link stage
                     # rebuilds), nor dead-lettered again
@@ -302,10 +310,11 @@ class ReadModel:
 
         markers: dict[int, list[str]] = {}
         async for msg in read_messages(self.settings, topic, idle_s=1.0):
-            if purge.is_marker(msg.value):
-                markers[msg.offset] = purge.marker_ids(msg.value)
+            head = try_decode_head(msg.value)
+            if isinstance(head, PurgeMarker):
+                markers[msg.offset] = head.report_ids
         self._markers = markers
-        self._forget = purge.forget_map(markers.items())
+        self._forget = Retention(markers.items())
         if markers:
             log.info("read model: %d purge markers name %d reports", len(markers),
                      len(self._forget))
@@ -313,19 +322,18 @@ class ReadModel:
     async def _send_failed(self) -> None:
         """Dead letters (reason ``processing_error``, stage ``readmodel``) for the reports
         this reader failed on, each input coordinate once: not those already dead-lettered
-        by any stage (read at start, ``pipeline.failed_sources``)."""
+        by any stage (read at start, ``rebuild.failed_sources``)."""
         failed, self.pipeline.failed = self.pipeline.failed, []
         if not failed or self.send_dead_letters is None:
             return
         from linkwatch.pipeline import link_dead_letter
 
         records = []
-        for payload, fault in failed:
-            source = payload.get("source") if isinstance(payload, dict) else None
-            if source in self._failed_sources:
+        for message, fault in failed:
+            if message.source in self._failed_sources:
                 continue
-            self._failed_sources.add(str(source))
-            key, body = link_dead_letter(payload, json.dumps(payload).encode(), fault)
+            self._failed_sources.add(str(message.source))
+            key, body = link_dead_letter(message, encode(message), fault)
             records.append((key, body))
         if records:
             await self.send_dead_letters(records)
@@ -333,7 +341,7 @@ class ReadModel:
     async def _take_accepted(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
         """Fold a batch of the accepted topic in.  A marker not met before rebuilds the
         state up to it (with every new marker of the batch), as the link stage does
-        (``purge.rebuild``); the rest of the batch then goes on from there."""
+        (``rebuild.after_purge``); the rest of the batch then goes on from there."""
         try:
             await self._take_accepted_batch(tp, msgs)
         finally:
@@ -341,8 +349,8 @@ class ReadModel:
 
     async def _take_accepted_batch(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
         known = self._markers or {}
-        new = [(m.offset, purge.marker_ids(m.value)) for m in msgs
-               if purge.is_marker(m.value) and m.offset not in known]
+        heads = [(m.offset, try_decode_head(m.value)) for m in msgs if m.offset not in known]
+        new = [(offset, h.report_ids) for offset, h in heads if isinstance(h, PurgeMarker)]
         if new:
             at = new[0][0]
             self._apply(tp, [m for m in msgs if m.offset < at])
@@ -352,17 +360,16 @@ class ReadModel:
 
     def _apply(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
         for msg in msgs:
-            if not purge.is_marker(msg.value):
-                try:
-                    payload = json.loads(msg.value)
-                    rid = payload["report"]["report_id"]
-                except (ValueError, TypeError, KeyError):
-                    log.warning("read model skipped an unreadable accepted message at %d",
-                                msg.offset)
-                else:
-                    if not purge.forgotten(self._forget, rid, msg.offset) \
-                            and payload.get("source") not in self._failed_sources:
-                        self.apply_accepted(payload, msg.timestamp)
+            try:
+                message = decode(msg.value)
+            except AcceptedDecodeError:
+                log.warning("read model skipped an unreadable accepted message at %d",
+                            msg.offset)
+            else:
+                if isinstance(message, AcceptedReport) \
+                        and not self._forget.skips(message.report_id, msg.offset) \
+                        and message.source not in self._failed_sources:
+                    self.apply_accepted(message, msg.timestamp)
             self._positions[tp] = msg.offset + 1
 
     async def _rebuild(self, tp: TopicPartition, at: int,
@@ -379,7 +386,7 @@ class ReadModel:
         markers = self._markers if self._markers is not None else {}
         markers.update(new)
         self._markers = markers
-        self._forget = purge.forget_map(markers.items())
+        self._forget = Retention(markers.items())
         self._positions[tp] = at + 1
         log.info("retention purge: read model rebuilt from %d reports, %d ids named by "
                  "%d markers", n, sum(len(ids) for _o, ids in new), len(new))

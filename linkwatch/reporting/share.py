@@ -132,7 +132,8 @@ def run_share(settings: Settings, alert_id: str, recipient: str, out_dir: Path,
     from linkwatch.exporting import audit_disclosure
     from linkwatch.graph.export import export_graph, select, write_private
     from linkwatch.graph.export._common import Pseudonymiser
-    from linkwatch.pipeline import Pipeline, replay
+    from linkwatch.pipeline import Pipeline
+    from linkwatch.rebuild import replay
 
     key = check_request(settings, recipient, fmt)
     recipient = recipient.strip()
