@@ -23,7 +23,7 @@ def enrich(report: AnyReport, digest: str, settings: Settings) -> AcceptedReport
     work that needs the shared state.
     """
     enriched, record = enrich_report(report, settings)
-    return AcceptedReport.model_construct(  # every part built here, from a valid report
+    return AcceptedReport(
         hash=digest, report=enriched, enrichment=record.as_dict(),
         resolution=[to_record(p, report.report_id, report.reported_at).as_list()
                     for p in enriched.persons],

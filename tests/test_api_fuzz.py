@@ -38,7 +38,7 @@ async def plant(env: Env, reports: list[dict[str, Any]]) -> None:
         for report in reports:
             payload = {"report": report, "hash": report["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for out_id, body in pipeline.apply(AcceptedReport.model_validate(payload)).alerts:
+            for out_id, body in pipeline.apply(AcceptedReport.of(payload)).alerts:
                 await prod.send_and_wait(topics.name(s, topics.ALERTS), body,
                                          key=out_id.split("@")[0].encode())
     finally:

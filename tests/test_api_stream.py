@@ -56,7 +56,7 @@ async def publish(env: Env, pipeline: Pipeline, reports: list[dict[str, Any]]) -
         for r in reports:
             payload = {"report": r, "hash": r["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for out_id, body in pipeline.apply(AcceptedReport.model_validate(payload)).alerts:
+            for out_id, body in pipeline.apply(AcceptedReport.of(payload)).alerts:
                 await prod.send_and_wait(topics.name(s, topics.ALERTS), body,
                                          key=out_id.split("@")[0].encode())
                 sent.append(out_id)

@@ -25,7 +25,7 @@ from linkwatch.search import (
 
 def _report(rid: str, persons: list[dict[str, Any]], identifiers: list[dict[str, Any]] = (),
             **over: Any) -> AcceptedReport:
-    return AcceptedReport.model_validate({"report": {
+    return AcceptedReport.of({"report": {
         "report_id": rid, "kind": "fraud", "source": "test",
         "reported_at": "2026-11-02T10:00:00+00:00", "force": "Warwickshire Police",
         "persons": persons, "identifiers": list(identifiers),
