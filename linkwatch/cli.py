@@ -281,16 +281,6 @@ def _print_topic(topic: str, follow: bool, as_json: bool, render) -> None:  # ty
         pass
 
 
-def _render_alert(a: dict) -> str:
-    return (f"[bold]{a.get('severity', '?').upper():8}[/] {a.get('type')} v{a.get('version')} "
-            f"{a.get('alert_id')}  {a.get('title')}  ({len(a.get('report_ids', []))} reports)")
-
-
-def _render_referral(r: dict) -> str:
-    return (f"{r.get('service'):22} {r.get('priority'):9} {r.get('status'):9} "
-            f"report {r.get('report_id')} person {r.get('person_ref')} due {r.get('due_by')}")
-
-
 @app.command()
 def alerts(
     follow: Annotated[bool, typer.Option(
@@ -298,7 +288,9 @@ def alerts(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Print the alerts topic."""
-    _print_topic("alerts", follow, as_json, _render_alert)
+    from linkwatch.watch import render_alert
+
+    _print_topic("alerts", follow, as_json, render_alert)
 
 
 @app.command()
@@ -321,7 +313,9 @@ def referrals(
                     emit_json(value)
         asyncio.run(run())
         return
-    _print_topic("referrals", follow, as_json, _render_referral)
+    from linkwatch.watch import render_referral
+
+    _print_topic("referrals", follow, as_json, render_referral)
 
 
 @app.command()
