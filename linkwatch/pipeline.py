@@ -51,7 +51,9 @@ from linkwatch.schemas.accepted import (
     Enrichment,
     NearDupFingerprint,
     PurgeMarker,
+    ReportHead,
     decode,
+    try_decode_head,
 )
 
 log = logging.getLogger(__name__)
@@ -106,11 +108,18 @@ def link_dead_letter(message: AcceptedReport | None, value: bytes,
     """(key, DeadLetter JSON) for an accepted report the link stage failed on: the
     coordinate it arrived at on its input topic (what ``linkwatch reconcile`` counts and
     ``deadletters --replay`` re-sends to) and the report as accepted, as its value.
-    ``message``: the decoded message, ``None`` when ``value`` did not decode."""
-    rid = message.report_id if message is not None else ""
-    topic, partition, offset = _coordinate(message.source if message is not None else None)
-    raw = orjson.dumps(message.report.model_dump(mode="json", by_alias=True, exclude_none=True)
-                       ) if message is not None else value
+    ``message``: the decoded message; ``None`` when ``value`` did not decode, and then
+    its id and coordinate are still read if they are there (``decode_head``)."""
+    if message is not None:
+        rid, source = message.report_id, message.source
+        raw = orjson.dumps(message.report.model_dump(mode="json", by_alias=True,
+                                                     exclude_none=True))
+    else:
+        head = try_decode_head(value)
+        rid, source = (head.report_id, head.source) if isinstance(head, ReportHead) \
+            else ("", None)
+        raw = value
+    topic, partition, offset = _coordinate(source)
     dead = processing_dead_letter(
         Source(topic, partition, offset, rid.encode() if rid else None), raw, fault,
         datetime.now(UTC))

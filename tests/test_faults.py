@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fault_injection import SECRET
 from kafka_helpers import collect, settle
@@ -330,3 +331,14 @@ async def test_the_read_model_dead_letters_a_report_it_fails_on_once(
     assert (dead.topic, dead.offset) == ("reports.fraud", 1) and SECRET not in body.decode()
     await model._take_accepted(tp, msgs)  # read again (a reconnect): not dead-lettered twice
     assert len(sent) == 1
+
+
+def test_an_accepted_message_with_an_invalid_report_is_dead_lettered_at_its_source() -> None:
+    """The report does not validate (the decoder refuses it): its dead letter still names
+    the report and the input coordinate it came from, so reconcile counts it there."""
+    body = orjson.dumps({"hash": "h1", "source": "reports.fraud:0:7",
+                         "report": {"report_id": "F-9", "kind": "fraud", "persons": "x"}})
+    (key, dead_body), = Pipeline(Settings()).apply_message(body).dead_letters
+    dead = DeadLetter.model_validate_json(dead_body)
+    assert key == "F-9" and (dead.topic, dead.partition, dead.offset) == ("reports.fraud", 0, 7)
+    assert dead.exception == "AcceptedDecodeError" and dead.reason == "processing_error"
