@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from linkwatch.config import Settings
 from linkwatch.rules import neardup
 from linkwatch.rules.enrich import enrich_report
 from linkwatch.rules.normalise import primer
 from linkwatch.rules.resolve import to_record
 from linkwatch.schemas import AnyReport
-from linkwatch.schemas.accepted import AcceptedReport
+from linkwatch.schemas.accepted import (
+    AcceptedReport,
+    CanonicalForm,
+    Enrichment,
+    NearDupFingerprint,
+    ResolutionInput,
+)
 
 
 def enrich(report: AnyReport, digest: str, settings: Settings) -> AcceptedReport:
@@ -23,10 +31,13 @@ def enrich(report: AnyReport, digest: str, settings: Settings) -> AcceptedReport
     work that needs the shared state.
     """
     enriched, record = enrich_report(report, settings)
+    # the shapes ``schemas/accepted.py`` names; tuples, as the link stage decodes them
     return AcceptedReport(
-        hash=digest, report=enriched, enrichment=record.as_dict(),
-        resolution=[to_record(p, report.report_id, report.reported_at).as_list()
+        hash=digest, report=enriched, enrichment=cast(Enrichment, record.as_dict()),
+        resolution=[cast(ResolutionInput,
+                         tuple(to_record(p, report.report_id, report.reported_at).as_list()))
                     for p in enriched.persons],
-        near_dup=neardup.fingerprint(enriched),
-        canon=[primer("phone", raw) for p in enriched.persons for raw in p.phones],
+        near_dup=cast(NearDupFingerprint, neardup.fingerprint(enriched)),
+        canon=[cast(CanonicalForm, tuple(primer("phone", raw)))
+               for p in enriched.persons for raw in p.phones],
         source=None)
