@@ -84,7 +84,7 @@ class NearDupFingerprint(TypedDict):
 # -- the two messages ----------------------------------------------------------------------
 
 
-class AcceptedReport(msgspec.Struct, kw_only=True):
+class AcceptedReport(msgspec.Struct, kw_only=True, gc=False):
     """A report intake accepted, with its link inputs.  ``source``: the input coordinate
     it arrived at (``topic:partition:offset``, for ``linkwatch reconcile``).  The inputs
     are optional: without them the link stage computes them itself (older messages).
@@ -145,7 +145,7 @@ class AcceptedDecodeError(ValueError):
 _NONE = msgspec.Raw()
 
 
-class _Wire(msgspec.Struct, omit_defaults=True):
+class _Wire(msgspec.Struct, omit_defaults=True, gc=False):
     """Either message as it is written: the report left as raw JSON for pydantic."""
 
     report: msgspec.Raw = _NONE
