@@ -10,12 +10,10 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from linkwatch.faults import Fault, capture
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode, processing_dead_letter
-from linkwatch.schemas import DeadLetter
+from linkwatch.schemas import DeadLetter, accepted
 from linkwatch.streams.channels import (
     ACCEPTED,
     DEADLETTER,
@@ -55,8 +53,8 @@ def _decode_batch(events: list, kind: str) -> list[Decoded]:  # type: ignore[typ
         if isinstance(outcome, Accepted):
             try:
                 enriched = enrich(outcome.report, outcome.content_hash, settings)
-                enriched["source"] = src.coordinate  # for `linkwatch reconcile`
-                payload = orjson.dumps(enriched)
+                enriched.source = src.coordinate  # for `linkwatch reconcile`
+                payload = accepted.encode(enriched)
             except Exception as exc:  # noqa: BLE001 - one report must never stop the stage
                 outcome = processing_dead_letter(src, event.value, capture("intake", exc), now)
         out.append((src, outcome, payload, event.value))

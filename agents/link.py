@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import orjson
-
-from linkwatch import purge, snapshot
+from linkwatch import rebuild, snapshot
 from linkwatch.faults import Fault
 from linkwatch.graph.alerts import Numbered
 from linkwatch.graph.feedback import suppress
-from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter, replay
+from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter
+from linkwatch.schemas.accepted import AcceptedReport, PurgeMarker, try_decode
 from linkwatch.streams.channels import (
     ALERTS,
     AUDIT,
@@ -77,11 +76,9 @@ def _unsent(item: tuple[bytes, Outputs], fault: Fault) -> Record:
     """A report whose outputs could not be published (a fault that is not I/O): its
     dead letter, at the input coordinate the report came from."""
     value, _ = item
-    try:
-        payload = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        payload = None
-    key, body = link_dead_letter(payload, value, fault)
+    message = try_decode(value)
+    key, body = link_dead_letter(message if isinstance(message, AcceptedReport) else None,
+                                 value, fault)
     return DEADLETTER, key.encode() or None, body
 
 
@@ -100,19 +97,24 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
     pace = Pace("link")
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
         pace.lap("input")
-        if any(purge.is_marker(e.value) for e in events):  # retention: forget, then go on
+        # the accepted offset this batch brings the state to (a marker's batch included)
+        reached = events[-1].message.offset + 1 if events else None
+        decoded = [try_decode(e.value) for e in events]  # once each (schemas/accepted.py)
+        if any(isinstance(m, PurgeMarker) for m in decoded):  # retention: forget, go on
             await batches.drain()
             await writes.drain()
-            pipeline, events = await purge.rebuild(settings, events)
+            pipeline, events = await rebuild.after_purge(settings, events)
+            decoded = [try_decode(e.value) for e in events]
             snapshots.forget(pipeline.reports)
             view.broken()  # the next write replaces the view: the purged reports leave it
         # the state changes once (pure); only the publishing is retried, and it overlaps
         # the next batch's apply
         # an exception while applying one report makes it a dead letter, not the end
-        outputs = [pipeline.apply_message(e.value) for e in events]
-        if events:
-            pipeline.offset = events[-1].message.offset + 1
-            await writes.submit(view.collect(pipeline, pipeline.offset))
+        outputs = [pipeline.apply_message(e.value, decoded=m)
+                   for e, m in zip(events, decoded, strict=True)]
+        if reached is not None:
+            pipeline.offset = reached
+            await writes.submit(view.collect(pipeline, reached))
         pace.lap("apply")
         items = list(zip((e.value for e in events), outputs, strict=True))
         await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued),
@@ -127,24 +129,10 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
 
 async def _rebuild(view_at: int) -> tuple[Pipeline, int, int | None]:
     """The state before the first uncommitted report: the snapshot, if there is a usable
-    one, and the reports after it; else every report (``linkwatch.snapshot``).  Also the
-    snapshot's offset (``None``: none was used), which the view's start needs.  A snapshot
-    ahead of the view (``view_at``, the offset it has reached) is not used: the reports
-    in between would be in neither the tail nor the view (linkwatch/view/writer.py)."""
-    saved = snapshot.load(settings)
-    if saved is not None and saved.offset > view_at:
-        log.info("snapshot at accepted offset %d not used: the link view has reached only "
-                 "%d; replaying every report", saved.offset, view_at)
-        saved = None
-    if saved is not None:
-        try:
-            more = await replay(settings, saved.pipeline, start=saved.offset)
-            return saved.pipeline, saved.pipeline.reports + more, saved.offset
-        except snapshot.Stale as why:
-            log.info("snapshot not used, and deleted: %s", why)
-            snapshot.forget(settings)  # it holds reports a purge has removed since
-    pipeline = Pipeline(settings)
-    return pipeline, await replay(settings, pipeline), None
+    one, and the reports after it; else every report (``linkwatch.rebuild.restore``).  Also
+    the snapshot's offset (``None``: none was used), which the view's start needs; a
+    snapshot ahead of the view (``view_at``) is not used."""
+    return await rebuild.restore(settings, view_at)
 
 
 async def _not_suppressed(messages: list[tuple[str, str, Numbered | bytes]],

@@ -20,8 +20,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import orjson
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import peak_rss_mb, write_results  # noqa: E402
 
@@ -31,6 +29,7 @@ from linkwatch.demo_scenario import generate  # noqa: E402
 from linkwatch.pipeline import Pipeline  # noqa: E402
 from linkwatch.rules.enrichment import enrich  # noqa: E402
 from linkwatch.rules.intake import Accepted, Source, decode  # noqa: E402
+from linkwatch.schemas.accepted import encode  # noqa: E402
 
 
 def accepted(n: int, settings: Settings) -> list[bytes]:
@@ -40,7 +39,7 @@ def accepted(n: int, settings: Settings) -> list[bytes]:
         outcome = decode(Source("bench", 0, i, None), json.dumps(report).encode(),
                          report["kind"], received_at=now)
         assert isinstance(outcome, Accepted)
-        out.append(orjson.dumps(enrich(outcome.report, outcome.content_hash, settings)))
+        out.append(encode(enrich(outcome.report, outcome.content_hash, settings)))
     return out
 
 
@@ -50,7 +49,7 @@ def measure(n: int, data_dir: str) -> dict[str, float]:
     t0 = time.perf_counter()
     pipeline = Pipeline(settings)
     for body in payloads:
-        pipeline.apply(orjson.loads(body))
+        pipeline.apply_message(body)
     replay_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     file = snapshot.write(pipeline, n, settings)

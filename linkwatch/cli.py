@@ -281,16 +281,6 @@ def _print_topic(topic: str, follow: bool, as_json: bool, render) -> None:  # ty
         pass
 
 
-def _render_alert(a: dict) -> str:
-    return (f"[bold]{a.get('severity', '?').upper():8}[/] {a.get('type')} v{a.get('version')} "
-            f"{a.get('alert_id')}  {a.get('title')}  ({len(a.get('report_ids', []))} reports)")
-
-
-def _render_referral(r: dict) -> str:
-    return (f"{r.get('service'):22} {r.get('priority'):9} {r.get('status'):9} "
-            f"report {r.get('report_id')} person {r.get('person_ref')} due {r.get('due_by')}")
-
-
 @app.command()
 def alerts(
     follow: Annotated[bool, typer.Option(
@@ -299,8 +289,9 @@ def alerts(
 ) -> None:
     """Print the alerts topic."""
     from linkwatch.streams import topics
+    from linkwatch.watch import render_alert
 
-    _print_topic(topics.ALERTS, follow, as_json, _render_alert)
+    _print_topic(topics.ALERTS, follow, as_json, render_alert)
 
 
 @app.command()
@@ -324,8 +315,9 @@ def referrals(
         asyncio.run(run())
         return
     from linkwatch.streams import topics
+    from linkwatch.watch import render_referral
 
-    _print_topic(topics.REFERRALS, follow, as_json, _render_referral)
+    _print_topic(topics.REFERRALS, follow, as_json, render_referral)
 
 
 @app.command()

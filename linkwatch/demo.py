@@ -30,10 +30,9 @@ def start_worker(env: dict[str, str], log_path: str | None = None,
 
 
 async def _watch(settings, scenario, seconds: float) -> tuple[list, list]:  # type: ignore[no-untyped-def]
-    from linkwatch.cli import _render_alert, _render_referral
     from linkwatch.ingest import send_reports
     from linkwatch.streams import topics
-    from linkwatch.watch import read_topic
+    from linkwatch.watch import read_topic, render_alert, render_referral
 
     await send_reports(settings, scenario.reports)
     console.print(f"[green]sent[/] {len(scenario.reports)} synthetic reports")
@@ -46,8 +45,8 @@ async def _watch(settings, scenario, seconds: float) -> tuple[list, list]:  # ty
             console.print(("[bold red]ALERT[/] " if sink is alerts else "[cyan]REFERRAL[/] ")
                           + render(value))
 
-    tasks = [asyncio.create_task(follow(topics.ALERTS, alerts, _render_alert)),
-             asyncio.create_task(follow(topics.REFERRALS, referrals, _render_referral))]
+    tasks = [asyncio.create_task(follow(topics.ALERTS, alerts, render_alert)),
+             asyncio.create_task(follow(topics.REFERRALS, referrals, render_referral))]
     deadline = time.monotonic() + seconds
     want_refs = len(scenario.expected_referrals)
     while time.monotonic() < deadline:

@@ -197,24 +197,22 @@ class Swept:
 async def purged_report_ids(settings: Settings) -> tuple[set[str], int]:
     """Every report id a marker names and that was not sent again after it, and the offset
     of the last marker (-1: none)."""
-    from linkwatch import purge
+    from linkwatch.retention import Retention
+    from linkwatch.schemas.accepted import PurgeMarker, ReportHead, try_decode_head
     from linkwatch.streams import topics
     from linkwatch.watch import read_messages
 
     last_sent: dict[str, int] = {}
-    named: dict[str, int] = {}
+    retention = Retention()
     last_marker = -1
     async for msg in read_messages(settings, topics.name(settings, topics.ACCEPTED)):
-        if purge.is_marker(msg.value):
+        head = try_decode_head(msg.value)
+        if isinstance(head, PurgeMarker):
             last_marker = msg.offset
-            for rid in purge.marker_ids(msg.value):
-                named[rid] = msg.offset
-            continue
-        try:
-            last_sent[json.loads(msg.value)["report"]["report_id"]] = msg.offset
-        except (ValueError, KeyError, TypeError):
-            continue
-    return {rid for rid, at in named.items() if last_sent.get(rid, -1) < at}, last_marker
+            retention.add(msg.offset, head.report_ids)
+        elif isinstance(head, ReportHead):
+            last_sent[head.report_id] = msg.offset
+    return retention.gone(last_sent), last_marker
 
 
 async def _link_stage_passed(settings: Settings, offset: int, wait_s: float) -> bool:
@@ -247,8 +245,8 @@ class _Capture:
         self.last: dict[str, Alert] = {}
         inner = pipeline.apply
 
-        def apply(payload: dict[str, Any]) -> Any:
-            out = inner(payload)
+        def apply(message: Any) -> Any:
+            out = inner(message)
             for alert in out.alerts:
                 self.last[alert.alert_id] = alert
             return out
@@ -260,8 +258,9 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
     from linkwatch.graph.alerts import content_digest, version_above
     from linkwatch.graph.feedback import status_key
     from linkwatch.kafka import producer
-    from linkwatch.pipeline import Pipeline, replay
+    from linkwatch.pipeline import Pipeline
     from linkwatch.purge import _redis
+    from linkwatch.rebuild import replay
     from linkwatch.streams import topics
     from linkwatch.watch import decode, read_messages
 

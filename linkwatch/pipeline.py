@@ -13,16 +13,14 @@ import copy
 import dataclasses
 import gc
 import hashlib
-import json
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from aiokafka import TopicPartition
 
 from linkwatch.config import Settings, load_config_file
 from linkwatch.faults import Fault, capture
@@ -48,6 +46,15 @@ from linkwatch.rules.referrals import (
 )
 from linkwatch.rules.resolve import InMemoryIndex, Record, Resolver, to_record
 from linkwatch.schemas import Alert, AnyReport, Referral, ReportAdapter
+from linkwatch.schemas.accepted import (
+    AcceptedReport,
+    Enrichment,
+    NearDupFingerprint,
+    PurgeMarker,
+    ReportHead,
+    decode,
+    try_decode_head,
+)
 from linkwatch.streams import topics
 
 log = logging.getLogger(__name__)
@@ -99,15 +106,23 @@ class Outputs:
         self.referrals.append((f"{referral.referral_id}@{referral.status}@{digest}", body))
 
 
-def link_dead_letter(payload: Any, value: bytes, fault: Fault) -> tuple[str, bytes]:
+def link_dead_letter(message: AcceptedReport | None, value: bytes,
+                     fault: Fault) -> tuple[str, bytes]:
     """(key, DeadLetter JSON) for an accepted report the link stage failed on: the
     coordinate it arrived at on its input topic (what ``linkwatch reconcile`` counts and
-    ``deadletters --replay`` re-sends to) and the report as accepted, as its value."""
-    report = payload.get("report") if isinstance(payload, dict) else None
-    source = payload.get("source") if isinstance(payload, dict) else None
-    rid = str(report.get("report_id", "")) if isinstance(report, dict) else ""
+    ``deadletters --replay`` re-sends to) and the report as accepted, as its value.
+    ``message``: the decoded message; ``None`` when ``value`` did not decode, and then
+    its id and coordinate are still read if they are there (``decode_head``)."""
+    if message is not None:
+        rid, source = message.report_id, message.source
+        raw = orjson.dumps(message.report.model_dump(mode="json", by_alias=True,
+                                                     exclude_none=True))
+    else:
+        head = try_decode_head(value)
+        rid, source = (head.report_id, head.source) if isinstance(head, ReportHead) \
+            else ("", None)
+        raw = value
     topic, partition, offset = _coordinate(source)
-    raw = orjson.dumps(report) if isinstance(report, dict) else value
     dead = processing_dead_letter(
         Source(topic, partition, offset, rid.encode() if rid else None), raw, fault,
         datetime.now(UTC))
@@ -117,10 +132,10 @@ def link_dead_letter(payload: Any, value: bytes, fault: Fault) -> tuple[str, byt
 _DIGITS = re.compile(r"[0-9]+")
 
 
-def _coordinate(source: Any) -> tuple[str, int | None, int | None]:
+def _coordinate(source: str | None) -> tuple[str, int | None, int | None]:
     """``topic:partition:offset`` (intake's ``Source.coordinate``; topic names hold no
     colon) as its parts; the accepted topic itself when there is none."""
-    if isinstance(source, str) and source.count(":") >= 2:
+    if source is not None and source.count(":") >= 2:
         topic, partition, offset = source.rsplit(":", 2)
         if _DIGITS.fullmatch(partition) and _DIGITS.fullmatch(offset):
             return topic, int(partition), int(offset)
@@ -187,26 +202,36 @@ class Pipeline:
         self.offenders.watchlist = shared_watchlist(settings)
         self.hubs.legit = load_allowlist(settings.allowlist_file)  # the file as it is now
 
-    def apply_message(self, value: bytes, stage: str = "link") -> Outputs:
+    def apply_message(self, value: bytes, stage: str = "link",
+                      decoded: AcceptedReport | PurgeMarker | None = None) -> Outputs:
         """``apply`` one accepted-topic message, guarded: an exception while handling it
         gives no outputs but a dead letter (``Outputs.dead_letters``, reason
         ``processing_error``, ``linkwatch.faults``), and the next report goes on.  What
         the failed report changed before the exception stays; it is not marked applied,
-        so a re-drive (``linkwatch deadletters --replay``) applies it again."""
-        payload: Any = None
+        so a re-drive (``linkwatch deadletters --replay``) applies it again.
+        ``decoded``: the value already decoded (``schemas.accepted.try_decode``).  A purge
+        marker is not for this method (``linkwatch.rebuild``): it is a dead letter too."""
+        message: AcceptedReport | None = None
         try:
-            payload = orjson.loads(value)
-            return self.apply(payload)
+            if decoded is None:
+                decoded = decode(value)
+            if isinstance(decoded, PurgeMarker):
+                raise TypeError("a purge marker is applied by rebuilding the state "
+                                "(linkwatch.rebuild), not as a report")
+            message = decoded
+            return self.apply(message)
         except Exception as exc:  # noqa: BLE001 - one report must never stop the stage
             out = Outputs()
-            out.dead_letters.append(link_dead_letter(payload, value, capture(stage, exc)))
+            out.dead_letters.append(link_dead_letter(message, value, capture(stage, exc)))
             return out
 
-    def apply(self, payload: dict[str, Any]) -> Outputs:
-        """Fold one accepted report in; return what should be published."""
+    def apply(self, message: AcceptedReport) -> Outputs:
+        """Fold one accepted report in; return what should be published.  The message's
+        report is the state's from now on (its persons get their entity ids): give each
+        pipeline its own decoded message."""
         out = Outputs()
-        report = ReportAdapter.validate_python(payload["report"])
-        digest = payload.get("hash", "")
+        report = message.report
+        digest = message.hash
         before = self.applied.get(report.report_id)
         if before == digest:
             return out  # the same report again (our own replay): nothing new
@@ -215,11 +240,11 @@ class Pipeline:
             self.reports += 1
             if self.reports % FREEZE_EVERY == 0:
                 _settle_heap()
-            prime(payload.get("canon", ()))
-            self._resolve(report, payload.get("er"), out)
-            duplicate_of = self._near_duplicate(report, payload.get("nd"))
-            self.link(report, payload.get("enrichment"), duplicate_of, out)
-            self._refer(report, duplicate_of, out, payload["report"])
+            prime(message.canon)
+            self._resolve(report, message.resolution, out)
+            duplicate_of = self._near_duplicate(report, message.near_dup)
+            self.link(report, message.enrichment, duplicate_of, out)
+            self._refer(report, duplicate_of, out)
             self.offenders.apply(report, duplicate_of, out, self.graph, self.alerts)
         except BaseException:
             if before is None:  # not applied: a re-drive of the report is not skipped
@@ -227,10 +252,10 @@ class Pipeline:
             else:
                 self.applied[report.report_id] = before
             raise
-        self.fresh.append((report, payload.get("enrichment")))
+        self.fresh.append((report, message.enrichment))
         return out
 
-    def link(self, report: AnyReport, enrichment: dict[str, Any] | None,
+    def link(self, report: AnyReport, enrichment: Enrichment | None,
              duplicate_of: str | None, out: Outputs) -> None:
         """Fold one resolved report into the graph, judge hubs, run the detectors on its
         neighbourhood and version the alerts (``bench/graph_scale.py`` times this)."""
@@ -264,7 +289,7 @@ class Pipeline:
             object.__setattr__(cfg, "hubs", hubs)
         return cfg
 
-    def _near_duplicate(self, report: AnyReport, fingerprint: dict[str, Any] | None
+    def _near_duplicate(self, report: AnyReport, fingerprint: NearDupFingerprint | None
                         ) -> str | None:
         """The earliest report this one is a near-duplicate of (same event, other channel).
         ``fingerprint``: ``neardup.fingerprint(report)`` as intake computed it."""
@@ -289,7 +314,7 @@ class Pipeline:
         self.dup_people[report.report_id] = people
         return first
 
-    def _resolve(self, report: AnyReport, records: list[list[Any]] | None,
+    def _resolve(self, report: AnyReport, records: Sequence[Sequence[Any]] | None,
                  out: Outputs) -> None:
         """Resolve each person; ``records``: their ``to_record`` lists as intake made them."""
         if records is None or len(records) != len(report.persons):
@@ -305,8 +330,7 @@ class Pipeline:
                 "entity_id": res.entity_id, "score": res.score, "matched": res.matched,
                 "reasons": list(res.reasons)})))
 
-    def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs,
-               raw: dict[str, Any] | None = None) -> None:
+    def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs) -> None:
         """Victims' Code decisions for every person; cancellations when an update withdraws one.
         A near-duplicate refers under the original report's ids, so nobody is referred twice."""
         self.persons_of[report.report_id] = {
@@ -321,7 +345,7 @@ class Pipeline:
                                 matched.get(person.person_ref or ""), prior, out)
             if person.role == "victim" and person.entity_id:
                 seen.add(report.report_id)
-        self._keep_victims(report, priors, raw)
+        self._keep_victims(report, priors)
 
     def _same_people(self, report: AnyReport, duplicate_of: str | None
                      ) -> dict[str, tuple[str, Any]]:
@@ -379,8 +403,7 @@ class Pipeline:
             record = audit_record(decision, report.report_id, person.person_ref or "")
             out.audit.append((report.report_id, audit_json(record)))
 
-    def _keep_victims(self, report: AnyReport, priors: dict[str, int],
-                      raw: dict[str, Any] | None) -> None:
+    def _keep_victims(self, report: AnyReport, priors: dict[str, int]) -> None:
         """What a later decision needs of this report's victims (no narrative, no
         identifiers, no other persons): a few hundred bytes per incident with a victim.
         Only incidents: an exploitation network is found among people at an address in
@@ -388,13 +411,14 @@ class Pipeline:
         if report.kind != "incident" or not any(p.role == "victim" for p in report.persons):
             self.victim_reports.pop(report.report_id, None)
             return
-        people = raw.get("persons") if raw is not None else None
-        if raw is None or not isinstance(people, list) or len(people) != len(report.persons):
-            raw = report.model_dump(mode="json", exclude_none=True)
-            people = raw["persons"]
+        raw = report.model_dump(mode="json", by_alias=True, exclude_none=True,
+                                include={*_KEPT, "persons"})
         keep = {k: raw[k] for k in _KEPT if k in raw}
-        keep["persons"] = [dict(q, person_ref=p.person_ref) for p, q in
-                           zip(report.persons, people, strict=True) if p.role == "victim"]
+        # as the report arrived: the entity ids are the resolver's (``persons_of``)
+        keep["persons"] = [{**{k: v for k, v in q.items() if k != "entity_id"},
+                            "person_ref": p.person_ref}
+                           for p, q in zip(report.persons, raw["persons"], strict=True)
+                           if p.role == "victim"]
         keep["prior"] = priors
         self.victim_reports[report.report_id] = orjson.dumps(keep)
 
@@ -426,125 +450,6 @@ class Pipeline:
                 ref = person.person_ref or ""
                 self._decide_person(report, person, duplicate_of, matched.get(ref),
                                     priors.get(ref, 0), out, network=True)
-
-
-async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,
-                 progress: Any = None, until: int | None = None,
-                 purges: Sequence[tuple[int, Sequence[str]]] = (), start: int = 0) -> int:
-    """Rebuild the pipeline's state from the accepted topic; nothing is published.
-
-    ``committed_only``: stop at the offset the worker group has committed (a
-    restarting worker); otherwise read to the end of the topic (an export).
-    ``until``: stop before this offset too (the link stage rebuilding for a purge).
-
-    Retention purges are honoured (``linkwatch.purge``): a first read collects the
-    purge markers (plus ``purges``, as (offset, report ids)), the second applies every
-    report that no later marker names.  Returns the number of reports applied.
-
-    ``start``: read from this offset, ``pipeline`` holding everything before it (a
-    snapshot, ``linkwatch.snapshot``); a purge marker from there on could name reports
-    the snapshot holds, so it raises ``snapshot.Stale`` and the caller replays it all.
-
-    Reports the link stage dead-lettered (``processing_error``, ``failed_sources``) are
-    skipped, as they were not applied when they arrived: the rebuilt state is the live
-    one, and their re-drive (``deadletters --replay``) applies them as new.
-    """
-    from linkwatch import purge
-    from linkwatch.kafka import consumer
-    from linkwatch.snapshot import Stale
-    from linkwatch.streams import topics
-
-    failed = await failed_sources(settings)
-    pipeline.offset = max(pipeline.offset, start)
-    tp = TopicPartition(topics.name(settings, topics.ACCEPTED), 0)
-    c = consumer(settings, group_id=settings.app_id, enable_auto_commit=False,
-                 auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
-    await c.start()
-    count = end = 0
-    try:
-        stop_at = await c.committed(tp) if committed_only else None
-        if committed_only and not stop_at:
-            return 0
-        if until is not None:
-            stop_at = until if stop_at is None else min(stop_at, until)
-        c.assign([tp])
-        markers = list(purges)
-        end = start
-        async for msg in _read_accepted(c, tp, stop_at, start):
-            end = msg.offset + 1
-            if purge.is_marker(msg.value):
-                if start:
-                    raise Stale(f"purge marker at accepted offset {msg.offset}, past {start}")
-                markers.append((msg.offset, purge.marker_ids(msg.value)))
-        forget = purge.forget_map(markers)
-        async for msg in _read_accepted(c, tp, end, start):  # no further than the first read
-            if purge.is_marker(msg.value):
-                continue
-            try:
-                payload = json.loads(msg.value)
-                if forget and purge.forgotten(forget, payload["report"]["report_id"],
-                                              msg.offset):
-                    continue
-                if failed and payload.get("source") in failed:
-                    continue  # dead-lettered when it arrived: as then, it is not applied
-                pipeline.apply(payload)
-            except Exception as exc:  # noqa: BLE001 - one report must never stop a rebuild
-                capture("link", exc, then=f"accepted offset {msg.offset} skipped in the "
-                        "rebuild (it was dead-lettered when it first arrived)")
-                continue
-            count += 1
-            if progress:
-                progress(1)
-        pipeline.offset = max(pipeline.offset, end)
-        return count
-    finally:
-        await c.stop()
-
-
-async def failed_sources(settings: Settings, idle_s: float = 1.0,
-                         stages: tuple[str, ...] = ("link", "publish")) -> set[str]:
-    """Input coordinates (``topic:partition:offset``) of every report one of ``stages``
-    dead-lettered with ``processing_error`` (``linkwatch.faults``): by default those the
-    link stage did not apply (a reader's own failures do not change the link state)."""
-    from linkwatch.streams import topics
-    from linkwatch.watch import read_messages
-
-    failed: set[str] = set()
-    async for msg in read_messages(settings, topics.name(settings, topics.DEADLETTER),
-                                   idle_s=idle_s):
-        try:
-            dead = orjson.loads(msg.value or b"")
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(dead, dict) and dead.get("reason") == "processing_error" \
-                and dead.get("stage") in stages:
-            failed.add(f"{dead.get('topic')}:{dead.get('partition')}:{dead.get('offset')}")
-    return failed
-
-
-async def _read_accepted(c: Any, tp: TopicPartition, stop_at: int | None,
-                         start: int = 0) -> AsyncIterator[Any]:
-    """The accepted topic's messages from ``start`` (0: its beginning), below ``stop_at``
-    (``None``: to the end)."""
-    if stop_at is not None and stop_at <= start:
-        return
-    if start:
-        c.seek(tp, start)
-    else:
-        await c.seek_to_beginning(tp)
-    idle = 0
-    while True:
-        batch = (await c.getmany(tp, timeout_ms=500, max_records=5000)).get(tp, [])
-        for msg in batch:
-            if stop_at is not None and msg.offset >= stop_at:
-                return
-            yield msg
-            if stop_at is not None and msg.offset + 1 >= stop_at:
-                return
-        idle = 0 if batch else idle + 1
-        # the end is found by reading: Tansu's high watermark can lag the log end
-        if idle >= 4 and (stop_at is None or await c.position(tp) >= stop_at):
-            return
 
 
 def load_routing(path: str | None) -> RoutingConfig:

@@ -6,39 +6,33 @@ purge marker to the accepted topic and records the erasure in the audit log
 (s.62: when, who, what; report ids, never personal data).
 
 The accepted topic is append-only, and the link stage's state is a pure function of
-it, so the marker is the one place the purge is written down.  One rule, applied by
-``replay`` and by the live link stage alike::
-
-    a report message at offset o is skipped when a marker at an offset after o
-    names its report id
-
-Example: ``R1`` at 3, a marker naming ``R1`` at 9, ``R1`` sent again at 12: the
-copy at 3 is forgotten, the one at 12 is kept (it arrived after the purge).  The
-graph, the entity-resolution index, the near-duplicate index and the referral
-decisions all forget it, because they are rebuilt without it.  Outputs already
-published are then erased by ``linkwatch.erasure`` (new alert versions, tombstones;
-``docs/operations.md``, "Retention").
+it, so the marker is the one place the purge is written down; the marker and the one
+rule every reader applies to it are ``linkwatch.retention``'s.  The graph, the
+entity-resolution index, the near-duplicate index and the referral decisions all
+forget a purged report, because they are rebuilt without it (``linkwatch.rebuild``).
+Outputs already published are then erased by ``linkwatch.erasure`` (new alert
+versions, tombstones; ``docs/operations.md``, "Retention").
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from linkwatch.config import Settings
+from linkwatch.retention import Retention, marker
+from linkwatch.schemas.accepted import AcceptedDecodeError, PurgeMarker, decode
 
 log = logging.getLogger(__name__)
 
 LONDON = ZoneInfo("Europe/London")
-MARKER_PREFIX = b'{"purge":'   # markers are written with "purge" as their first key
 IDS_PER_MARKER = 5_000         # keeps each marker and audit record far below 1 MB
 _SPAN = re.compile(r"^\s*(\d+)\s*([ywd])\s*$", re.IGNORECASE)
 
@@ -80,88 +74,6 @@ def parse_cutoff(text: str, now: datetime | None = None) -> datetime:
     return cutoff
 
 
-# -- the marker and the skip rule ------------------------------------------------------
-
-def marker(purge_id: str, before: datetime, report_ids: Sequence[str], *, requested_at: datetime,
-           part: int = 1, parts: int = 1) -> bytes:
-    body = {"purge": {"purge_id": purge_id, "reason": "retention", "before": before.isoformat(),
-                      "requested_at": requested_at.isoformat(), "part": part, "parts": parts,
-                      "report_ids": list(report_ids)}}
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
-def is_marker(value: bytes | None) -> bool:
-    return bool(value) and value.startswith(MARKER_PREFIX)  # type: ignore[union-attr]
-
-
-def marker_ids(value: bytes) -> list[str]:
-    return list(json.loads(value)["purge"]["report_ids"])
-
-
-def forget_map(markers: Iterable[tuple[int, Iterable[str]]]) -> dict[str, int]:
-    """report id -> offset of the last marker naming it."""
-    out: dict[str, int] = {}
-    for offset, ids in markers:
-        for rid in ids:
-            out[rid] = max(offset, out.get(rid, -1))
-    return out
-
-
-def forgotten(forget: dict[str, int], report_id: str, offset: int) -> bool:
-    """The skip rule (module docstring)."""
-    return forget.get(report_id, -1) > offset
-
-
-async def rebuild(settings: Settings, events: Sequence[Any]) -> tuple[Any, list[Any]]:
-    """The link stage meets a batch holding purge markers: a new ``Pipeline`` replayed up
-    to the batch, honouring every marker before and in it, and the batch's events left
-    to apply (markers and reports a later marker of the batch names are dropped).  The
-    state after the batch is what a restart would rebuild; nothing is re-published.
-
-    Faust acknowledges a batch even when its agent is cancelled half way (see
-    ``agents/_batch.py``), so a cancelled rebuild is finished, and the cancellation
-    asked for again, to arrive once the caller has applied and published the batch.
-    A failed rebuild (the broker briefly gone) is retried with back-off."""
-    task = asyncio.ensure_future(_retrying(settings, events))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        result = await task
-        current = asyncio.current_task()
-        if current is not None:
-            current.cancel()
-        return result
-
-
-async def _retrying(settings: Settings, events: Sequence[Any]) -> tuple[Any, list[Any]]:
-    delay = 0.25
-    while True:
-        try:
-            return await _rebuild(settings, events)
-        except Exception as exc:  # noqa: BLE001 - retried: acking the batch unhandled is worse
-            log.warning("purge rebuild failed (%s); retrying in %.2fs", type(exc).__name__, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-
-
-async def _rebuild(settings: Settings, events: Sequence[Any]) -> tuple[Any, list[Any]]:
-    from linkwatch.pipeline import Pipeline, replay
-    from linkwatch.rules.normalise import forget_cached
-
-    markers = [(e.message.offset, marker_ids(e.value)) for e in events if is_marker(e.value)]
-    forget = forget_map(markers)
-    keep = [e for e in events if not is_marker(e.value)
-            and not forgotten(forget, json.loads(e.value)["report"]["report_id"],
-                              e.message.offset)]
-    forget_cached()  # the identifier caches hold raw forms from the purged reports too
-    pipeline = Pipeline(settings)
-    n = await replay(settings, pipeline, committed_only=False, until=events[0].message.offset,
-                     purges=markers)
-    log.info("retention purge: link state rebuilt from %d reports, %d ids named by %d markers",
-             n, len(forget), len(markers))
-    return pipeline, keep
-
-
 # -- what to purge ----------------------------------------------------------------------
 
 @dataclass
@@ -177,44 +89,40 @@ class Plan:
     already_purged: int = 0    # named by an earlier marker and not sent again since
 
 
-def _reported_at(report: dict[str, Any]) -> datetime | None:
-    try:
-        t = datetime.fromisoformat(str(report["reported_at"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=LONDON)
-
-
 async def plan(settings: Settings, cutoff: datetime,
                progress: Callable[[int], None] | None = None) -> Plan:
     from linkwatch.streams import topics
     from linkwatch.watch import read_messages
 
     result = Plan(cutoff)
-    latest: dict[str, tuple[int, bool]] = {}   # report -> (offset, past retention)
-    purged_at: dict[str, int] = {}
+    latest: dict[str, int] = {}   # report -> offset of its last message
+    old: set[str] = set()          # reports whose last message is past retention
+    retention = Retention()
     async for msg in read_messages(settings, topics.name(settings, topics.ACCEPTED)):
         result.scanned += 1
         if progress:
             progress(1)
-        if is_marker(msg.value):
-            for rid in marker_ids(msg.value):
-                purged_at[rid] = msg.offset
+        try:
+            message = decode(msg.value)
+        except AcceptedDecodeError:
+            continue  # the link stage dead-lettered it: nothing of it is held
+        if isinstance(message, PurgeMarker):
+            retention.add(msg.offset, message.report_ids)
             continue
-        body = json.loads(msg.value)
-        report = body["report"]
-        rid = report["report_id"]
-        when = _reported_at(report)
-        old = when is not None and when < cutoff
-        latest[rid] = (msg.offset, old)
-        if old:  # only these can be purged: keep memory to them
-            result.hashes.setdefault(rid, set()).add(body.get("hash", ""))
+        report = message.report
+        rid = report.report_id
+        latest[rid] = msg.offset
+        if report.reported_at < cutoff:  # only these can be purged: keep memory to them
+            old.add(rid)
+            result.hashes.setdefault(rid, set()).add(message.hash)
             result.persons.setdefault(rid, set()).update(
-                p.get("person_ref") or "" for p in report.get("persons") or ())
-    live = {rid: old for rid, (offset, old) in latest.items() if offset > purged_at.get(rid, -1)}
+                p.person_ref or "" for p in report.persons)
+        else:
+            old.discard(rid)
+    live = retention.live(latest)
     result.reports = len(live)
     result.already_purged = len(latest) - len(live)
-    result.report_ids = sorted(rid for rid, old in live.items() if old)
+    result.report_ids = sorted(live & old)
     chosen = set(result.report_ids)
     result.hashes = {r: h for r, h in result.hashes.items() if r in chosen}
     result.persons = {r: p for r, p in result.persons.items() if r in chosen}

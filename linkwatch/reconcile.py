@@ -27,6 +27,7 @@ from aiokafka import TopicPartition
 from linkwatch.config import Settings
 from linkwatch.kafka import consumer
 from linkwatch.rules.intake import Accepted, Source, decode
+from linkwatch.schemas.accepted import ReportHead, try_decode_head
 from linkwatch.streams import topics
 from linkwatch.watch import decode as decode_json
 from linkwatch.watch import read_messages
@@ -75,12 +76,12 @@ async def reconcile(settings: Settings, idle_s: float = 2.0) -> Reconciliation:
     seen: set[tuple[str, str]] = set()
     async for msg in read_messages(settings, topics.name(settings, topics.ACCEPTED),
                                    idle_s=idle_s):
-        body = decode_json(msg.value)
-        if isinstance(body, dict) and "report" in body:
-            key = (body["report"].get("report_id", ""), body.get("hash", ""))
+        head = try_decode_head(msg.value)
+        if isinstance(head, ReportHead):
+            key = (head.report_id, head.hash)
             seen.add(key)
-            if body.get("source"):
-                accepted[body["source"]] = key
+            if head.source:
+                accepted[head.source] = key
     dead: set[str] = set()
     async for msg in read_messages(settings, topics.name(settings, topics.DEADLETTER),
                                    idle_s=idle_s):

@@ -1,6 +1,6 @@
 """Snapshots of the link stage, so a restart replays only what came after one.
 
-The link stage's state is a pure function of the accepted topic (``pipeline.replay``),
+The link stage's state is a pure function of the accepted topic (``rebuild.replay``),
 and rebuilding it all on every restart costs about as long as the reports took to
 process: hours, once years of reports are held.  So every ``snapshot_every`` reports the
 worker writes the whole ``Pipeline`` to ``{data_dir}/snapshots/{app_id}.link.pickle``
@@ -37,6 +37,7 @@ from typing import Any
 
 from linkwatch import __version__
 from linkwatch.config import Settings
+from linkwatch.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Stale(Exception):
 
 @dataclass(frozen=True)
 class Loaded:
-    pipeline: Any   # linkwatch.pipeline.Pipeline (``.reports``: the reports it holds)
+    pipeline: Pipeline   # ``.reports``: the reports it holds
     offset: int     # the next accepted-topic offset to apply
 
 
@@ -83,8 +84,6 @@ def fingerprint(settings: Settings) -> str:
 
 def load(settings: Settings) -> Loaded | None:
     """The saved state, or ``None`` (none saved, another fingerprint, unreadable)."""
-    from linkwatch.pipeline import Pipeline
-
     file = path(settings)
     if not file.is_file():
         return None

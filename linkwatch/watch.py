@@ -64,3 +64,15 @@ async def read_topic(settings: Settings, topic: str, *, follow: bool = False,
     """(key, decoded JSON value) of every message; see :func:`read_messages`."""
     async for msg in read_messages(settings, topic, follow=follow, idle_s=idle_s):
         yield msg.key, decode(msg.value)
+
+
+def render_alert(a: dict[str, Any]) -> str:
+    """One line of ``linkwatch alerts`` (and the demo): severity, type, version, title."""
+    return (f"[bold]{a.get('severity', '?').upper():8}[/] {a.get('type')} v{a.get('version')} "
+            f"{a.get('alert_id')}  {a.get('title')}  ({len(a.get('report_ids', []))} reports)")
+
+
+def render_referral(r: dict[str, Any]) -> str:
+    """One line of ``linkwatch referrals`` (and the demo)."""
+    return (f"{r.get('service'):22} {r.get('priority'):9} {r.get('status'):9} "
+            f"report {r.get('report_id')} person {r.get('person_ref')} due {r.get('due_by')}")

@@ -1,9 +1,9 @@
-"""The accepted-topic payload: a validated report with canonical identifiers
-(card numbers masked) and its enrichment record.  Pure; never raises."""
+"""The accepted-topic message: a validated report with canonical identifiers
+(card numbers masked), its enrichment record and the link stage's inputs.  Pure."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from linkwatch.config import Settings
 from linkwatch.rules import neardup
@@ -11,10 +11,17 @@ from linkwatch.rules.enrich import enrich_report
 from linkwatch.rules.normalise import primer
 from linkwatch.rules.resolve import to_record
 from linkwatch.schemas import AnyReport
+from linkwatch.schemas.accepted import (
+    AcceptedReport,
+    CanonicalForm,
+    Enrichment,
+    NearDupFingerprint,
+    ResolutionInput,
+)
 
 
-def enrich(report: AnyReport, digest: str, settings: Settings) -> dict[str, Any]:
-    """JSON-able payload for the internal accepted topic.
+def enrich(report: AnyReport, digest: str, settings: Settings) -> AcceptedReport:
+    """The internal accepted topic's message for ``report`` (``schemas/accepted.py``).
 
     Besides the report and its enrichment it carries what the link stage would
     otherwise compute per report, from this report alone: each person's entity-
@@ -24,12 +31,13 @@ def enrich(report: AnyReport, digest: str, settings: Settings) -> dict[str, Any]
     work that needs the shared state.
     """
     enriched, record = enrich_report(report, settings)
-    return {
-        "hash": digest,
-        "report": enriched.model_dump(mode="json", by_alias=True, exclude_none=True),
-        "enrichment": record.as_dict(),
-        "er": [to_record(p, report.report_id, report.reported_at).as_list()
-               for p in enriched.persons],
-        "nd": neardup.fingerprint(enriched),
-        "canon": [primer("phone", raw) for p in enriched.persons for raw in p.phones],
-    }
+    # the shapes ``schemas/accepted.py`` names; tuples, as the link stage decodes them
+    return AcceptedReport(
+        hash=digest, report=enriched, enrichment=cast(Enrichment, record.as_dict()),
+        resolution=[cast(ResolutionInput,
+                         tuple(to_record(p, report.report_id, report.reported_at).as_list()))
+                    for p in enriched.persons],
+        near_dup=cast(NearDupFingerprint, neardup.fingerprint(enriched)),
+        canon=[cast(CanonicalForm, tuple(primer("phone", raw)))
+               for p in enriched.persons for raw in p.phones],
+        source=None)

@@ -23,6 +23,7 @@ from linkwatch.api.auth import ApiSettings
 from linkwatch.config import Settings
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline
+from linkwatch.schemas.accepted import AcceptedReport
 from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
@@ -39,7 +40,7 @@ async def plant(env: Env, reports: list[dict[str, Any]]) -> None:
         for report in reports:
             payload = {"report": report, "hash": report["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for alert in pipeline.apply(payload).alerts:
+            for alert in pipeline.apply(AcceptedReport.of(payload)).alerts:
                 await prod.send_and_wait(topics.name(s, topics.ALERTS),
                                          alert.model_dump_json().encode(),
                                          key=alert.alert_id.encode())

@@ -22,6 +22,7 @@ from test_pipeline_e2e import mule_reports
 
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline
+from linkwatch.schemas.accepted import AcceptedReport
 from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
@@ -56,7 +57,7 @@ async def publish(env: Env, pipeline: Pipeline, reports: list[dict[str, Any]]) -
         for r in reports:
             payload = {"report": r, "hash": r["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for alert in pipeline.apply(payload).alerts:
+            for alert in pipeline.apply(AcceptedReport.of(payload)).alerts:
                 await prod.send_and_wait(topics.name(s, topics.ALERTS),
                                          alert.model_dump_json().encode(),
                                          key=alert.alert_id.encode())

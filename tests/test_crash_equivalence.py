@@ -15,7 +15,8 @@ from kafka_helpers import collect, settle
 
 from linkwatch.demo_scenario import generate
 from linkwatch.ingest import send_reports
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.pipeline import Pipeline
+from linkwatch.rebuild import replay
 
 pytestmark = pytest.mark.integration
 

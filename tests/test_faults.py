@@ -27,6 +27,7 @@ from linkwatch.ingest import send_reports
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import DeadLetter, ReportAdapter
+from linkwatch.schemas.accepted import encode
 
 INJECTED = ("tests/fault_injection.py",)
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +53,8 @@ def test_a_fault_names_class_and_our_frame_never_the_message() -> None:
 def _payload(report: dict[str, Any], i: int) -> bytes:
     settings = Settings()
     enriched = enrich(ReportAdapter.validate_python(report), f"h{i}", settings)
-    enriched["source"] = f"reports.fraud:0:{i}"
-    return orjson.dumps(enriched)
+    enriched.source = f"reports.fraud:0:{i}"
+    return encode(enriched)
 
 
 def _fail_referrals_of(monkeypatch: Any, report_id: str) -> Any:
@@ -296,3 +297,14 @@ def test_compose_health_checks_use_linkwatch_health() -> None:
     check = compose["services"]["worker"]["healthcheck"]["test"]
     assert check[:3] == ["CMD", "linkwatch", "health"], check
     assert compose["services"]["worker"]["restart"] == "unless-stopped"
+
+
+def test_an_accepted_message_with_an_invalid_report_is_dead_lettered_at_its_source() -> None:
+    """The report does not validate (the decoder refuses it): its dead letter still names
+    the report and the input coordinate it came from, so reconcile counts it there."""
+    body = orjson.dumps({"hash": "h1", "source": "reports.fraud:0:7",
+                         "report": {"report_id": "F-9", "kind": "fraud", "persons": "x"}})
+    (key, dead_body), = Pipeline(Settings()).apply_message(body).dead_letters
+    dead = DeadLetter.model_validate_json(dead_body)
+    assert key == "F-9" and (dead.topic, dead.partition, dead.offset) == ("reports.fraud", 0, 7)
+    assert dead.exception == "AcceptedDecodeError" and dead.reason == "processing_error"

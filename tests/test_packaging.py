@@ -102,6 +102,28 @@ def test_top_level_folders_import_only_as_linkwatch() -> None:
     assert ok.stdout.strip() == "linkwatch.graph.store"
 
 
+def test_no_bare_top_level_module_is_importable_from_the_repo_root() -> None:
+    """With a clean ``sys.path`` (``python -I``: no current directory, no PYTHONPATH, no
+    user site), the installed distribution is all there is: ``graph``, ``schemas``,
+    ``streams``, ``agents`` and ``rules`` are not modules at all (nothing installs them
+    under those names, as the wheel test above checks for the wheel), while
+    ``linkwatch.<folder>`` is."""
+    import subprocess
+    import sys
+
+    for top in TOP:
+        for stmt in (f"import {top}", f"import {top}.__init__", f"from {top} import *"):
+            run = subprocess.run([sys.executable, "-I", "-c", stmt], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=60, check=False)
+            assert run.returncode == 1, (stmt, run.stdout, run.stderr)
+            assert f"ModuleNotFoundError: No module named '{top}'" in run.stderr, run.stderr
+    ok = subprocess.run([sys.executable, "-I", "-c", "import linkwatch.graph.store as s, "
+                         "linkwatch.schemas, linkwatch.streams.topics, linkwatch.rules; "
+                         "print(s.__name__)"],
+                        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert ok.returncode == 0 and ok.stdout.strip() == "linkwatch.graph.store", ok.stderr
+
+
 def _our_warnings(output: str) -> list[str]:
     """Lines of a verbose build that warn about this project's own configuration."""
     return [line for line in output.splitlines()

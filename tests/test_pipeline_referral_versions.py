@@ -5,18 +5,18 @@ enough to cancel, re-refer and stay quiet exactly as before, across a snapshot."
 from __future__ import annotations
 
 import pickle
-from typing import Any
 
 from linkwatch.config import Settings
 from linkwatch.pipeline import Outputs, Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.referrals import cancellation
 from linkwatch.schemas import Referral, ReportAdapter
+from linkwatch.schemas.accepted import AcceptedReport
 
 S = Settings(KAFKA_BOOTSTRAP="127.0.0.1:1")
 
 
-def version(consent: bool | None, n: int) -> dict[str, Any]:
+def version(consent: bool | None, n: int) -> AcceptedReport:
     report = {"report_id": "V-1", "kind": "incident", "source": "test",
               "reported_at": f"2026-11-0{n}T10:00:00+00:00", "force": "Warwickshire Police",
               "incident": {"category": "burglary"},
@@ -40,7 +40,7 @@ def test_versions_cancel_and_refer_again_from_what_is_kept() -> None:
     pipeline.restored(S)
     v2 = version(False, 2)
     ((cancelled, _),) = referrals(pipeline.apply(v2))
-    when = ReportAdapter.validate_python(v2["report"]).reported_at
+    when = v2.report.reported_at
     withdrawn = cancellation(first, when, "a later version of the report withdrew it")
     assert cancelled == withdrawn and cancelled.referral_id == first.referral_id
     assert pipeline.active == {}  # nothing active is left to compare with

@@ -17,13 +17,16 @@ import redis
 from kafka_helpers import collect, settle
 from typer.testing import CliRunner
 
-from linkwatch import purge
+from linkwatch import purge, rebuild
 from linkwatch.cli import app
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.pipeline import Pipeline
+from linkwatch.rebuild import replay
+from linkwatch.retention import Retention, marker
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import ReportAdapter
+from linkwatch.schemas.accepted import AcceptedDecodeError, PurgeMarker, decode, encode
 from linkwatch.stack import stop_process
 from linkwatch.streams import topics
 
@@ -57,14 +60,33 @@ def test_bad_cutoffs_name_the_value_and_the_choices(text: str, says: str) -> Non
 
 
 def test_skip_rule() -> None:
-    # R1 at 3, a marker naming R1 at 9, R1 sent again at 12 (module docstring)
-    forget = purge.forget_map([(9, ["R1"]), (5, ["R1", "R2"])])
-    assert forget == {"R1": 9, "R2": 5}
-    assert purge.forgotten(forget, "R1", 3) and purge.forgotten(forget, "R2", 4)
-    assert not purge.forgotten(forget, "R1", 12) and not purge.forgotten(forget, "R3", 0)
-    body = purge.marker("P1", NOW, ["R1"], requested_at=NOW)
-    assert purge.is_marker(body) and purge.marker_ids(body) == ["R1"]
-    assert not purge.is_marker(b'{"hash":"x","report":{}}') and not purge.is_marker(None)
+    # R1 at 3, a marker naming R1 at 9, R1 sent again at 12 (linkwatch.retention)
+    rule = Retention([(9, ["R1"]), (5, ["R1", "R2"])])
+    assert len(rule) == 2
+    assert rule.skips("R1", 3) and rule.skips("R2", 4) and rule.skips("R1", 8)
+    assert not rule.skips("R1", 12) and not rule.skips("R3", 0) and not rule.skips("R2", 5)
+    # the readers that keep each report's last message: R1 last at 12 lives, R2 at 4 is gone
+    assert rule.live({"R1": 12, "R2": 4, "R3": 0}) == {"R1", "R3"}
+    assert rule.gone({"R1": 12, "R2": 4}) == {"R2"} and rule.gone({}) == {"R1", "R2"}
+
+
+def test_a_marker_is_told_from_a_report_by_its_shape_not_its_bytes() -> None:
+    body = marker("P1", NOW, ["R1"], requested_at=NOW)
+    message = decode(body)
+    assert isinstance(message, PurgeMarker) and message.report_ids == ["R1"]
+    assert message.purge.before == NOW and message.purge.purge_id == "P1"
+    # the same marker written with its key not first, and with spaces, is still one
+    spaced = b'{ "purge" : ' + json.dumps(json.loads(body)["purge"]).encode() + b" }"
+    assert isinstance(decode(spaced), PurgeMarker)
+    # an old marker (written by json.dumps before the typed contract) reads the same
+    old = json.dumps({"purge": {"purge_id": "P0", "reason": "retention",
+                                "before": NOW.isoformat(), "requested_at": NOW.isoformat(),
+                                "part": 1, "parts": 1, "report_ids": ["R9"]}},
+                     separators=(",", ":")).encode()
+    assert decode(old).report_ids == ["R9"]  # type: ignore[union-attr]
+    for junk in (b'{"hash":"x","report":{}}', b"", None, b"[]", b'{"purge": 3}', b"\xff"):
+        with pytest.raises(AcceptedDecodeError):
+            decode(junk)
 
 
 async def test_a_cancelled_rebuild_is_finished_then_the_cancel_arrives(monkeypatch) -> None:
@@ -78,11 +100,11 @@ async def test_a_cancelled_rebuild_is_finished_then_the_cancel_arrives(monkeypat
         await asyncio.sleep(0.3)
         return "rebuilt", list(events)
 
-    monkeypatch.setattr(purge, "_rebuild", slow)
+    monkeypatch.setattr(rebuild, "_after_purge", slow)
     seen: list[str] = []
 
     async def link_stage() -> None:
-        pipeline, _events = await purge.rebuild(None, ["event"])  # type: ignore[arg-type]
+        pipeline, _events = await rebuild.after_purge(None, ["event"])  # type: ignore[arg-type]
         seen.append(pipeline)       # the batch is applied ...
         await asyncio.sleep(0)      # ... and the cancel arrives at the next await
         seen.append("not reached")
@@ -101,7 +123,7 @@ def accepted(report_factory, person_factory, rid: str, phone: str, settings) -> 
     report = ReportAdapter.validate_python(report_factory(
         "incident", report_id=rid, incident={"category": "burglary"},
         persons=[person_factory("v1", name=f"Synthetic {rid}", phones=[phone])]))
-    return json.dumps(enrich(report, f"h-{rid}-{phone[-3:]}", settings)).encode()
+    return encode(enrich(report, f"h-{rid}-{phone[-3:]}", settings))
 
 
 async def test_replay_skips_what_a_later_marker_names(lw_env, report_factory, person_factory):
@@ -109,10 +131,10 @@ async def test_replay_skips_what_a_later_marker_names(lw_env, report_factory, pe
     s = env.settings
     msgs = [accepted(report_factory, person_factory, "A", "07700 900001", s),
             accepted(report_factory, person_factory, "B", "07700 900002", s),
-            purge.marker("P1", NOW, ["A"], requested_at=NOW),
+            marker("P1", NOW, ["A"], requested_at=NOW),
             accepted(report_factory, person_factory, "C", "07700 900003", s),
             accepted(report_factory, person_factory, "A", "07700 900004", s),  # sent again
-            purge.marker("P2", NOW, ["B"], requested_at=NOW)]
+            marker("P2", NOW, ["B"], requested_at=NOW)]
     prod = producer(s)
     await prod.start()
     try:
@@ -135,7 +157,7 @@ async def test_replay_skips_what_a_later_marker_names(lw_env, report_factory, pe
 
     batch = [SimpleNamespace(value=m, message=SimpleNamespace(offset=o))
              for m, o in zip(msgs[4:], offsets[4:], strict=True)]
-    rebuilt, keep = await purge.rebuild(s, batch)
+    rebuilt, keep = await rebuild.after_purge(s, batch)
     assert [e.message.offset for e in keep] == [offsets[4]]  # A again; the marker dropped
     assert set(rebuilt.graph.g.nodes) >= {"report:C"} and "report:B" not in rebuilt.graph.g
 

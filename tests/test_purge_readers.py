@@ -19,12 +19,13 @@ import redis
 from test_api import KEYS, start_api
 from typer.testing import CliRunner
 
-from linkwatch import purge
 from linkwatch.cli import app
 from linkwatch.kafka import producer
 from linkwatch.reporting.sources import accepted_payloads
+from linkwatch.retention import marker
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import ReportAdapter
+from linkwatch.schemas.accepted import encode
 from linkwatch.stack import stop_process
 from linkwatch.streams import topics
 
@@ -41,7 +42,7 @@ def accepted(report_factory, person_factory, rid: str, phone: str, settings,  # 
     report = ReportAdapter.validate_python(report_factory(
         "incident", report_id=rid, incident={"category": "burglary"}, **over,
         persons=[person_factory("v1", name=name or f"Synthetic {rid}", phones=[phone])]))
-    return json.dumps(enrich(report, f"h-{rid}-{phone[-3:]}", settings)).encode()
+    return encode(enrich(report, f"h-{rid}-{phone[-3:]}", settings))
 
 
 async def send(settings, msgs: list[bytes]) -> list[int]:  # type: ignore[no-untyped-def]
@@ -132,10 +133,10 @@ def test_report_from_topics_does_not_count_purged_reports(lw_env, report_factory
 
     asyncio.run(send(s, [msg("R-1", "07700 900701"), msg("R-2", "07700 900702"),
                          msg("R-3", "07700 900703"),
-                         purge.marker("P1", NOW, ["R-1", "R-2"], requested_at=NOW),
+                         marker("P1", NOW, ["R-1", "R-2"], requested_at=NOW),
                          msg("R-2", "07700 900704")]))  # sent again after the purge: kept
     payloads = asyncio.run(accepted_payloads(s))
-    assert sorted(payloads) == ["R-2", "R-3"] and "900704" in json.dumps(payloads["R-2"])
+    assert sorted(payloads) == ["R-2", "R-3"] and b"900704" in encode(payloads["R-2"])
 
     out = CliRunner().invoke(app, ["report", "outcomes", "--from", "2026-11-10",
                                    "--to", "2026-11-10", "--format", "json"],

@@ -11,6 +11,7 @@ import pytest
 
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
+from linkwatch.schemas.accepted import AcceptedReport
 from linkwatch.search import (
     BLOCK_CAP,
     IDENTIFIER,
@@ -30,11 +31,12 @@ _VIEWS: weakref.WeakKeyDictionary[Pipeline, GraphView] = weakref.WeakKeyDictiona
 
 
 def _report(rid: str, persons: list[dict[str, Any]], identifiers: list[dict[str, Any]] = (),
-            **over: Any) -> dict[str, Any]:
-    return {"report": {"report_id": rid, "kind": "fraud", "source": "test",
-                       "reported_at": "2026-11-02T10:00:00+00:00", "force": "Warwickshire Police",
-                       "persons": persons, "identifiers": list(identifiers),
-                       "fraud": {"fraud_type": "investment"}, **over}}
+            **over: Any) -> AcceptedReport:
+    return AcceptedReport.of({"report": {
+        "report_id": rid, "kind": "fraud", "source": "test",
+        "reported_at": "2026-11-02T10:00:00+00:00", "force": "Warwickshire Police",
+        "persons": persons, "identifiers": list(identifiers),
+        "fraud": {"fraud_type": "investment"}, **over}})
 
 
 def _person(ref: str, name: str, role: str = "victim", **over: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from linkwatch.kafka import producer
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import ReportAdapter
+from linkwatch.schemas.accepted import decode, encode
 from linkwatch.streams import topics
 
 pytestmark = pytest.mark.integration
@@ -50,8 +51,8 @@ async def plant(settings, raw: list[dict]) -> list[dict]:  # type: ignore[no-unt
             report = ReportAdapter.validate_python(r)
             payload = enrich(report, f"h-{report.report_id}", settings)
             await prod.send_and_wait(topics.name(settings, topics.ACCEPTED),
-                                     json.dumps(payload).encode(), partition=0)
-            for alert in pipeline.apply(json.loads(json.dumps(payload))).alerts:
+                                     encode(payload), partition=0)
+            for alert in pipeline.apply(decode(encode(payload))).alerts:
                 body = alert.model_dump_json().encode()
                 await prod.send_and_wait(topics.name(settings, topics.ALERTS), body,
                                          key=alert.alert_id.encode())

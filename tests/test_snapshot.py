@@ -16,20 +16,23 @@ import pytest
 from conftest import ARTIFACTS
 from kafka_helpers import each_referral_once
 
-from linkwatch import purge, snapshot
+from linkwatch import snapshot
 from linkwatch.config import Settings
 from linkwatch.demo_scenario import generate
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
-from linkwatch.pipeline import Outputs, Pipeline, replay
+from linkwatch.pipeline import Outputs, Pipeline
+from linkwatch.rebuild import replay
+from linkwatch.retention import marker
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
+from linkwatch.schemas import accepted
 from linkwatch.streams import topics
 
 SECRET = "pseudonym-key-never-on-disk"
 
 
-def _payloads() -> list[dict]:
+def _payloads() -> list[bytes]:
     scenario = generate(seed=8, background=160, start=datetime(2026, 10, 1, tzinfo=UTC))
     settings = Settings(app_id="snap", topic_prefix="snap.")
     out = []
@@ -38,9 +41,15 @@ def _payloads() -> list[dict]:
         outcome = decode(src, json.dumps(report).encode(), report["kind"],
                          received_at=datetime(2026, 11, 1, tzinfo=UTC))
         assert isinstance(outcome, Accepted), outcome
-        out.append(json.loads(json.dumps(enrich(outcome.report, outcome.content_hash,
-                                                settings))))
+        out.append(accepted.encode(enrich(outcome.report, outcome.content_hash, settings)))
     return out
+
+
+def _m(value: bytes) -> accepted.AcceptedReport:
+    """The message as the link stage decodes it: each pipeline gets its own copy."""
+    message = accepted.decode(value)
+    assert isinstance(message, accepted.AcceptedReport)
+    return message
 
 
 def _flat(o: Outputs) -> tuple:
@@ -53,7 +62,7 @@ def test_a_restored_pipeline_goes_on_exactly_as_the_original(tmp_path: Path) -> 
     payloads = _payloads()
     half = len(payloads) // 2
     original = Pipeline(settings)
-    before = [_flat(original.apply(p)) for p in payloads[:half]]
+    before = [_flat(original.apply(_m(p))) for p in payloads[:half]]
     file = snapshot.write(original, offset=half, settings=settings)
 
     assert stat.S_IMODE(file.stat().st_mode) == 0o600  # personal data: the owner's only
@@ -61,13 +70,13 @@ def test_a_restored_pipeline_goes_on_exactly_as_the_original(tmp_path: Path) -> 
     loaded = snapshot.load(settings)
     assert loaded is not None and loaded.offset == half and loaded.pipeline.reports == half
 
-    after_original = [_flat(original.apply(p)) for p in payloads[half:]]
-    after_restored = [_flat(loaded.pipeline.apply(p)) for p in payloads[half:]]
+    after_original = [_flat(original.apply(_m(p))) for p in payloads[half:]]
+    after_restored = [_flat(loaded.pipeline.apply(_m(p))) for p in payloads[half:]]
     assert after_restored == after_original
     assert sum(len(o[1]) for o in before + after_original) > 0  # referrals were made
     assert sum(len(o[0]) for o in before + after_original) > 0  # and alerts
     # a report the snapshot holds, redelivered, is applied no second time
-    assert _flat(loaded.pipeline.apply(payloads[0])) == ((), (), (), ())
+    assert _flat(loaded.pipeline.apply(_m(payloads[0]))) == ((), (), (), ())
 
 
 def test_a_snapshot_from_other_detector_thresholds_is_not_loaded(
@@ -83,7 +92,7 @@ def test_a_snapshot_from_other_settings_is_not_loaded(tmp_path: Path) -> None:
     settings = Settings(app_id="snap", data_dir=str(tmp_path))
     pipeline = Pipeline(settings)
     for payload in _payloads()[:20]:
-        pipeline.apply(payload)
+        pipeline.apply(_m(payload))
     snapshot.write(pipeline, 20, settings)
     assert snapshot.load(Settings(app_id="snap", data_dir=str(tmp_path),
                                   handling="OFFICIAL")) is None
@@ -101,7 +110,7 @@ def test_the_writer_takes_one_snapshot_per_interval_in_a_child(tmp_path: Path) -
     payloads = _payloads()
     taken = []
     for i, payload in enumerate(payloads[:120]):
-        pipeline.apply(payload)
+        pipeline.apply(_m(payload))
         now[0] += 60.0   # a minute per report: the writer's rest is always over
         if writer.maybe(pipeline, i + 1):
             taken.append(i + 1)
@@ -123,12 +132,12 @@ def test_a_writer_rests_three_times_as_long_as_the_last_one_took(tmp_path: Path)
     writer = snapshot.Writer(settings, clock=lambda: now[0])
     payloads = _payloads()
     for payload in payloads[:10]:
-        pipeline.apply(payload)
+        pipeline.apply(_m(payload))
     assert writer.maybe(pipeline, 10)
     now[0] += 20.0                     # the writer took 20 s
     writer.wait()
     for payload in payloads[10:25]:
-        pipeline.apply(payload)        # 15 reports since: due by count
+        pipeline.apply(_m(payload))        # 15 reports since: due by count
     now[0] += 59.0
     assert not writer.due(pipeline)    # 59 s of the 60 s rest
     now[0] += 1.0
@@ -145,9 +154,9 @@ async def test_replay_from_a_snapshot_offset_stops_at_a_later_purge_marker(
     s = env.settings
     payloads = _payloads()[:6]
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    msgs = [json.dumps(p).encode() for p in payloads[:4]]
-    msgs.append(purge.marker("P1", now, [payloads[0]["report"]["report_id"]], requested_at=now))
-    msgs += [json.dumps(p).encode() for p in payloads[4:]]
+    msgs = payloads[:4]
+    msgs.append(marker("P1", now, [_m(payloads[0]).report_id], requested_at=now))
+    msgs += payloads[4:]
     prod = producer(s)
     await prod.start()
     try:
@@ -157,7 +166,7 @@ async def test_replay_from_a_snapshot_offset_stops_at_a_later_purge_marker(
         await prod.stop()
     pipeline = Pipeline(s)
     for p in payloads[:2]:
-        pipeline.apply(p)
+        pipeline.apply(_m(p))
     assert await replay(s, pipeline, committed_only=False, start=2, until=4) == 2
     with pytest.raises(snapshot.Stale):
         await replay(s, Pipeline(s), committed_only=False, start=2)

@@ -23,7 +23,6 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,6 +31,7 @@ from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
+from linkwatch.schemas import accepted
 
 EXAMPLES = 300  # the note quotes this count
 
@@ -130,14 +130,14 @@ def test_any_unicode_text_in_a_valid_report_never_stops_intake_or_link(
     outcome = decode(src, raw, report["kind"], received_at=datetime.now(UTC))
     assert isinstance(outcome, Accepted), getattr(outcome, "errors", outcome)  # valid: accepted
     payload = enrich(outcome.report, outcome.content_hash, link["settings"])
-    payload["source"] = src.coordinate
-    payload = orjson.loads(orjson.dumps(payload))  # what the accepted topic carries
+    payload.source = src.coordinate
+    payload = accepted.decode(accepted.encode(payload))  # what the accepted topic carries
     pipeline: Pipeline = link["pipeline"]
     out = pipeline.apply(payload)
     assert len(out.entities) == len(report["persons"])  # every person resolved
     for _, body in out.entities:
         assert json.loads(body)["entity_id"].startswith("E")
-    again = pipeline.apply(orjson.loads(orjson.dumps(payload)))
+    again = pipeline.apply(accepted.decode(accepted.encode(payload)))
     assert (again.alerts, again.referrals, again.audit, again.entities) == ([], [], [], [])
     link["seen"].append(report["report_id"])
 

@@ -22,6 +22,7 @@ from linkwatch.demo_scenario import generate
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
+from linkwatch.schemas import accepted
 from linkwatch.view import GraphView, Store, ViewUnavailable, ViewWriter
 from linkwatch.view.codec import decode as decode_attrs
 from linkwatch.view.codec import encode as encode_attrs
@@ -44,7 +45,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not _pg_up() and not os.environ.get("CI"), reason="no PostgreSQL reachable"))]
 
 
-def payloads(seed: int = 8, background: int = 160) -> list[dict[str, Any]]:
+def payloads(seed: int = 8, background: int = 160) -> list[bytes]:
     scenario = generate(seed=seed, background=background,
                         start=datetime(2026, 10, 1, tzinfo=UTC))
     settings = Settings(app_id="view")
@@ -54,13 +55,12 @@ def payloads(seed: int = 8, background: int = 160) -> list[dict[str, Any]]:
         outcome = decode(src, json.dumps(report).encode(), report["kind"],
                          received_at=datetime(2026, 11, 1, tzinfo=UTC))
         assert isinstance(outcome, Accepted), outcome
-        out.append(json.loads(json.dumps(enrich(outcome.report, outcome.content_hash,
-                                                settings))))
+        out.append(accepted.encode(enrich(outcome.report, outcome.content_hash, settings)))
     return out
 
 
 @pytest.fixture(scope="module")
-def accepted() -> list[dict[str, Any]]:
+def messages() -> list[bytes]:
     return payloads()
 
 
@@ -97,19 +97,19 @@ def test_codec_round_trips_what_the_graph_holds() -> None:
 
 
 def test_the_view_equals_the_link_state_batch_by_batch(settings: Settings,
-                                                         accepted: list[dict[str, Any]]) -> None:
+                                                         messages: list[bytes]) -> None:
     pipeline = Pipeline(settings)
     writer = ViewWriter(settings)
     writer.write(writer.start(pipeline, 0, None))
-    for i in range(0, len(accepted), 37):  # batches, as the link stage takes them
-        for p in accepted[i:i + 37]:
-            pipeline.apply(p)
+    for i in range(0, len(messages), 37):  # batches, as the link stage takes them
+        for p in messages[i:i + 37]:
+            pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
         writer.write(writer.collect(pipeline, i + 37))
     view = GraphView.open(settings)
     assert plain(view.graph()) == plain(pipeline.graph.g)
     state = view.state()
-    assert state.offset == len(accepted) - len(accepted) % 37 + 37 if len(accepted) % 37 \
-        else state.offset == len(accepted)
+    assert state.offset == len(messages) - len(messages) % 37 + 37 if len(messages) % 37 \
+        else state.offset == len(messages)
     assert state.reports == pipeline.reports
     rows = {r.report_id: r for r in view.report_rows()}
     assert set(rows) == {rid for rid in pipeline.applied}
@@ -124,15 +124,15 @@ def test_the_view_equals_the_link_state_batch_by_batch(settings: Settings,
 
 
 def test_parts_of_the_graph_equal_the_same_parts_of_the_link_state(
-        settings: Settings, accepted: list[dict[str, Any]]) -> None:
+        settings: Settings, messages: list[bytes]) -> None:
     from linkwatch.api import views
     from linkwatch.graph.export import select
 
     pipeline = Pipeline(settings)
-    for p in accepted:
-        pipeline.apply(p)
+    for p in messages:
+        pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
     writer = ViewWriter(settings)
-    writer.write(writer.start(pipeline, len(accepted), None))
+    writer.write(writer.start(pipeline, len(messages), None))
     view = GraphView.open(settings)
     g = pipeline.graph.g
     busiest = sorted(g, key=lambda n: (-g.degree(n), n))[:3]

@@ -22,9 +22,11 @@ from test_purge_readers import accepted, send
 from test_view import plain
 from typer.testing import CliRunner
 
-from linkwatch import purge, snapshot
+from linkwatch import snapshot
 from linkwatch.cli import app
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.pipeline import Pipeline
+from linkwatch.rebuild import replay
+from linkwatch.retention import marker
 from linkwatch.stack import stop_process
 from linkwatch.view import GraphView, Store, ViewUnavailable
 
@@ -76,7 +78,7 @@ def test_view_export_and_api_equal_the_link_state_through_purges_and_restarts(
     offsets = asyncio.run(send(s, [
         msg("A", "07700 900001"), msg("B", "07700 900002", "Shared Phoneperson"),
         msg("C", "07700 900002", "Shared Phoneperson"),
-        purge.marker("P1", NOW, ["A"], requested_at=NOW), msg("D", "07700 900004")]))
+        marker("P1", NOW, ["A"], requested_at=NOW), msg("D", "07700 900004")]))
     env.start_worker()
     view = view_at(s, offsets[-1] + 1)
     want = reference(s)
@@ -137,7 +139,7 @@ def test_view_export_and_api_equal_the_link_state_through_purges_and_restarts(
         assert hits and all(h["node_id"] in want for h in hits), hits
 
         # a live purge: the view is replaced without the purged report; the API follows
-        offsets = asyncio.run(send(s, [purge.marker("P2", NOW, ["B"], requested_at=NOW),
+        offsets = asyncio.run(send(s, [marker("P2", NOW, ["B"], requested_at=NOW),
                                        msg("E", "07700 900005")]))
         view = view_at(s, offsets[-1] + 1)
         want = reference(s)

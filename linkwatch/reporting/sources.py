@@ -4,7 +4,7 @@
   alerts and referrals as JSONL (one contract message per line).
 * topics: the internal accepted topic (reports with their enrichment; the last version of a
   report wins; retention purges honoured: a report message is skipped when a purge marker
-  later in the topic names its id, ``linkwatch.purge``), ``linkwatch.entities`` (resolved
+  later in the topic names its id, ``linkwatch.retention``), ``linkwatch.entities`` (resolved
   entity ids), ``alerts`` and ``referrals`` (with the broker's timestamp as
   ``published_at``).
 """
@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from linkwatch.ingest import read_reports
 from linkwatch.schemas import ReportAdapter
+from linkwatch.schemas.accepted import AcceptedDecodeError, AcceptedReport, PurgeMarker, decode
 
 from .rows import ReportRow, report_row
 
@@ -80,24 +81,30 @@ async def read_with_time(settings: Any, topic: str, idle_s: float = 2.0
         yield msg.key, value, datetime.fromtimestamp(msg.timestamp / 1000, UTC)
 
 
-async def accepted_payloads(settings: Any) -> dict[str, dict[str, Any]]:
+async def accepted_payloads(settings: Any, rejected: list[str] | None = None
+                            ) -> dict[str, AcceptedReport]:
     """report id -> its latest accepted message, without the reports a retention purge
-    forgot.  The topic has one partition, read in order: a purge marker drops the ids it
-    names from what was read before it; a report sent again after the marker is kept."""
-    from linkwatch import purge
+    forgot (``linkwatch.retention``).  A message that is neither a report nor a marker
+    is left out, and named in ``rejected`` (its offset and what is wrong, no values)."""
+    from linkwatch.retention import Retention
     from linkwatch.streams import topics
-    from linkwatch.watch import decode, read_messages
+    from linkwatch.watch import read_messages
 
-    payloads: dict[str, dict[str, Any]] = {}
+    latest: dict[str, tuple[int, AcceptedReport]] = {}
+    retention = Retention()
     async for msg in read_messages(settings, topics.name(settings, topics.ACCEPTED)):
-        if purge.is_marker(msg.value):
-            for rid in purge.marker_ids(msg.value):
-                payloads.pop(rid, None)
+        try:
+            message = decode(msg.value)
+        except AcceptedDecodeError as exc:
+            if rejected is not None:
+                rejected.append(f"accepted offset {msg.offset}: {exc}")
             continue
-        v = decode(msg.value)
-        if isinstance(v, dict) and isinstance(v.get("report"), dict):
-            payloads[v["report"].get("report_id", "")] = v
-    return payloads
+        if isinstance(message, PurgeMarker):
+            retention.add(msg.offset, message.report_ids)
+        else:
+            latest[message.report_id] = (msg.offset, message)
+    live = retention.live({rid: offset for rid, (offset, _m) in latest.items()})
+    return {rid: message for rid, (_o, message) in latest.items() if rid in live}
 
 
 async def from_topics(settings: Any) -> Loaded:
@@ -146,10 +153,5 @@ async def _rows_from_topics(settings: Any, loaded: Loaded) -> None:
     async for _k, v, _t in read_with_time(settings, topics.name(settings, topics.ENTITIES)):
         if isinstance(v, dict) and v.get("entity_id"):
             entity_of[(v["report_id"], v["person_ref"])] = v["entity_id"]
-    for payload in (await accepted_payloads(settings)).values():
-        try:
-            report = ReportAdapter.validate_python(payload["report"])
-        except ValidationError as exc:
-            loaded.rejected.append(f"accepted {payload['report'].get('report_id')}: {exc}")
-            continue
-        loaded.rows.append(report_row(report, payload.get("enrichment"), entity_of))
+    for message in (await accepted_payloads(settings, loaded.rejected)).values():
+        loaded.rows.append(report_row(message.report, message.enrichment, entity_of))

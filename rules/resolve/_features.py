@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -192,7 +192,7 @@ class Record:
                 self.address, self.phones, self.emails, self.ids]
 
     @classmethod
-    def from_list(cls, f: list[Any]) -> Record:
+    def from_list(cls, f: Sequence[Any]) -> Record:
         return cls(f[0], f[1], f[2], f[3], tuple(tuple(n) for n in f[4]), f[5], f[6],
                    f[7], f[8], f[9], tuple(f[10]), tuple(f[11]), tuple(f[12]))
 
