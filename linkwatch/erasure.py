@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from aiokafka import TopicPartition
 
@@ -41,8 +41,8 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-REDACTED = "redacted"
-WITHDRAWN = "withdrawn"
+REDACTED: Final = "redacted"  # alert statuses (Literals of schemas.Alert.status)
+WITHDRAWN: Final = "withdrawn"
 WAIT_S = 60.0  # for the link stage to pass the purge markers
 
 
@@ -109,7 +109,7 @@ def withdrawal(alert: dict[str, Any], version: int, at: datetime, purge_id: str)
 
     return Alert(
         alert_id=alert["alert_id"], version=version, type=str(alert.get("type") or "unknown"),
-        severity=alert.get("severity") if alert.get("severity") in (
+        severity=alert["severity"] if alert.get("severity") in (
             "low", "medium", "high", "critical") else "low",
         score=0.0, title="withdrawn: its reports were erased at the end of their retention",
         summary="Every report behind this alert, or enough of them that it no longer "
