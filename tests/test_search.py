@@ -3,6 +3,7 @@ state (a real ``Pipeline`` fed accepted-topic payloads; no Kafka needed)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from linkwatch.search import (
 )
 
 
-def _report(rid: str, persons: list[dict[str, Any]], identifiers: list[dict[str, Any]] = (),
+def _report(rid: str, persons: list[dict[str, Any]], identifiers: Sequence[dict[str, Any]] = (),
             **over: Any) -> dict[str, Any]:
     return {"report": {"report_id": rid, "kind": "fraud", "source": "test",
                        "reported_at": "2026-11-02T10:00:00+00:00", "force": "Warwickshire Police",
