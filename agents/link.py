@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from functools import partial
 
 import orjson
 
@@ -103,8 +104,8 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         outputs = [pipeline.apply_message(e.value) for e in events]
         pace.lap("apply")
         items = list(zip((e.value for e in events), outputs, strict=True))
-        await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued),
-                           lambda items=items: one_by_one(items, _publish_items, _unsent))
+        await batches.send(events, partial(_publish, outputs),
+                           partial(one_by_one, items, _publish_items, _unsent))
         pace.lap("publish")
         if events and snapshots.due(pipeline):
             await batches.drain()  # a snapshot holds only published reports

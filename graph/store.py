@@ -196,7 +196,7 @@ class ReportTimes:
             return None
         if data.get("duplicate_of"):  # type: ignore[union-attr]
             return None  # a near-duplicate is never in a window (``_util.in_window``)
-        return key, rid, when.utcoffset() is None
+        return key, rid, when is not None and when.utcoffset() is None  # a key: a time
 
 
 class LinkGraph:

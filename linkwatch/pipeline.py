@@ -295,7 +295,8 @@ class Pipeline:
         """Victims' Code decisions for every person; cancellations when an update withdraws one.
         A near-duplicate refers under the original report's ids, so nobody is referred twice."""
         self.persons_of[report.report_id] = {
-            p.entity_id: (p.person_ref, report.reported_at) for p in report.persons if p.entity_id}
+            p.entity_id: (p.person_ref or "", report.reported_at)  # the schema fills every ref
+            for p in report.persons if p.entity_id}
         matched = self._same_people(report, duplicate_of)
         priors: dict[str, int] = {}
         for person in report.persons:

@@ -9,6 +9,7 @@ the truth: which structures were planted, and which referrals are due.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -201,12 +202,13 @@ def _referral_cases(g: _Gen) -> None:
         person = g.person("v1", V, **{k: v for k, v in over.items() if k != "age"},
                           age=over.get("age"))
         g.incident(category, [person], expect=services, forbid=others(*services), **extra)
-    for over, services in [
+    fraud_cases: list[tuple[dict[str, Any], tuple[str, ...]]] = [
         ({"consent": {"victim_support": None}}, ("fraud_victim_support",)),
         ({"consent": {"victim_support": False}}, none),
         ({"age": 16, "consent": {"victim_support": None}},
          ("fraud_victim_support", "childrens_social_care")),
-    ]:
+    ]
+    for over, services in fraud_cases:
         person = g.person("v1", V, **{k: v for k, v in over.items() if k != "age"},
                           age=over.get("age"))
         g.fraud([person], [{"type": "bank_account", "role": "payee",
@@ -786,6 +788,7 @@ def _fraud_campaign(p: _Plant) -> None:
     rng = p.rng
     ftype = rng.choice(["impersonation", "courier", "investment", "phishing"])
     way = rng.random()
+    forms: Sequence[dict[str, str] | list[dict[str, str]]]  # a list: identifiers sent together
     if way < 0.4:
         number = p.phone()
         node = f"phone:+44{number.replace(' ', '')[1:]}"
@@ -794,10 +797,10 @@ def _fraud_campaign(p: _Plant) -> None:
     elif way < 0.6:   # a fake shop's website: cyber_campaign reads its site too
         site = p.unique(lambda: f"{p.fake.domain_word()}-outlet{rng.randint(2, 99)}.co.uk")
         node = f"domain:{site}"
-        forms = [{"type": "domain", "role": "sender", "value": v}
+        sites = [{"type": "domain", "role": "sender", "value": v}
                  for v in (site, site.upper(), f"www.{site}")]
-        forms += [{"type": "url", "role": "sender", "value": f"https://{site}/checkout"}]
-        forms = [[f, forms[0]] for f in forms]
+        sites += [{"type": "url", "role": "sender", "value": f"https://{site}/checkout"}]
+        forms = [[f, sites[0]] for f in sites]
     else:
         user = p.unique(lambda: f"{p.fake.user_name()}{rng.randint(1, 99)}")
         addr = f"{user}@secure-{rng.choice(['hmrc', 'refund', 'parcel'])}-uk.com"
