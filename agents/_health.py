@@ -24,7 +24,7 @@ from typing import Any
 
 from linkwatch import health
 from linkwatch.faults import capture
-from linkwatch.streams.app import app, settings
+from linkwatch.streams.channels import app, settings
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linkwatch.redis_state import RedisState
-from linkwatch.streams.app import settings
+from linkwatch.streams.channels import settings
 
 _state: RedisState | None = None
 

@@ -17,13 +17,14 @@ from linkwatch.faults import Fault, capture
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode, processing_dead_letter
 from linkwatch.schemas import DeadLetter
-from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
     ACCEPTED,
     DEADLETTER,
+    app,
     cyber_topic,
     fraud_topic,
     incident_topic,
+    settings,
 )
 from linkwatch.streams.produce import Record, send_records
 

@@ -5,7 +5,6 @@ referrals and audit records, each output once (Redis 'emitted' marks)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from functools import partial
 
@@ -13,9 +12,9 @@ import orjson
 
 from linkwatch import purge, snapshot
 from linkwatch.faults import Fault
+from linkwatch.graph.alerts import Numbered
 from linkwatch.graph.feedback import suppress
 from linkwatch.pipeline import Outputs, Pipeline, link_dead_letter, replay
-from linkwatch.streams.app import app, settings
 from linkwatch.streams.channels import (
     ALERTS,
     AUDIT,
@@ -23,8 +22,11 @@ from linkwatch.streams.channels import (
     ENTITIES,
     REFERRALS,
     accepted_topic,
+    app,
+    settings,
 )
 from linkwatch.streams.produce import Record, send_records
+from linkwatch.view import ViewWriter, Writes
 
 from ._batch import InOrder, Pace, one_by_one
 from ._health import supervised
@@ -41,17 +43,18 @@ async def _publish(outputs: list[Outputs], queued: asyncio.Event | None = None) 
     purge the rebuilt ``AlertBook`` counts again from what is left."""
     state = redis_state()
     alerts = await state.number_alerts([a for o in outputs for a in o.alerts])
-    messages: list[tuple[str, str, bytes]] = []
+    messages: list[tuple[str, str, Numbered | bytes]] = []   # alerts typed until sent
     start = 0
     for o in outputs:
-        messages += [(ALERTS, a.out_id, a.body) for a in alerts[start:start + len(o.alerts)]]
+        messages += [(ALERTS, a.out_id, a) for a in alerts[start:start + len(o.alerts)]]
         messages += [(REFERRALS, out_id, body) for out_id, body in o.referrals]
         start += len(o.alerts)
     fresh = await state.not_emitted([out_id for _, out_id, _ in messages])
     publish = await _not_suppressed(messages, fresh)
     futures = await send_records(
-        [*((topic, out_id.split("@")[0].encode(), body)
-           for (topic, out_id, body), send in zip(messages, publish, strict=True) if send),
+        [*((topic, out_id.split("@")[0].encode(),
+            value.body if isinstance(value, Numbered) else value)
+           for (topic, out_id, value), send in zip(messages, publish, strict=True) if send),
          *((topic, rec_key.encode(), body)
            for o in outputs
            for topic, records in ((AUDIT, o.audit), (ENTITIES, o.entities),
@@ -87,8 +90,12 @@ def _unsent(item: tuple[bytes, Outputs], fault: Fault) -> Record:
 @supervised("link_reports")
 async def link_reports(stream):  # type: ignore[no-untyped-def]
     await watchlist_loaded()  # managed offenders (agents/watchlist.py) before the replay
-    pipeline, replayed = await _rebuild()
+    # the readers' view (linkwatch/view): brought to the rebuilt state, then each batch
+    view = ViewWriter(settings)
+    writes = Writes(view)
+    pipeline, replayed, snapshot_at = await _rebuild(view.reached())
     log.info("link graph rebuilt from %d accepted reports", replayed)
+    await writes.submit(view.start(pipeline, pipeline.offset, snapshot_at))
     snapshots = snapshot.Writer(settings, pipeline.reports)
     batches = InOrder(stream)
     pace = Pace("link")
@@ -96,12 +103,17 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         pace.lap("input")
         if any(purge.is_marker(e.value) for e in events):  # retention: forget, then go on
             await batches.drain()
+            await writes.drain()
             pipeline, events = await purge.rebuild(settings, events)
             snapshots.forget(pipeline.reports)
+            view.broken()  # the next write replaces the view: the purged reports leave it
         # the state changes once (pure); only the publishing is retried, and it overlaps
         # the next batch's apply
         # an exception while applying one report makes it a dead letter, not the end
         outputs = [pipeline.apply_message(e.value) for e in events]
+        if events:
+            pipeline.offset = events[-1].message.offset + 1
+            await writes.submit(view.collect(pipeline, pipeline.offset))
         pace.lap("apply")
         items = list(zip((e.value for e in events), outputs, strict=True))
         await batches.send(events, partial(_publish, outputs),
@@ -109,37 +121,47 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         pace.lap("publish")
         if events and snapshots.due(pipeline):
             await batches.drain()  # a snapshot holds only published reports
+            await writes.drain()   # and the view has reached it (linkwatch/view/writer.py)
             snapshots.maybe(pipeline, events[-1].message.offset + 1)
         pace.done(len(events))
 
 
-async def _rebuild() -> tuple[Pipeline, int]:
+async def _rebuild(view_at: int) -> tuple[Pipeline, int, int | None]:
     """The state before the first uncommitted report: the snapshot, if there is a usable
-    one, and the reports after it; else every report (``linkwatch.snapshot``)."""
+    one, and the reports after it; else every report (``linkwatch.snapshot``).  Also the
+    snapshot's offset (``None``: none was used), which the view's start needs.  A snapshot
+    ahead of the view (``view_at``, the offset it has reached) is not used: the reports
+    in between would be in neither the tail nor the view (linkwatch/view/writer.py)."""
     saved = snapshot.load(settings)
+    if saved is not None and saved.offset > view_at:
+        log.info("snapshot at accepted offset %d not used: the link view has reached only "
+                 "%d; replaying every report", saved.offset, view_at)
+        saved = None
     if saved is not None:
         try:
             more = await replay(settings, saved.pipeline, start=saved.offset)
-            return saved.pipeline, saved.pipeline.reports + more
+            return saved.pipeline, saved.pipeline.reports + more, saved.offset
         except snapshot.Stale as why:
             log.info("snapshot not used, and deleted: %s", why)
             snapshot.forget(settings)  # it holds reports a purge has removed since
     pipeline = Pipeline(settings)
-    return pipeline, await replay(settings, pipeline)
+    return pipeline, await replay(settings, pipeline), None
 
 
-async def _not_suppressed(messages: list, fresh: list[bool]) -> list[bool]:  # type: ignore[type-arg]
-    """Fresh outputs, less alert versions the analysts have closed (graph.feedback).
-    A suppressed version is still marked emitted, so a restart does not send it."""
-    alerts = [(i, json.loads(body)) for i, ((topic, _, body), new)
+async def _not_suppressed(messages: list[tuple[str, str, Numbered | bytes]],
+                          fresh: list[bool]) -> list[bool]:
+    """Fresh outputs, less alert versions the analysts have closed (``graph.feedback.
+    suppress`` decides).  A suppressed version is still marked emitted, so a restart does
+    not send it."""
+    alerts = [(i, value.alert) for i, ((_, _, value), new)
               in enumerate(zip(messages, fresh, strict=True))
-              if new and topic == ALERTS]
+              if new and isinstance(value, Numbered)]
     statuses = await redis_state().alert_statuses(settings.app_id,
-                                                  [a["alert_id"] for _, a in alerts])
+                                                  [a.alert_id for _, a in alerts])
     publish = list(fresh)
     for (i, alert), status in zip(alerts, statuses, strict=True):
         if suppress(alert, status):
             publish[i] = False
             log.info("alert %s v%s suppressed: closed by an analyst",
-                     alert["alert_id"], alert["version"])
+                     alert.alert_id, alert.version)
     return publish

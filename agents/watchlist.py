@@ -14,8 +14,7 @@ from linkwatch.faults import Fault
 from linkwatch.offender_desk import shared_watchlist
 from linkwatch.reporting.watchlist import ensure_watchlist_topic, follow_watchlist
 from linkwatch.rules.intake import Source, processing_dead_letter
-from linkwatch.streams.app import app, settings
-from linkwatch.streams.channels import DEADLETTER
+from linkwatch.streams.channels import DEADLETTER, app, settings
 from linkwatch.streams.produce import send_records
 
 log = logging.getLogger(__name__)

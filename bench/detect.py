@@ -1,6 +1,6 @@
 """Detection quality through the real pipeline, on the synthetic scenario whose
 planted structures, innocent hubs and decisive reports are written by hand
-(``linkwatch.scenario.generate_detect``).
+(``linkwatch.testing.detect_scenario.generate_detect``).
 
     python bench/detect.py [--seeds 1,2,3,4,5] [--background 8000] [--per-type 8]
                            [--rate 500] [--out FILE]
@@ -38,9 +38,9 @@ from throughput import wait_processed  # noqa: E402
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.demo import start_worker  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
-from linkwatch.scenario import STRUCTURE_TYPES, generate_detect, score_detection  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
 from linkwatch.streams import topics  # noqa: E402
+from linkwatch.testing.detect_scenario import STRUCTURE_TYPES, generate_detect, score_detection  # noqa: E402
 from linkwatch.watch import read_topic  # noqa: E402
 
 TARGETS = {"recall": 0.97, "precision": 0.95, "decoy_alerts": 0, "extra_alerts": 0,

@@ -20,15 +20,22 @@ each in process and through the API (FastAPI ``TestClient``: key check, query va
 the audit record to a null sink, JSON).  It also checks that each identifier query's top hit
 is the node asked for and that each name query finds its person (``found``).
 
-The other rows of issue 21's benchmark table (export, serve start, API RSS) belong to the
-readers' redesign and are not measured here.  Prints a table; writes
-bench/results/readers.json with the machine and commit.
+The link stage's side (this process) builds the world and writes the view readers read
+(``linkwatch.view``: a replace, as after a purge; SQLite, or ``--view-url`` PostgreSQL);
+the reader side is a process of its own, as ``linkwatch serve`` is, so its figures are its
+own: every query above through the view, ``serve_ready_s`` (from the job handed over to
+the first answer: interpreter, imports, app, view open), its RSS against the link stage's
+(the issue's target: under 25 %), and ``export`` (the whole graph read from the view and
+written in one format, as ``linkwatch export DIR`` does; target under 5 s at 100k nodes).
+Prints a table; writes bench/results/readers.json with the machine and commit.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -54,7 +61,7 @@ def name_pools(seed: int = 11, given: int = 1500, family: int = 4000
     locales in its weights (Latin, Polish, Vietnamese, Greek, Arabic, Chinese...)."""
     from faker import Faker
 
-    from linkwatch.scenario import NAME_LOCALES, NAME_WEIGHTS
+    from linkwatch.demo_scenario import NAME_LOCALES, NAME_WEIGHTS
 
     rng = random.Random(seed)
     fakers = {loc: Faker(loc) for loc in NAME_LOCALES}
@@ -124,14 +131,16 @@ def queries(p: Pipeline, people: dict[str, tuple[str, str, str]], n: int, seed: 
     return out
 
 
-def client(p: Pipeline, settings: Settings) -> Any:
-    """The API app on this process's state (no broker: the lifespan is not run)."""
+def client(settings: Settings) -> tuple[Any, Any]:
+    """The API app reading the view (no broker: the alert and referral followers are not
+    started; the view is opened as the lifespan would)."""
     from fastapi.testclient import TestClient
 
     from linkwatch.api.app import create_app
     from linkwatch.api.auth import ApiSettings, KeyRing
     from linkwatch.api.deps import Services
     from linkwatch.api.readmodel import ReadModel
+    from linkwatch.view import GraphView
 
     class NullAudit:
         async def write(self, record: dict[str, Any], *, wait: bool = True) -> None:
@@ -141,9 +150,9 @@ def client(p: Pipeline, settings: Settings) -> Any:
     # the TestClient's Host is "testserver" (the API answers only the names it is given)
     app = create_app(settings, keys, ApiSettings(api_hosts="testserver,localhost"))
     model = ReadModel(settings)
-    model.pipeline = p  # type: ignore[assignment]
+    model.view = GraphView.open(settings)
     app.state.services = Services(settings, keys, model, None, NullAudit())  # type: ignore[arg-type]
-    return TestClient(app, headers={"X-API-Key": KEY})
+    return TestClient(app, headers={"X-API-Key": KEY}), model.view
 
 
 def timed(calls: list[Any]) -> tuple[list[float], list[Any]]:
@@ -160,32 +169,23 @@ def summary(seconds: list[float]) -> dict[str, float]:
     return {**summarise_ms(seconds), "p95_ms": round(p95, 4)}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--entities", type=int, default=100_000,
-                    help="non-report nodes of the world (1000000 for the issue's target)")
-    ap.add_argument("--queries", type=int, default=300, help="timed queries per measure")
-    ap.add_argument("--out", type=Path,
-                    default=Path(__file__).parent / "results" / "readers.json",
-                    help="results file (default bench/results/readers.json)")
-    args = ap.parse_args()
-    from linkwatch.api import views
+def reader(job: dict[str, Any]) -> dict[str, Any]:
+    """A reader process of its own (``--reader``): what ``linkwatch serve`` and ``linkwatch
+    export`` cost on the view the link stage wrote, with this process's RSS."""
+    import tempfile
 
-    settings = Settings(app_id="bench-readers")
-    p = Pipeline(settings)
-    reports, build_s = build(p, World(), args.entities)
-    t0 = time.perf_counter()
-    people = file_people(p)
-    file_s = time.perf_counter() - t0
-    print(f"built {entities(p):,} entities from {reports:,} reports in {build_s:.0f} s; "
-          f"{len(people):,} person records filed in {file_s:.0f} s", flush=True)
-    qs = queries(p, people, args.queries)
-    api = client(p, settings)
-    g, graph = p.graph.g, p.graph
-    rows: dict[str, Any] = {}
-    for kind, items in qs.items():
-        took, found = timed([lambda q=q, d=d: search(graph, p.resolver, q, dob=d)
-                             for q, d, _ in items])
+    from linkwatch.api import views
+    from linkwatch.graph.export import export_graph
+
+    t_start = job["started"]
+    settings = Settings(**job["settings"])
+    api, view = client(settings)
+    assert api.get("/api/entities/neighbourhood",
+                   params={"node": job["starts"][0], "hops": 1}).status_code == 200
+    ready_s = time.time() - t_start  # interpreter, imports, app, the view open, one answer
+    rows: dict[str, Any] = {"serve_ready_s": round(ready_s, 2)}
+    for kind, items in job["queries"].items():
+        took, found = timed([lambda q=q, d=d: search(view, q, dob=d) for q, d, _ in items])
         pairs = list(zip(found, (want for _, _, want in items), strict=True))
         if kind == "identifier":  # the node asked for comes first
             ok = sum(bool(h) and h[0].node_id == want for h, want in pairs)
@@ -197,10 +197,8 @@ def main() -> None:
             "/api/search", params={"q": q, **({"dob": d} if d else {})}) for q, d, _ in items])
         assert all(r.status_code == 200 for r in responses), responses[0].text
         rows[f"search_{kind}"]["api"] = summary(took)
-    rng = random.Random(19)
-    starts = rng.sample([n for n in people] + [q[2] for q in qs["identifier"]],
-                        min(args.queries, len(people)))
-    took, subs = timed([lambda n=n: views.cytoscape(graph.neighbourhood([n], hops=2), keep=[n])
+    starts = job["starts"]
+    took, subs = timed([lambda n=n: views.cytoscape(view.neighbourhood([n], hops=2), keep=[n])
                         for n in starts])
     sizes = [len(s["elements"]["nodes"]) for s in subs]
     rows["neighbourhood_2hop"] = {"in_process": summary(took), "queries": len(starts),
@@ -210,21 +208,101 @@ def main() -> None:
                                                  params={"node": n, "hops": 2}) for n in starts])
     assert all(r.status_code == 200 for r in responses), responses[0].text
     rows["neighbourhood_2hop"]["api"] = summary(took)
+    rows["api_rss_mb"] = round(current_rss_mb(), 1)
+    if job["export"]:  # the whole graph, one format, as `linkwatch export DIR` reads and writes
+        t = time.perf_counter()
+        whole = view.select()
+        read_s = time.perf_counter() - t
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            export_graph(whole, job["export"], Path(tmp), handling="OFFICIAL")
+            write_s = time.perf_counter() - t
+        rows["export"] = {"format": job["export"], "nodes": whole.number_of_nodes(),
+                          "edges": whole.number_of_edges(), "read_s": round(read_s, 2),
+                          "write_s": round(write_s, 2), "total_s": round(read_s + write_s, 2)}
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--entities", type=int, default=100_000,
+                    help="non-report nodes of the world (1000000 for the issue's target)")
+    ap.add_argument("--queries", type=int, default=300, help="timed queries per measure")
+    ap.add_argument("--export", default="graphml",
+                    help="format the export row writes ('' for none)")
+    ap.add_argument("--view-url", default=None,
+                    help="LINKWATCH_VIEW_URL (default: SQLite in a temporary data directory)")
+    ap.add_argument("--reader", type=Path, help=argparse.SUPPRESS)  # the reader process's job
+    ap.add_argument("--out", type=Path,
+                    default=Path(__file__).parent / "results" / "readers.json",
+                    help="results file (default bench/results/readers.json)")
+    args = ap.parse_args()
+    if args.reader:
+        print(json.dumps(reader(json.loads(args.reader.read_text()))))
+        return
+    import tempfile
+
+    from linkwatch.view import ViewWriter
+
+    data_dir = tempfile.mkdtemp(prefix="lw-bench-readers-")
+    settings = Settings(app_id="bench-readers", data_dir=data_dir, view_url=args.view_url)
+    p = Pipeline(settings)
+    reports, build_s = build(p, World(), args.entities)
+    t0 = time.perf_counter()
+    people = file_people(p)
+    file_s = time.perf_counter() - t0
+    print(f"built {entities(p):,} entities from {reports:,} reports in {build_s:.0f} s; "
+          f"{len(people):,} person records filed in {file_s:.0f} s", flush=True)
+    link_rss = current_rss_mb()  # the link stage's state, as it holds it
+    t0 = time.perf_counter()
+    writer = ViewWriter(settings)
+    writer.write(writer.everything(p, reports))
+    writer.close()
+    view_s = time.perf_counter() - t0
+    print(f"view written (a replace, as after a purge) in {view_s:.0f} s", flush=True)
+    qs = queries(p, people, args.queries)
+    rng = random.Random(19)
+    starts = rng.sample([n for n in people] + [q[2] for q in qs["identifier"]],
+                        min(args.queries, len(people)))
+    g = p.graph.g
+    shape = {"entities": entities(p), "nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+    del p, g, people  # the reader is another process; this one's state is not its
+    job = Path(data_dir) / "job.json"
+    job.write_text(json.dumps({"settings": settings.model_dump(mode="json", include={
+        "app_id", "data_dir", "view_url"}), "queries": qs, "starts": starts,
+        "export": args.export, "started": time.time()}))
+    run = subprocess.run([sys.executable, __file__, "--reader", str(job)], capture_output=True,
+                         text=True, check=False)
+    if run.returncode != 0:
+        raise SystemExit(f"reader process failed:\n{run.stderr[-3000:]}")
+    rows = json.loads(run.stdout.strip().splitlines()[-1])
 
     print(f"{'measure':<22} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'api p50':>8} "
           f"{'api p95':>8} {'api p99':>8}  found")
     for name, r in rows.items():
+        if not isinstance(r, dict) or "in_process" not in r:
+            continue
         i, a = r["in_process"], r["api"]
         what = f"{r['found']}/{r['queries']}" if "found" in r else f"{r['mean_nodes']} nodes"
         print(f"{name:<22} {i['p50_ms']:>8.2f} {i['p95_ms']:>8.2f} {i['p99_ms']:>8.2f} "
               f"{a['p50_ms']:>8.2f} {a['p95_ms']:>8.2f} {a['p99_ms']:>8.2f}  {what}")
-    print(f"({entities(p):,} entities, {g.number_of_nodes():,} nodes, {g.number_of_edges():,} "
+    print(f"({shape['entities']:,} entities, {shape['nodes']:,} nodes, {shape['edges']:,} "
           f"edges; target p95 < 100 ms at 1M entities)")
+    print(f"serve ready (a new process: imports, app, view open, first answer): "
+          f"{rows['serve_ready_s']:.1f} s (target < 15 s at 1M)")
+    print(f"API process RSS {rows['api_rss_mb']:.0f} MB; the link stage's state "
+          f"{link_rss:.0f} MB: {100 * rows['api_rss_mb'] / link_rss:.1f} % (target < 25 %)")
+    if "export" in rows:
+        e = rows["export"]
+        print(f"export {e['format']} of the whole graph ({e['nodes']:,} nodes, {e['edges']:,} "
+              f"edges): read {e['read_s']:.1f} s + write {e['write_s']:.1f} s = "
+              f"{e['total_s']:.1f} s (target < 5 s at 100k nodes)")
     write_results(args.out, {
-        "entities": entities(p), "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
-        "person_records": len(people), "build_reports": reports,
+        **shape, "build_reports": reports,
         "build_seconds": round(build_s, 1), "file_people_seconds": round(file_s, 1),
-        "queries": args.queries, **rows, "rss_mb": round(current_rss_mb(), 1),
+        "view_write_seconds": round(view_s, 1), "view": "postgresql" if args.view_url
+        else "sqlite", "queries": args.queries, **rows, "link_rss_mb": round(link_rss, 1),
+        "api_rss_share": round(rows["api_rss_mb"] / link_rss, 3),
         "target_p95_ms_at_1m": 100.0}, peak_rss_mb=peak_rss_mb())
 
 

@@ -1,5 +1,5 @@
 """Referral correctness through the real pipeline, on the synthetic scenario whose
-expected referrals are written by hand (linkwatch/scenario.py), over several seeds.
+expected referrals are written by hand (linkwatch/demo_scenario.py), over several seeds.
 
     python bench/referrals.py [--seeds 5] [--background 1000]
 
@@ -35,9 +35,9 @@ from _common import write_results  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.demo import start_worker  # noqa: E402
+from linkwatch.demo_scenario import ALL_SERVICES, Scenario, generate  # noqa: E402
 from linkwatch.ingest import send_reports  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics  # noqa: E402
-from linkwatch.scenario import ALL_SERVICES, Scenario, generate  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
 from linkwatch.streams import topics  # noqa: E402
 

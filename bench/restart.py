@@ -27,10 +27,10 @@ from _common import peak_rss_mb, write_results  # noqa: E402
 
 from linkwatch import snapshot  # noqa: E402
 from linkwatch.config import Settings  # noqa: E402
+from linkwatch.demo_scenario import generate  # noqa: E402
 from linkwatch.pipeline import Pipeline  # noqa: E402
 from linkwatch.rules.enrichment import enrich  # noqa: E402
 from linkwatch.rules.intake import Accepted, Source, decode  # noqa: E402
-from linkwatch.scenario import generate  # noqa: E402
 
 
 def accepted(n: int, settings: Settings) -> list[bytes]:

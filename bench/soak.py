@@ -59,12 +59,12 @@ _UNIT = "ABDEFGHJLNPQRSTUWXYZ"
 
 @lru_cache(maxsize=1)
 def _names() -> list[tuple[list[str], list[str]]]:
-    """Synthetic given and family names per locale (``linkwatch.scenario.NAME_LOCALES``,
+    """Synthetic given and family names per locale (``linkwatch.demo_scenario.NAME_LOCALES``,
     each locale's share of a hundred slots by ``NAME_WEIGHTS``), so the soak's victims
     carry names of many origins and scripts, as a real force's reports do."""
     from faker import Faker
 
-    from linkwatch.scenario import NAME_LOCALES, NAME_WEIGHTS
+    from linkwatch.demo_scenario import NAME_LOCALES, NAME_WEIGHTS
 
     lists = []
     for i, loc in enumerate(NAME_LOCALES):

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import cpu_seconds, peak_rss_mb, write_results  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
+from linkwatch.demo_scenario import generate  # noqa: E402
 from linkwatch.kafka import consumer, ensure_topics, producer  # noqa: E402
 from linkwatch.redis_state import RedisState  # noqa: E402
-from linkwatch.scenario import generate  # noqa: E402
 from linkwatch.stack import running_stack, stop_process  # noqa: E402
 from linkwatch.streams import topics  # noqa: E402
 

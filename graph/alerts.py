@@ -36,6 +36,13 @@ are one network.  Then (``resolve``, pure):
 
 A key once merged or superseded stays so (its later findings feed the alert that
 carries on, or nothing when that alert is of another type).
+
+An alert's version, in two steps, each in one place: the book counts the versions it
+offers (``AlertBook._next_version``: new, superseded and withdrawn versions alike), and
+the link stage publishes each under ``number_alerts`` (``version_above`` every version
+already published: after a purge the rebuilt book counts again from what is left; the
+retention sweep, ``linkwatch.erasure``, numbers its versions with the same rule).  The
+alert stays a typed ``Alert`` until ``agents/link.py`` sends it (``Numbered.body``).
 """
 
 from __future__ import annotations
@@ -50,9 +57,8 @@ from typing import Any
 
 from linkwatch.graph.detectors.base import Finding
 from linkwatch.graph.model import kind_of
-from linkwatch.schemas import Alert, AlertEntity, AlertLink
+from linkwatch.schemas import Alert, AlertEntity, AlertLink, severity_rank
 
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 log = logging.getLogger(__name__)
 AlreadyEmitted = Callable[[str, int], bool]
 
@@ -129,42 +135,19 @@ def resolve(key: str, ftype: str, live: Sequence[tuple[str, str, tuple[Any, ...]
     return Resolution(carry, tuple(dict.fromkeys(absorb)))
 
 
-@dataclass
-class _Part:
-    """What one key's latest finding said, kept so a merged alert can show them all."""
-
-    type: str
-    severity: str
-    score: float
-    title: str
-    summary: str
-    reasons: tuple[str, ...]
-    report_ids: tuple[str, ...]
-    entities: tuple[str, ...]
-    labels: tuple[str, ...]
-    links: tuple[tuple[str, str, str], ...]
-    link_report_ids: tuple[tuple[str, ...], ...]
-    cluster_id: str | None
-    discounted_hubs: tuple[str, ...]
-    at: datetime | None
-
-    @classmethod
-    def of(cls, f: Finding) -> _Part:
-        labels = f.labels if len(f.labels) == len(f.entities) else f.entities
-        lr = (f.link_report_ids if len(f.link_report_ids) == len(f.links)
-              else tuple(() for _ in f.links))
-        return cls(f.type, f.severity, f.score, f.title, f.summary, f.reasons, f.report_ids,
-                   f.entities, labels, f.links, lr, f.cluster_id, f.discounted_hubs, f.at)
-
-    def finding(self, key: str) -> Finding:
-        return Finding(type=self.type, key=key, severity=self.severity, score=self.score,
-                       title=self.title, summary=self.summary, reasons=self.reasons,
-                       report_ids=self.report_ids, entities=self.entities, links=self.links,
-                       cluster_id=self.cluster_id, discounted_hubs=self.discounted_hubs,
-                       labels=self.labels, link_report_ids=self.link_report_ids, at=self.at)
+def _kept(f: Finding) -> Finding:
+    """A key's latest finding as the book keeps it, so a merged alert can show every key's
+    evidence: one label per entity and one report-id tuple per link, and no ``explain``
+    (only the finding being published is explained; a kept closure would hold the graph)."""
+    labels = f.labels if len(f.labels) == len(f.entities) else f.entities
+    lr = (f.link_report_ids if len(f.link_report_ids) == len(f.links)
+          else tuple(() for _ in f.links))
+    if labels is f.labels and lr is f.link_report_ids and f.explain is None:
+        return f
+    return replace(f, labels=labels, link_report_ids=lr, explain=None)
 
 
-def merge_findings(head: Finding, parts: Sequence[_Part]) -> Finding:
+def merge_findings(head: Finding, parts: Sequence[Finding]) -> Finding:
     """``head`` (the carrying key's finding: its text and key) with the evidence of
     ``parts`` (the other keys of its network) added: reports, entities, links; the
     highest severity and score."""
@@ -181,13 +164,13 @@ def merge_findings(head: Finding, parts: Sequence[_Part]) -> Finding:
     severity, score = head.severity, head.score
     hubs = set(head.discounted_hubs)
     at = head.at
-    for p in parts:
+    for p in map(_kept, parts):
         rids.update(p.report_ids)
         for e, lb in zip(p.entities, p.labels, strict=True):
             ents.setdefault(e, lb)
         for lk, lr in zip(p.links, p.link_report_ids, strict=True):
             links.setdefault(lk, set()).update(lr)
-        if _RANK.get(p.severity, 0) > _RANK.get(severity, 0):
+        if severity_rank(p.severity) > severity_rank(severity):
             severity = p.severity
         score = max(score, p.score)
         hubs.update(p.discounted_hubs)
@@ -240,7 +223,7 @@ class AlertBook:
     # by, another -> that key; each consolidated key's latest finding; the keys merged
     # into a carrying key; report id -> live consolidated keys naming it
     merged_into: dict[str, str] = field(default_factory=dict)
-    parts: dict[str, _Part] = field(default_factory=dict)
+    parts: dict[str, Finding] = field(default_factory=dict)   # as kept (``_kept``)
     members: dict[str, set[str]] = field(default_factory=dict)
     by_report: dict[str, set[str]] = field(default_factory=dict)
     by_member: dict[str, set[str]] = field(default_factory=dict)  # MEMBER_JOIN types' people
@@ -264,10 +247,10 @@ class AlertBook:
         if carry is not None:       # merged before: feed the alert that carries on
             if self.parts[carry].type != finding.type:
                 return []           # outranked by a type of higher precedence
-            self.parts[key] = _Part.of(finding)
+            self.parts[key] = _kept(finding)
             return self._offer_merged(carry, finding, now, already_emitted)
         old = self.parts.get(key)
-        self.parts[key] = part = _Part.of(finding)
+        self.parts[key] = part = _kept(finding)
         live = key in self.entries and self.entries[key].superseded_by is None
         if live and old is not None and old.report_ids == part.report_ids:
             return self._offer_merged(key, finding, now, already_emitted)
@@ -287,10 +270,9 @@ class AlertBook:
         res = resolve(key, part.type, live_set)
         out: list[Alert] = []
         if res.carry is None:       # a higher type holds this network
-            assert res.winner is not None  # no carrier: the winner outranks this finding
             for k in res.absorb:
                 out += self._supersede(k, res.winner, now, already_emitted)
-            self.merged_into.setdefault(key, res.winner)
+            self.merged_into.setdefault(key, res.winner)  # type: ignore[arg-type]
             return out
         for k in res.absorb:
             if k in self.entries and self.entries[k].superseded_by is None:
@@ -364,7 +346,7 @@ class AlertBook:
         keys = [k for k in keys if k in self.parts]
         best = max(keys, key=lambda k: (len(self.parts[k].report_ids), k == carry))
         base = (head if head is not None and head.key == best
-                else self.parts[best].finding(best))
+                else self.parts[best])
         base = replace(base, key=carry)
         merged = merge_findings(base, [self.parts[k] for k in keys if k != best])
         alert = self.consider(merged, now, already_emitted)
@@ -380,13 +362,10 @@ class AlertBook:
         if entry is None or entry.superseded_by is not None:
             return []
         entry.superseded_by = by
-        entry.version += 1
-        entry.emitted_at = now
         by_id = alert_id_for(by)
-        check = already_emitted or self.already_emitted
-        if check is not None and check(entry.alert_id, entry.version):
+        if not self._next_version(entry, now, already_emitted):
             return []
-        f = merge_findings(self.parts[key].finding(key),
+        f = merge_findings(self.parts[key],
                            [self.parts[k] for k in sorted(self.members.get(key, ()))
                             if k in self.parts])
         alert = _alert(f, entry, now, self.handling)
@@ -408,13 +387,10 @@ class AlertBook:
                     continue
                 self.retracted.add(key)
                 self._unindex(key)
-                entry.version += 1
-                entry.emitted_at = now
-                check = already_emitted or self.already_emitted
-                if key not in self.parts or (
-                        check is not None and check(entry.alert_id, entry.version)):
+                if not self._next_version(entry, now, already_emitted) \
+                        or key not in self.parts:
                     continue
-                f = self.parts[key].finding(key)
+                f = self.parts[key]
                 alert = _alert(f, entry, now, self.handling)
                 out.append(alert.model_copy(update={
                     "status": "withdrawn",
@@ -435,25 +411,33 @@ class AlertBook:
             raise ValueError(f"finding {finding.key!r} has no time; pass now=")
         entry = self.entries.get(finding.key)
         ents = frozenset(finding.entities)
-        if entry is None:
-            entry = _Entry(alert_id_for(finding.key), 1, finding.severity,
-                           len(finding.report_ids), ents, now, now)
+        if entry is None:   # version 0 until ``_next_version`` makes it 1
+            entry = self.entries[finding.key] = _Entry(
+                alert_id_for(finding.key), 0, finding.severity, len(finding.report_ids), ents,
+                now, now)
         elif not self._material(entry, finding, ents, now):
             return None
-        else:
-            entry.version += 1
         entry.severity, entry.n_reports, entry.entities = (
             finding.severity, len(finding.report_ids), ents)
-        entry.emitted_at = now
         entry.fingerprint = _fingerprint(finding)
-        self.entries[finding.key] = entry
-        check = already_emitted or self.already_emitted
-        if check is not None and check(entry.alert_id, entry.version):
+        if not self._next_version(entry, now, already_emitted):
             return None
         return _alert(finding, entry, now, self.handling)
 
+    def _next_version(self, entry: _Entry, now: datetime,
+                      already_emitted: AlreadyEmitted | None) -> bool:
+        """The book's one version counter: ``entry``'s alert moves to its next version at
+        ``now`` (a new, superseded or withdrawn version alike).  False when that version
+        was published before a restart (``already_emitted``, here or on the book): the
+        state advances, nothing is offered.  The number published is decided later, from
+        what was published before (``number_alerts``)."""
+        entry.version += 1
+        entry.emitted_at = now
+        check = already_emitted or self.already_emitted
+        return check is None or not check(entry.alert_id, entry.version)
+
     def _material(self, entry: _Entry, f: Finding, ents: frozenset[str], now: datetime) -> bool:
-        if _RANK.get(f.severity, 0) > _RANK.get(entry.severity, 0):
+        if severity_rank(f.severity) > severity_rank(entry.severity):
             return True
         if now - entry.emitted_at < self.cooldown:
             return False
@@ -479,7 +463,7 @@ class AlertBook:
                    report_step=int(data.get("report_step", 3)), already_emitted=already_emitted,
                    entries={k: _Entry.from_dict(v) for k, v in data.get("entries", {}).items()},
                    merged_into=dict(data.get("merged_into", {})),
-                   parts={k: _part_of_dict(v) for k, v in data.get("parts", {}).items()},
+                   parts={k: _part_of_dict(k, v) for k, v in data.get("parts", {}).items()},
                    members={k: set(v) for k, v in data.get("members", {}).items()},
                    retracted=set(data.get("retracted", ())))
         for k, e in book.entries.items():   # the report index is derived
@@ -489,17 +473,21 @@ class AlertBook:
         return book
 
 
-def _part_dict(p: _Part) -> dict[str, Any]:
-    d = {k: getattr(p, k) for k in p.__dataclass_fields__}
+# a kept finding in a snapshot's JSON: its fields but the key (the entry's) and ``explain``
+_PART_FIELDS = tuple(f for f in Finding.__dataclass_fields__ if f not in ("key", "explain"))
+
+
+def _part_dict(p: Finding) -> dict[str, Any]:
+    d = {k: getattr(p, k) for k in _PART_FIELDS}
     d["at"] = p.at.isoformat() if p.at else None
     return d
 
 
-def _part_of_dict(d: dict[str, Any]) -> _Part:
-    tup: dict[str, Any] = {k: (tuple(tuple(x) if isinstance(x, list) else x for x in v)
+def _part_of_dict(key: str, d: dict[str, Any]) -> Finding:
+    tup = {k: (tuple(tuple(x) if isinstance(x, list) else x for x in v)
                if isinstance(v, list) else v) for k, v in d.items()}
     tup["at"] = datetime.fromisoformat(d["at"]) if d.get("at") else None
-    return _Part(**tup)
+    return _kept(Finding(key=key, **tup))
 
 
 def _fingerprint(f: Finding) -> str:
@@ -540,32 +528,53 @@ def _alert(f: Finding, entry: _Entry, now: datetime, handling: str) -> Alert:
 # version it went out under.  Content is identified by ``content_digest``, which leaves
 # the version out, so it does not matter what number the book gave it.
 
-def content_digest(body: bytes) -> str:
-    """sha256 (16 hex) of an alert's JSON without its ``version``."""
-    data = json.loads(body)
+def content_digest(alert: Alert) -> str:
+    """sha256 (16 hex) of an alert's JSON without its ``version`` (keys sorted, compact,
+    UTF-8): the same digest as of its published bytes, so Redis records stay valid."""
+    data = alert.model_dump(mode="json")
     data.pop("version", None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def version_above(offered: int, published: int | None) -> int:
+    """The version an alert goes out under: ``offered``, unless that is not above the
+    highest version already published (``published``; ``None``: none), then the next
+    after it.  The one rule for the link stage (``number_alerts``) and the retention
+    sweep (``linkwatch.erasure``).  Examples: offered 2, v3 published -> 4; offered 5,
+    v3 published -> 5; offered 1, none published -> 1."""
+    return offered if published is None or offered > published else published + 1
+
+
 @dataclass(frozen=True)
 class Numbered:
-    """An alert as it is to be published."""
+    """An alert as it is to be published: ``alert`` carries the version it goes out under."""
 
-    alert_id: str
-    version: int
-    body: bytes
+    alert: Alert
     digest: str
-    known: bool  # this content was published before, under ``version``
+    known: bool  # this content was published before, under this version
+
+    @property
+    def alert_id(self) -> str:
+        return self.alert.alert_id
+
+    @property
+    def version(self) -> int:
+        return self.alert.version
 
     @property
     def out_id(self) -> str:
-        return f"{self.alert_id}@{self.version}"
+        return f"{self.alert.alert_id}@{self.alert.version}"
+
+    @property
+    def body(self) -> bytes:
+        """The alert's bytes on the ``alerts`` topic (the one serialisation)."""
+        return self.alert.model_dump_json().encode()
 
 
-def number_alerts(alerts: Sequence[tuple[str, bytes]], known: Mapping[tuple[str, str], int],
+def number_alerts(alerts: Sequence[Alert], known: Mapping[tuple[str, str], int],
                   published: Mapping[str, int]) -> list[Numbered]:
-    """The version each alert (``(alert_id@version, json)``, in order) is published under.
+    """The version each alert (as the book offers it, in order) is published under.
 
     ``known``: (alert_id, digest) -> the version that content was published under;
     ``published``: alert_id -> the highest version published.  Ordered rules, first
@@ -573,9 +582,8 @@ def number_alerts(alerts: Sequence[tuple[str, bytes]], known: Mapping[tuple[str,
 
     1. the content was published before -> its version again (a retry, or a replay after
        a restart: the emitted mark then withholds it);
-    2. the book's version is not above the highest published (counting this batch) ->
-       the highest + 1, with ``version`` rewritten in the JSON;
-    3. otherwise -> the book's version.
+    2. otherwise ``version_above`` the highest published (counting this batch): the
+       book's version, or the highest + 1 when the book's is not above it.
 
     Pure: the same records and alerts give the same numbers, so a retried publish
     neither bumps twice nor sends different bytes.  Example: v1..v3 published, then a
@@ -585,32 +593,26 @@ def number_alerts(alerts: Sequence[tuple[str, bytes]], known: Mapping[tuple[str,
     seen = dict(known)
     top = dict(published)
     out: list[Numbered] = []
-    for out_id, body in alerts:
-        alert_id, _, text = out_id.partition("@")
-        offered, digest = int(text), content_digest(body)
+    for alert in alerts:
+        alert_id, offered, digest = alert.alert_id, alert.version, content_digest(alert)
         version = seen.get((alert_id, digest))
         if version is not None:
-            out.append(Numbered(alert_id, version, _versioned(body, offered, version), digest,
-                                True))
+            out.append(Numbered(_versioned(alert, version), digest, True))
             continue
-        version = offered
-        if alert_id in top and version <= top[alert_id]:
-            version = top[alert_id] + 1
+        version = version_above(offered, top.get(alert_id))
+        if version != offered:
             log.info("alert %s offered as v%d, published as v%d (v%d already published)",
                      alert_id, offered, version, top[alert_id])
         seen[(alert_id, digest)] = version
         top[alert_id] = max(version, top.get(alert_id, 0))
-        out.append(Numbered(alert_id, version, _versioned(body, offered, version), digest,
-                            False))
+        out.append(Numbered(_versioned(alert, version), digest, False))
     return out
 
 
-def _versioned(body: bytes, offered: int, version: int) -> bytes:
-    if version == offered:
-        return body
-    alert = Alert.model_validate_json(body)
-    return alert.model_copy(update={"version": version}).model_dump_json().encode()
+def _versioned(alert: Alert, version: int) -> Alert:
+    return alert if alert.version == version else alert.model_copy(update={"version": version})
 
 
 __all__ = ["CONSOLIDATED", "PRECEDENCE", "AlertBook", "Numbered", "Resolution", "alert_id_for",
-           "content_digest", "merge_findings", "number_alerts", "resolve", "same_network"]
+           "content_digest", "merge_findings", "number_alerts", "resolve", "same_network",
+           "version_above"]

@@ -7,7 +7,8 @@ kept in Redis under ``lw:{app_id}:alert_status:{alert_id}`` as JSON, e.g.::
      "severity": "high", "version": 2, "by": "alice", "at": "2026-11-24T21:05:00+00:00"}
 
 Before it publishes a new version of an alert, the link stage asks
-:func:`suppress` whether the analysts have already dealt with that structure.
+:func:`suppress` whether the analysts have already dealt with that structure: the one
+place that decides (``agents/link.py`` applies it to each fresh version).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from linkwatch.schemas import Alert, severity_rank
+
 STATUSES = ("new", "acknowledged", "assigned", "closed")
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
 def status_key(app_id: str, alert_id: str) -> str:
@@ -24,7 +26,7 @@ def status_key(app_id: str, alert_id: str) -> str:
     return f"lw:{app_id}:alert_status:{alert_id}"
 
 
-def suppress(alert: Mapping[str, Any], status: Mapping[str, Any] | None) -> bool:
+def suppress(alert: Alert, status: Mapping[str, Any] | None) -> bool:
     """True when this alert version should not be published, given the analysts' status.
 
     Ordered rules, first match decides:
@@ -41,8 +43,8 @@ def suppress(alert: Mapping[str, Any], status: Mapping[str, Any] | None) -> bool
     """
     if not status or status.get("status") != "closed":
         return False
-    closed_at = _RANK.get(str(status.get("severity")), 2)
-    return _RANK.get(str(alert.get("severity")), 0) <= closed_at
+    closed_at = severity_rank(status.get("severity"), default=2)
+    return severity_rank(alert.severity) <= closed_at
 
 
 __all__ = ["STATUSES", "status_key", "suppress"]

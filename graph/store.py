@@ -207,9 +207,16 @@ class LinkGraph:
         self.g.graph["co_offenders"] = self.co_offenders  # read by the ocg detector
         self.report_times = ReportTimes(self.g)
         self.g.graph["report_times"] = self.report_times  # read by graph/hubs.py
+        # what changed since the view last took it (``take_changes``, linkwatch/view):
+        # node ids, and (u, v, type) edge keys; an edge's ends are changed nodes too (their
+        # neighbour counts moved)
+        self.changed: set[str] = set()
+        self.changed_edges: set[tuple[str, str, str]] = set()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("changed", set())
+        self.__dict__.setdefault("changed_edges", set())
         if "report_times" not in state:  # pickled before the index existed
             self.report_times = ReportTimes(self.g)
             self.g.graph["report_times"] = self.report_times
@@ -217,6 +224,7 @@ class LinkGraph:
     # -- building ---------------------------------------------------------
     def _node(self, node_id: str, when: datetime, report_id: str, **attrs: Any) -> str:
         g = self.g
+        self.changed.add(node_id)
         if node_id in g:
             data = g.nodes[node_id]
             data["first_seen"] = min(data["first_seen"], when)
@@ -240,6 +248,9 @@ class LinkGraph:
               **attrs: Any) -> None:
         g = self.g
         new = True
+        self.changed_edges.add((u, v, etype))
+        self.changed.add(u)
+        self.changed.add(v)
         if g.has_edge(u, v, key=etype):
             data = g.edges[u, v, etype]
             data["first_seen"] = min(data["first_seen"], when)
@@ -371,6 +382,12 @@ class LinkGraph:
         return {node}
 
     # -- reading ----------------------------------------------------------
+    def take_changes(self) -> tuple[set[str], set[tuple[str, str, str]]]:
+        """The node ids and edge keys changed since the last call (the view's writer)."""
+        nodes, edges = self.changed, self.changed_edges
+        self.changed, self.changed_edges = set(), set()
+        return nodes, edges
+
     def reports_of(self, node_id: str) -> set[str]:
         return set(self.g.nodes[node_id]["report_ids"]) if node_id in self.g else set()
 

@@ -149,7 +149,7 @@ def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
     asyncio.run(ensure_topics(settings))
     for name in stages or STAGES:
         importlib.import_module(STAGES[name])  # registers that stage's agents
-    from linkwatch.streams.app import app as faust_app
+    from linkwatch.streams.app import get_app
 
     # Faust's "warn" level sets the root logger to DEBUG; info is safe.
     level = "info" if loglevel.lower().startswith("warn") else loglevel
@@ -159,7 +159,7 @@ def run_worker(loglevel: str = "info", stages: list[str] | None = None) -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover - not on Windows
         pass
-    _Worker(faust_app, loglevel=level, quiet=True, redirect_stdouts=False
+    _Worker(get_app(), loglevel=level, quiet=True, redirect_stdouts=False
             ).execute_from_commandline()
 
 
@@ -257,11 +257,11 @@ def _print_topic(topic: str, follow: bool, as_json: bool, render) -> None:  # ty
             out.print(render(value))
 
     async def run() -> None:
-        if topic in ("alerts", "referrals"):  # what a retention purge erased is not shown
+        if topic in (topics.ALERTS, topics.REFERRALS):  # what a purge erased is not shown
             from linkwatch.erasure import fold_alerts, fold_referrals
             from linkwatch.watch import decode, read_messages
 
-            fold = fold_alerts if topic == "alerts" else fold_referrals
+            fold = fold_alerts if topic == topics.ALERTS else fold_referrals
             name = topics.name(settings, topic)
             msgs = [m async for m in read_messages(settings, name)]
             for value in fold([(m.key, decode(m.value)) for m in msgs]):
@@ -298,7 +298,9 @@ def alerts(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Print the alerts topic."""
-    _print_topic("alerts", follow, as_json, _render_alert)
+    from linkwatch.streams import topics
+
+    _print_topic(topics.ALERTS, follow, as_json, _render_alert)
 
 
 @app.command()
@@ -321,7 +323,9 @@ def referrals(
                     emit_json(value)
         asyncio.run(run())
         return
-    _print_topic("referrals", follow, as_json, _render_referral)
+    from linkwatch.streams import topics
+
+    _print_topic(topics.REFERRALS, follow, as_json, _render_referral)
 
 
 @app.command()
@@ -363,7 +367,9 @@ def deadletters(
                           + (f", not from an input topic {c['not_an_input']}"
                              if c["not_an_input"] else ""))
         return
-    _print_topic("reports.deadletter", follow, as_json, lambda d: (
+    from linkwatch.streams import topics
+
+    _print_topic(topics.DEADLETTER, follow, as_json, lambda d: (
         f"{d.get('topic')}:{d.get('partition')}:{d.get('offset')} key={d.get('key')} "
         f"[{d.get('reason', 'invalid')}] "
         + "; ".join(f"{e['loc']}: {e['msg']}" for e in d.get("errors", []))))
@@ -523,9 +529,13 @@ def search_cmd(
         raise _fail(f"--dob {dob!r} is not a date: give 1990-01-02 or 02/01/1990")
     if not query.strip() or len(query) > 300:
         raise _fail("give an identifier or a name of 1-300 characters")
+    from linkwatch.exporting import ExportRequestError
     from linkwatch.searching import run_search
 
-    hits = run_search(settings, query, dob=dob, limit=limit, console=console)
+    try:
+        hits = run_search(settings, query, dob=dob, limit=limit, console=console)
+    except ExportRequestError as exc:  # no view to read
+        raise _fail(str(exc)) from None
     for hit in hits:
         if as_json:
             emit_json(hit.as_dict())

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     rebalance_timeout_s: float = Field(default=10.0, gt=0)
     data_dir: str = ".linkwatch"   # link-stage snapshots (linkwatch/snapshot.py)
     snapshot_every: int = Field(default=50_000, ge=0)  # reports between snapshots; 0: none
+    # where the link stage writes its view for readers (linkwatch/view/store.py):
+    # postgresql://... for readers on other machines; unset: a SQLite file in data_dir
+    view_url: str | None = None
     log_level: str = "info"
 
     pseudonym_key: SecretStr | None = None  # HMAC key for --pseudonymise exports and shares

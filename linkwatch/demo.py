@@ -82,12 +82,12 @@ def serve_page(env: dict[str, str], port: int) -> None:
 
 def run_demo(seconds: float = 90.0, background: int = 60, seed: int = 7,
              serve_port: int | None = None) -> int:
+    from linkwatch.demo_scenario import generate
     from linkwatch.kafka import ensure_topics
-    from linkwatch.scenario import generate
 
     settings = get_settings()
     with running_stack(settings.kafka_bootstrap, settings.redis_url) as stack:
-        from linkwatch.scenario import KNOWN_HUBS
+        from linkwatch.demo_scenario import KNOWN_HUBS
 
         env = {**stack.env(), "LINKWATCH_APP_ID": f"linkwatch-demo-{uuid.uuid4().hex[:8]}",
                # the force's list of known innocent hubs (here: the demo bank's switchboard)

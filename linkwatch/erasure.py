@@ -33,11 +33,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiokafka import TopicPartition
 
 from linkwatch.config import Settings
+
+if TYPE_CHECKING:
+    from linkwatch.schemas import Alert
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +106,13 @@ def fold_referrals(messages: Iterable[tuple[bytes | str | None, Any]]) -> list[A
     return [v for v in kept if v is not None]
 
 
-def withdrawal(alert: dict[str, Any], version: int, at: datetime, purge_id: str) -> bytes:
+def withdrawal(alert: dict[str, Any], version: int, at: datetime, purge_id: str) -> Alert:
     """The version that withdraws ``alert``: its id, type and marking, nothing else of it."""
-    from linkwatch.schemas import Alert
+    from linkwatch.schemas import SEVERITIES, Alert
 
     return Alert(
         alert_id=alert["alert_id"], version=version, type=str(alert.get("type") or "unknown"),
-        severity=alert["severity"] if alert.get("severity") in (
-            "low", "medium", "high", "critical") else "low",
+        severity=alert.get("severity") if alert.get("severity") in SEVERITIES else "low",
         score=0.0, title="withdrawn: its reports were erased at the end of their retention",
         summary="Every report behind this alert, or enough of them that it no longer "
                 "arises, was erased by a retention purge (DPA 2018 s.39). Drop every "
@@ -118,22 +120,21 @@ def withdrawal(alert: dict[str, Any], version: int, at: datetime, purge_id: str)
         reasons=[f"retention purge {purge_id}"], report_ids=[], entities=[], links=[],
         cluster_id=None, created_at=alert.get("created_at") or at, updated_at=at,
         handling=alert.get("handling") or "OFFICIAL-SENSITIVE", status=WITHDRAWN,
-    ).model_dump_json().encode()
+    )
 
 
-def redacted(body: bytes, version: int) -> bytes:
+def redacted(alert: Alert, version: int) -> Alert:
     """An alert as the link stage now computes it, as the version replacing all before."""
-    from linkwatch.schemas import Alert
-
-    alert = Alert.model_validate_json(body)
-    return alert.model_copy(update={"version": version, "status": REDACTED}
-                            ).model_dump_json().encode()
+    return alert.model_copy(update={"version": version, "status": REDACTED})
 
 
 # -- the sweep --------------------------------------------------------------------------
 
-def names_gone(alert: dict[str, Any], gone: set[str]) -> bool:
-    """Whether the alert names a purged report (as evidence or on a link)."""
+def names_gone(alert: dict[str, Any] | Alert, gone: set[str]) -> bool:
+    """Whether the alert (an ``Alert``, or one read from the topic) names a purged report
+    (as evidence or on a link)."""
+    if not isinstance(alert, dict):
+        return bool(gone.intersection(alert.report_ids, *(k.report_ids for k in alert.links)))
     ids = set(alert.get("report_ids") or ())
     for link in alert.get("links") or ():
         ids.update(link.get("report_ids") or ())
@@ -160,14 +161,16 @@ def stale_alerts(values: Iterable[Any], gone: set[str]) -> dict[str, dict[str, A
     return {aid: latest[aid] for aid in sorted(dirty)}
 
 
-def replacement(alert: dict[str, Any], fresh: bytes | None, gone: set[str], version: int,
-                at: datetime, purge_id: str) -> tuple[bytes, str]:
-    """The version that replaces ``alert`` (its latest) and which kind it is: ``fresh``
-    (the alert as the link stage now computes it) redacted; else the latest itself when
-    only earlier versions named the purged reports; else a withdrawal."""
+def replacement(alert: dict[str, Any], fresh: Alert | None, gone: set[str], version: int,
+                at: datetime, purge_id: str) -> tuple[Alert, str]:
+    """The version that replaces ``alert`` (its latest, as read from the topic) and which
+    kind it is: ``fresh`` (the alert as the link stage now computes it) redacted; else the
+    latest itself when only earlier versions named the purged reports; else a withdrawal."""
+    from linkwatch.schemas import Alert
+
     if fresh is None and not names_gone(alert, gone):
-        fresh = json.dumps(alert).encode()
-    if fresh is not None and not names_gone(json.loads(fresh), gone):
+        fresh = Alert.model_validate(alert)
+    if fresh is not None and not names_gone(fresh, gone):
         return redacted(fresh, version), REDACTED
     return withdrawal(alert, version, at, purge_id), WITHDRAWN
 
@@ -238,23 +241,23 @@ async def _link_stage_passed(settings: Settings, offset: int, wait_s: float) -> 
 
 
 class _Capture:
-    """Wraps a Pipeline's ``apply``: the last alert body each alert id was offered as."""
+    """Wraps a Pipeline's ``apply``: the last version each alert id was offered as."""
 
     def __init__(self, pipeline: Any) -> None:
-        self.last: dict[str, bytes] = {}
+        self.last: dict[str, Alert] = {}
         inner = pipeline.apply
 
         def apply(payload: dict[str, Any]) -> Any:
             out = inner(payload)
-            for out_id, body in out.alerts:
-                self.last[out_id.split("@", 1)[0]] = body
+            for alert in out.alerts:
+                self.last[alert.alert_id] = alert
             return out
         pipeline.apply = apply
 
 
 async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) -> Swept:
     """Erase the purged reports from the published outputs (module docstring)."""
-    from linkwatch.graph.alerts import content_digest
+    from linkwatch.graph.alerts import content_digest, version_above
     from linkwatch.graph.feedback import status_key
     from linkwatch.kafka import producer
     from linkwatch.pipeline import Pipeline, replay
@@ -283,7 +286,7 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
         if key:
             entity_state[key] = msg.value is not None and key in gone
 
-    now_of: dict[str, bytes] = {}
+    now_of: dict[str, Alert] = {}
     if stale:  # what the link stage computes now, from the reports that are left
         pipeline = Pipeline(settings)
         capture = _Capture(pipeline)
@@ -294,22 +297,23 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
     prod = producer(settings, acks="all")
     await prod.start()
     try:
-        tops = await _published_tops(state, list(stale))
+        tops = await state.published_versions(list(stale))
         at = datetime.now(UTC)
         records: list[tuple[str, str, int]] = []
         changed: dict[str, list[str]] = {REDACTED: [], WITHDRAWN: []}
         for aid, alert in sorted(stale.items()):
-            version = max(tops.get(aid, 0), int(alert.get("version", 0))) + 1
-            body, kind = replacement(alert, now_of.get(aid), gone, version, at, purge_id)
+            # above every version published, and above the latest on the topic
+            version = version_above(int(alert.get("version", 0)) + 1, tops.get(aid))
+            new, kind = replacement(alert, now_of.get(aid), gone, version, at, purge_id)
             changed[kind].append(aid)
             if kind == REDACTED:
                 done.alerts_redacted += 1
             else:  # the analysts' status note goes with it (its reason is free text)
                 done.alerts_withdrawn += 1
                 await state.client.delete(status_key(settings.app_id, aid))
-            await prod.send_and_wait(topics.name(settings, topics.ALERTS), body,
-                                     key=aid.encode())
-            records.append((aid, content_digest(body), version))
+            await prod.send_and_wait(topics.name(settings, topics.ALERTS),
+                                     new.model_dump_json().encode(), key=aid.encode())
+            records.append((aid, content_digest(new), version))
         if records:
             await state.record_alert_versions(records)
             await state.mark_emitted(f"{aid}@{v}" for aid, _d, v in records)
@@ -334,14 +338,3 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
         await state.close()
     log.info("retention purge %s: %s", purge_id, done.describe())
     return done
-
-
-async def _published_tops(state: Any, alert_ids: list[str]) -> dict[str, int]:
-    """alert id -> the highest version the link stage recorded as published."""
-    if not alert_ids:
-        return {}
-    pipe = state.client.pipeline(transaction=False)
-    for aid in alert_ids:
-        pipe.hget(state._k("alert_version", aid), "max")  # noqa: SLF001 - RedisState's key
-    return {aid: int(v) for aid, v in zip(alert_ids, await pipe.execute(), strict=True)
-            if v is not None}

@@ -1,5 +1,6 @@
-"""``linkwatch export``: rebuild the link graph from the accepted topic, select,
-write the format, and record the disclosure in the audit log (DPA 2018 s.62)."""
+"""``linkwatch export``: read the selection from the link stage's view (``linkwatch.view``;
+nothing is replayed), write the format, and record the disclosure in the audit log
+(DPA 2018 s.62)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from linkwatch.config import Settings
-from linkwatch.graph.export import FORMATS, MissingExtra, export_graph, require_format, select
-from linkwatch.pipeline import Pipeline, replay
+from linkwatch.graph.export import FORMATS, MissingExtra, export_graph, require_format
 from linkwatch.schemas._base import _aware
+from linkwatch.view import GraphView, ViewUnavailable
 
 
 class ExportRequestError(ValueError):
@@ -70,15 +71,18 @@ def run_export(settings: Settings, out_dir: Path, fmt: str, *, alert: str | None
                                      "so the same person hashes the same way in every share")
         key = settings.pseudonym_key.get_secret_value().encode()
     console = console or Console(stderr=True)
-    pipeline = rebuild_graph(settings, console)
     alert_body = None
     if alert:
         alert_body = asyncio.run(_latest_alert(settings, alert))
         if alert_body is None:
             raise ExportRequestError(f"no alert {alert!r} on the alerts topic")
-    sub = select(pipeline.graph.g, alert=alert_body, cluster_id=cluster, entity=entity,
-                 hops=hops, since=_aware(since) if since else None,
-                 until=_aware(until) if until else None)
+    view = open_view(settings, console)
+    try:
+        sub = view.select(alert=alert_body, cluster_id=cluster, entity=entity, hops=hops,
+                          since=_aware(since) if since else None,
+                          until=_aware(until) if until else None)
+    finally:
+        view.close()
     with Progress(console=console, transient=True) as bar:
         total = sub.number_of_nodes() + sub.number_of_edges()
         task = bar.add_task(f"writing {fmt}", total=total)
@@ -95,14 +99,12 @@ def run_export(settings: Settings, out_dir: Path, fmt: str, *, alert: str | None
     return paths
 
 
-def rebuild_graph(settings: Settings, console: Console) -> Pipeline:
-    """The link state rebuilt from the accepted topic, with a progress bar on ``console``
-    (readers replay until issue 21's item 1 lands)."""
-    pipeline = Pipeline(settings)
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("rebuilding the link graph", total=None)
-        n = asyncio.run(replay(settings, pipeline, committed_only=False,
-                               progress=lambda k: bar.advance(task, k)))
-    console.print(f"link graph rebuilt from {n} reports: {len(pipeline.graph)} nodes",
-                  markup=False)
-    return pipeline
+def open_view(settings: Settings, console: Console) -> GraphView:
+    """The link stage's view, its state said on ``console``; ``ExportRequestError`` (with
+    what to do) when there is none to read."""
+    try:
+        view = GraphView.open(settings)
+    except ViewUnavailable as exc:
+        raise ExportRequestError(str(exc)) from None
+    console.print(view.state().describe(), markup=False)
+    return view

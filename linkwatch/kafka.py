@@ -76,8 +76,6 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     Example: the defaults (2190 + 31 days) give the accepted topic
     ``retention.ms=191894400000``.
     """
-    from linkwatch.reporting.watchlist import topic_name as watchlist_topic
-
     def keep(days: int) -> dict[str, str]:
         return {"cleanup.policy": "delete", "retention.ms": str(days * DAY_MS)}
 
@@ -92,22 +90,20 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
                                                           + settings.retention_margin_days)
     configs[topics.name(settings, topics.AUDIT)] = {"cleanup.policy": "delete",
                                                     "retention.ms": FOREVER}
-    configs[watchlist_topic(settings)] = {"cleanup.policy": "compact"}
+    configs[topics.name(settings, topics.WATCHLIST)] = {"cleanup.policy": "compact"}
     return configs
 
 
-def wanted_topics(settings: Settings) -> dict[str, int]:
-    """Every topic ``ensure_topics`` creates -> its partition count."""
-    from linkwatch.reporting.watchlist import topic_name as watchlist_topic
-
-    return {**topics.all_topics(settings), watchlist_topic(settings): 1}
-
-
-async def ensure_topics(settings: Settings, retries: int = 30) -> dict[str, int]:
-    """Create every topic linkwatch uses (idempotent), with the configs of
-    ``topic_configs``; return name -> partitions.  Topics that already exist are left
-    as they are; where their retention differs, a warning says how to set it."""
-    wanted = wanted_topics(settings)
+async def ensure_topics(settings: Settings, retries: int = 30,
+                        only: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Create every topic linkwatch uses (``streams.topics.all_topics``; with ``only``,
+    those of these base names), idempotent, with the configs of ``topic_configs``; return
+    name -> partitions.  Topics that already exist are left as they are; where their
+    retention differs, a warning says how to set it."""
+    wanted = topics.all_topics(settings)
+    if only is not None:
+        keep = {topics.name(settings, t) for t in only}
+        wanted = {t: p for t, p in wanted.items() if t in keep}
     configs = topic_configs(settings)
     for attempt in range(retries):
         admin = AIOKafkaAdminClient(**client_kwargs(settings))

@@ -22,7 +22,6 @@ watchlist as it is now (``docs/referrals.md``, "Managed offenders").
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -88,16 +87,14 @@ class OffenderDesk:
               book: AlertBook) -> None:
         """Add this report's managed-offender alerts, outside-share reasons and diversion
         referrals to ``out`` (``linkwatch.pipeline.Outputs``)."""
-        alerts = [json.loads(body) for _key, body in out.alerts]
-        networks = [a for a in alerts if a.get("type") in NETWORK_TYPES
-                    and a.get("status", "live") == "live"]
-        alerts += self._watch(report, duplicate_of, networks, book)
+        networks = [a for a in out.alerts if a.type in NETWORK_TYPES and a.status == "live"]
+        alerts = [*out.alerts, *self._watch(report, duplicate_of, networks, book)]
         out.alerts[:] = [self._with_outside(a, graph) for a in alerts]
         self._divert(report, duplicate_of, out)
 
     # -- managed offenders ------------------------------------------------------------------
     def _watch(self, report: AnyReport, duplicate_of: str | None,
-               networks: list[dict[str, Any]], book: AlertBook) -> list[dict[str, Any]]:
+               networks: list[Alert], book: AlertBook) -> list[Alert]:
         if not len(self.watchlist):
             return []
         for person in report.persons:
@@ -116,19 +113,19 @@ class OffenderDesk:
                 del seen[:-MAX_APPEARANCES]
             alert = book.consider(Finding(**with_evidence(found, seen)), report.reported_at)
             if alert is not None:
-                raised.append(alert.model_dump(mode="json"))
+                raised.append(alert)
         return raised
 
     # -- crime from outside the force -------------------------------------------------------
-    def _with_outside(self, alert: dict[str, Any], graph: Any) -> tuple[str, bytes]:
+    def _with_outside(self, alert: Alert, graph: Any) -> Alert:
+        """``alert`` with its last ``reasons`` line: the share of its persons from outside
+        the force (``outside_line``; every alert carries one, added here only)."""
         nodes = graph.g.nodes
-        homes = {e["entity_id"]: nodes[e["entity_id"]].get("home_force")
-                 for e in alert.get("entities", ())
-                 if e.get("kind") == "person" and e["entity_id"] in nodes}
+        homes = {e.entity_id: nodes[e.entity_id].get("home_force")
+                 for e in alert.entities if e.kind == "person" and e.entity_id in nodes}
         share = alert_outside_share(alert, homes, self.home)
-        body = Alert.model_validate({**alert, "reasons": [*alert.get("reasons", ()),
-                                                          outside_line(share, self.home)]})
-        return f"{body.alert_id}@{body.version}", body.model_dump_json().encode()
+        return alert.model_copy(update={"reasons": [*alert.reasons,
+                                                    outside_line(share, self.home)]})
 
     # -- diversion referrals ----------------------------------------------------------------
     def _divert(self, report: AnyReport, duplicate_of: str | None, out: Any) -> None:

@@ -47,7 +47,8 @@ from linkwatch.rules.referrals import (
     diff_referrals,
 )
 from linkwatch.rules.resolve import InMemoryIndex, Record, Resolver, to_record
-from linkwatch.schemas import AnyReport, Referral, ReportAdapter
+from linkwatch.schemas import Alert, AnyReport, Referral, ReportAdapter
+from linkwatch.streams import topics
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,9 @@ def _tune_collector() -> None:
 
 @dataclass
 class Outputs:
-    alerts: list[tuple[str, bytes]] = field(default_factory=list)      # (alert_id@version, json)
+    # alert versions as the book offers them; serialised once, when published
+    # (``agents/link.py``, after ``graph.alerts.number_alerts``)
+    alerts: list[Alert] = field(default_factory=list)
     referrals: list[tuple[str, bytes]] = field(default_factory=list)   # (referral_id@status, json)
     audit: list[tuple[str, bytes]] = field(default_factory=list)       # (report_id, json)
     entities: list[tuple[str, bytes]] = field(default_factory=list)    # (report_id, json)
@@ -121,7 +124,7 @@ def _coordinate(source: Any) -> tuple[str, int | None, int | None]:
         topic, partition, offset = source.rsplit(":", 2)
         if _DIGITS.fullmatch(partition) and _DIGITS.fullmatch(offset):
             return topic, int(partition), int(offset)
-    return "linkwatch.reports.accepted", None, None
+    return topics.ACCEPTED, None, None
 
 
 class Pipeline:
@@ -151,7 +154,14 @@ class Pipeline:
         # identifiers): decided again when a detected exploitation network comes to cover it
         self.victim_reports: dict[str, bytes] = {}
         self.exploited: dict[str, tuple[str, ...]] = {}  # report -> exploitation alert types
+        # (person node, its resolver record) resolved since the view last took them
+        # (linkwatch/view: name search reads them)
+        self.named: list[tuple[str, Record]] = []
+        # (report, enrichment) applied since the view last took them: its per-report rows
+        # (linkwatch/reporting/rows.py, the plan's measures) are made from them
+        self.fresh: list[tuple[AnyReport, dict[str, Any] | None]] = []
         self.reports = 0
+        self.offset = 0  # the next accepted-topic offset this state has applied
 
     # -- snapshots (``linkwatch.snapshot``) ----------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -161,6 +171,8 @@ class Pipeline:
         del state["settings"]
         state["offenders"] = copy.copy(self.offenders)
         state["offenders"].watchlist = None
+        state["named"] = []  # the view took them before any snapshot is written
+        state["fresh"] = []
         return state
 
     def restored(self, settings: Settings) -> None:
@@ -169,6 +181,9 @@ class Pipeline:
 
         _tune_collector()
         self.settings = settings
+        self.__dict__.setdefault("named", [])
+        self.__dict__.setdefault("fresh", [])
+        self.__dict__.setdefault("offset", 0)
         self.offenders.watchlist = shared_watchlist(settings)
         self.hubs.legit = load_allowlist(settings.allowlist_file)  # the file as it is now
 
@@ -212,6 +227,7 @@ class Pipeline:
             else:
                 self.applied[report.report_id] = before
             raise
+        self.fresh.append((report, payload.get("enrichment")))
         return out
 
     def link(self, report: AnyReport, enrichment: dict[str, Any] | None,
@@ -226,14 +242,11 @@ class Pipeline:
         now_hubs = {n: self.hubs.verdicts[n].reason for n in touched
                     if n in hubs and n in self.hubs.verdicts}
         if now_hubs:  # an early alert on a contact now judged innocent is taken back
-            for alert in self.alerts.retract_hubs(now_hubs, report.reported_at):
-                out.alerts.append((f"{alert.alert_id}@{alert.version}",
-                                   alert.model_dump_json().encode()))
+            out.alerts += self.alerts.retract_hubs(now_hubs, report.reported_at)
         for finding in run_detectors(sub, touched, cfg, self.clusters, self.graph.g):
             published = self.alerts.consider_all(finding, report.reported_at)
+            out.alerts += published
             for alert in published:
-                out.alerts.append((f"{alert.alert_id}@{alert.version}",
-                                   alert.model_dump_json().encode()))
                 if alert.type in EXPLOITATION_ALERTS:
                     self._exploitation_network(alert.type, alert.report_ids, report, out)
             # a report joining a live exploitation network is that network's even when the
@@ -283,8 +296,10 @@ class Pipeline:
             records = [to_record(p, report.report_id, report.reported_at).as_list()
                        for p in report.persons]
         for person, record in zip(report.persons, records, strict=True):
-            res = self.resolver.resolve_record(Record.from_list(record))
+            rec = Record.from_list(record)
+            res = self.resolver.resolve_record(rec)
             person.entity_id = res.entity_id
+            self.named.append((f"person:{res.entity_id}", rec))
             out.entities.append((report.report_id, orjson.dumps({
                 "report_id": report.report_id, "person_ref": person.person_ref,
                 "entity_id": res.entity_id, "score": res.score, "matched": res.matched,
@@ -441,6 +456,7 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
     from linkwatch.streams import topics
 
     failed = await failed_sources(settings)
+    pipeline.offset = max(pipeline.offset, start)
     tp = TopicPartition(topics.name(settings, topics.ACCEPTED), 0)
     c = consumer(settings, group_id=settings.app_id, enable_auto_commit=False,
                  auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
@@ -480,6 +496,7 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
             count += 1
             if progress:
                 progress(1)
+        pipeline.offset = max(pipeline.offset, end)
         return count
     finally:
         await c.stop()

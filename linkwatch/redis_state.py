@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 
 if TYPE_CHECKING:
     from linkwatch.graph.alerts import Numbered
+    from linkwatch.schemas import Alert
 
 # one content's version, and the alert's highest version (never lowered), at once
 _RECORD_VERSION = """
@@ -90,16 +91,16 @@ class RedisState:
             pipe.set(self._k("emitted", i), "1")
         await pipe.execute()
 
-    async def number_alerts(self, alerts: Sequence[tuple[str, bytes]]) -> list[Numbered]:
-        """``number_alerts`` (``linkwatch.graph.alerts``) for ``(alert_id@version, json)``
-        pairs, from the ``alert_version:`` records; read only (``record_alert_versions``
-        writes, once the broker has acknowledged)."""
+    async def number_alerts(self, alerts: Sequence[Alert]) -> list[Numbered]:
+        """``number_alerts`` (``linkwatch.graph.alerts``) for these alerts as the book
+        offers them, from the ``alert_version:`` records; read only
+        (``record_alert_versions`` writes, once the broker has acknowledged)."""
         from linkwatch.graph.alerts import content_digest, number_alerts
 
         if not alerts:
             return []
         pipe = self.client.pipeline(transaction=False)
-        asked = [(out_id.split("@", 1)[0], content_digest(body)) for out_id, body in alerts]
+        asked = [(a.alert_id, content_digest(a)) for a in alerts]
         for alert_id, digest in asked:
             pipe.hmget(self._k("alert_version", alert_id), "max", digest)
         known: dict[tuple[str, str], int] = {}
@@ -111,6 +112,16 @@ class RedisState:
             if version is not None:
                 known[(alert_id, digest)] = int(version)
         return number_alerts(alerts, known, published)
+
+    async def published_versions(self, alert_ids: Sequence[str]) -> dict[str, int]:
+        """alert id -> the highest version recorded as published (none: left out)."""
+        if not alert_ids:
+            return {}
+        pipe = self.client.pipeline(transaction=False)
+        for alert_id in alert_ids:
+            pipe.hget(self._k("alert_version", alert_id), "max")
+        return {a: int(v) for a, v in zip(alert_ids, await pipe.execute(), strict=True)
+                if v is not None}
 
     async def record_alert_versions(self, items: Iterable[tuple[str, str, int]]) -> None:
         """Record (alert_id, content digest, version) as published; ``max`` only rises."""

@@ -66,10 +66,7 @@ def _claim(value: bytes) -> tuple[str, str] | None:
 async def redrive(settings: Settings, *, reason: str = PROCESSING_ERROR,
                   stage: str | None = None, dry_run: bool = False, again: bool = False,
                   idle_s: float = 2.0) -> Redrive:
-    from linkwatch.reporting.watchlist import topic_name as watchlist_topic
-
-    targets = {topics.name(settings, t) for t in topics.INPUT.values()}
-    targets.add(watchlist_topic(settings))
+    targets = {topics.name(settings, t) for t in (*topics.INPUT.values(), topics.WATCHLIST)}
     result = Redrive()
     chosen: list[tuple[str, dict[str, Any], bytes]] = []
     async for msg in read_messages(settings, topics.name(settings, topics.DEADLETTER),

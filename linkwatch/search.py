@@ -1,9 +1,10 @@
 """Search the link state from what an analyst has in front of them: an identifier as
 written, or a person's name (optionally with a date of birth).
 
-Pure functions over the link stage's state as a reader holds it (a ``LinkGraph``, the
-entity ``Resolver``, the report -> entity map ``Pipeline.persons_of``) and an
-``AlertIndex`` of the latest alerts; nothing here reads Kafka.  docs/search.md has the
+Pure functions over a ``Source``: the readers' view of the link state
+(``linkwatch.view.GraphView``: its nodes, and the resolver's records by blocking key), or a
+``Pipeline`` in this process (``PipelineSource``), and an ``AlertIndex`` of the latest
+alerts; nothing here reads Kafka or replays anything.  docs/search.md has the
 rules in words.
 
 * **Identifiers** are normalised exactly as intake does (``rules.normalise.canonical``,
@@ -14,8 +15,9 @@ rules in words.
   is looked up as it is.
 * **Names** go through entity resolution's own machinery: the query becomes a resolver
   ``Record`` (``to_record``), its blocking keys (``block_keys``/``read_keys``, given and
-  family names also tried crossed over) select candidate records from the resolver's
-  index, and each candidate is scored with the resolver's Fellegi-Sunter comparisons
+  family names also tried crossed over) select candidate records filed under the same
+  keys (the view's ``names`` table, which the link stage fills as it resolves), and
+  each candidate is scored with the resolver's Fellegi-Sunter comparisons
   (``compare``: nicknames, the "same once folded" level for accents and scripts,
   crossed-over names, date of birth).  No full scan: the work is bounded by the blocks'
   size, read newest first up to ``BLOCK_CAP`` records each.
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from linkwatch.graph import model as m
 from linkwatch.graph.store import LinkGraph
@@ -135,9 +137,43 @@ def identifier_nodes(query: str) -> dict[str, str]:
     return found
 
 
-def _identifier_hits(graph: LinkGraph, query: str) -> list[tuple[str, str]]:
-    nodes = graph.g._node  # noqa: SLF001 - a plain dict lookup per candidate
-    return [(node, how) for node, how in identifier_nodes(query).items() if node in nodes]
+class Source(Protocol):
+    """What a search reads: ``linkwatch.view.GraphView`` (the readers' view of the link
+    state) or ``PipelineSource`` (a ``Pipeline`` in this process: tests, benchmarks)."""
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+
+    def name_candidates(self, keys: Iterable[str], cap: int) -> list[tuple[str, Record]]: ...
+
+
+class PipelineSource:
+    """A ``Pipeline``'s own state as a ``Source`` (no Kafka, no view)."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.graph: LinkGraph = pipeline.graph
+        self.resolver: Resolver = pipeline.resolver
+        self.persons_of: Mapping[str, Mapping[str, Any]] = pipeline.persons_of
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        nodes = self.graph.g._node  # noqa: SLF001 - plain dict lookups
+        return {n: nodes[n] for n in ids if n in nodes}
+
+    def name_candidates(self, keys: Iterable[str], cap: int) -> list[tuple[str, Record]]:
+        from linkwatch.view.writer import person_node
+
+        out = []
+        for found in _stored(self.resolver.index, list(keys), cap):
+            node = person_node(self.graph.g, dict(self.persons_of), found.record,
+                               found.entity_id)
+            if node is not None:
+                out.append((node, found.record))
+        return out
+
+
+def _identifier_hits(source: Source, query: str) -> list[tuple[str, str]]:
+    wanted = identifier_nodes(query)
+    held = source.nodes(wanted)
+    return [(node, how) for node, how in wanted.items() if node in held]
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -160,9 +196,13 @@ def _blocking_record(record: Record) -> Record:
                   tuple(names), record.dob, record.birth_year)
 
 
-def candidates(index: Index, record: Record, cap: int = BLOCK_CAP) -> list[Stored]:
-    """The stored records in the query's blocks (newest ``cap`` of each), read-only."""
-    keys = read_keys(record, block_keys(_blocking_record(record)))
+def name_keys(record: Record) -> list[str]:
+    """The blocks a name query reads: its own, with the names also crossed over."""
+    return read_keys(record, block_keys(_blocking_record(record)))
+
+
+def _stored(index: Index, keys: list[str], cap: int = BLOCK_CAP) -> list[Stored]:
+    """The resolver's stored records in blocks ``keys`` (newest ``cap`` of each), read-only."""
     if isinstance(index, InMemoryIndex):
         blocks = index._blocks  # noqa: SLF001 - read only: ``lookup`` would advance its counter
         seen: dict[str, None] = {}
@@ -172,37 +212,20 @@ def candidates(index: Index, record: Record, cap: int = BLOCK_CAP) -> list[Store
         return list(index.fetch(list(seen)).values())
     # another backend: its ``lookup`` (one round trip) advances the sequence counter, which
     # only spaces entity ages apart; their order, all that is read, is unchanged
-    return list(index.lookup(record.rid, keys, cap).candidates.values())
+    return list(index.lookup("search", keys, cap).candidates.values())
 
 
-def _person_node(graph: LinkGraph, persons_of: Mapping[str, Mapping[str, Any]],
-                 found: Stored) -> str | None:
-    """The person node one resolved record went into: ``person:<entity id when it was
-    resolved>`` (an entity merged later keeps its older nodes)."""
-    nodes = graph.g._node  # noqa: SLF001
-    rec = found.record
-    for entity, (ref, *_rest) in (persons_of.get(rec.report_id) or {}).items():
-        if ref == rec.person_ref and f"person:{entity}" in nodes:
-            return f"person:{entity}"
-    node = f"person:{found.entity_id}"
-    return node if node in nodes else None
-
-
-def _name_hits(graph: LinkGraph, resolver: Resolver,
-               persons_of: Mapping[str, Mapping[str, Any]], name: str, dob: str | None,
+def _name_hits(source: Source, name: str, dob: str | None,
                model: Model) -> dict[str, tuple[str, float, tuple[str, ...]]]:
     record = query_record(name, dob)
     if record is None:
         return {}
     best: dict[str, tuple[str, float, tuple[str, ...]]] = {}
-    for found in candidates(resolver.index, record):
-        weight, reasons = compare(model, record, found.record, explain=True)
+    for node, found in source.name_candidates(name_keys(record), BLOCK_CAP):
+        weight, reasons = compare(model, record, found, explain=True)
         if weight < MIN_NAME_BITS:
             continue
-        node = _person_node(graph, persons_of, found)
-        if node is None:
-            continue
-        tier = NAME_DOB if (record.dob and found.record.dob == record.dob) else NAME
+        tier = NAME_DOB if (record.dob and found.dob == record.dob) else NAME
         held = best.get(node)
         if held is None or (_TIER[tier], -weight) < (_TIER[held[0]], -held[1]):
             best[node] = (tier, round(weight, 2), tuple(reasons))
@@ -210,28 +233,26 @@ def _name_hits(graph: LinkGraph, resolver: Resolver,
 
 
 # -- the search --------------------------------------------------------------------------------
-def search(graph: LinkGraph, resolver: Resolver, query: str, *, dob: str | None = None,
-           persons_of: Mapping[str, Mapping[str, Any]] | None = None,
+def search(source: Source, query: str, *, dob: str | None = None,
            alerts: AlertIndex | None = None, limit: int = 20,
            model: Model | None = None) -> list[Hit]:
     """The ranked hits for ``query`` (and ``dob``, a date of birth in any form the resolver
-    reads), at most ``limit``.  ``persons_of``: ``Pipeline.persons_of``, to find the person
-    node each resolved record went into."""
+    reads), at most ``limit``, from ``source`` (the view, or a ``PipelineSource``)."""
     if not isinstance(query, str) or not query.strip() or len(query) > MAX_QUERY:
         return []
-    nodes = graph.g._node  # noqa: SLF001
     found: dict[str, tuple[str, float | None, tuple[str, ...]]] = {}
-    for node, how in _identifier_hits(graph, query):
+    for node, how in _identifier_hits(source, query):
         found[node] = (IDENTIFIER, None, (f"{query.strip()!r} read as {how}: {node}",))
-    names = _name_hits(graph, resolver, persons_of or {}, query, dob,
-                       model or resolver.model)
-    for node, hit in names.items():
+    for node, hit in _name_hits(source, query, dob, model or Model()).items():
         found.setdefault(node, hit)
     ranked = sorted(found.items(), key=lambda item: (
-        _TIER[item[1][0]], -(item[1][1] or 0.0), item[0]))
+        _TIER[item[1][0]], -(item[1][1] or 0.0), item[0]))[:max(0, limit)]
+    nodes = source.nodes(node for node, _ in ranked)
     out = []
-    for node, (match, score, reasons) in ranked[:max(0, limit)]:
-        data = nodes[node]
+    for node, (match, score, reasons) in ranked:
+        data = nodes.get(node)
+        if data is None:
+            continue
         out.append(Hit(node_id=node, kind=str(data.get("kind") or m.kind_of(node)),
                        label=str(data.get("label") or node.split(":", 1)[-1]),
                        match=match, score=score, reasons=reasons,
@@ -241,4 +262,5 @@ def search(graph: LinkGraph, resolver: Resolver, query: str, *, dob: str | None 
 
 
 __all__ = ["BLOCK_CAP", "IDENTIFIER", "MIN_NAME_BITS", "NAME", "NAME_DOB", "AlertIndex", "Hit",
-           "candidates", "identifier_nodes", "query_record", "search"]
+           "PipelineSource", "Source", "identifier_nodes", "name_keys", "query_record",
+           "search"]

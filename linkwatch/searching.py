@@ -1,6 +1,6 @@
-"""``linkwatch search``: rebuild the link state from the accepted topic (as ``linkwatch
-export`` does, until readers stop replaying: issue 21), take the latest alerts, search
-(``linkwatch.search``) and record the consultation in the audit log (DPA 2018 s.62)."""
+"""``linkwatch search``: search the link stage's view (``linkwatch.view``; nothing is
+replayed) with the latest alerts (``linkwatch.search``), and record the consultation in
+the audit log (DPA 2018 s.62)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from linkwatch.config import Settings
-from linkwatch.exporting import audit_disclosure, rebuild_graph
+from linkwatch.exporting import audit_disclosure, open_view
 from linkwatch.search import AlertIndex, Hit, search
 
 
@@ -33,10 +33,12 @@ def run_search(settings: Settings, query: str, *, dob: str | None = None, limit:
                console: Console | None = None) -> list[Hit]:
     """The hits for ``query``; the consultation names ``settings.user`` (the operator)."""
     console = console or Console(stderr=True)
-    pipeline = rebuild_graph(settings, console)
-    alerts = AlertIndex.of(asyncio.run(latest_alerts(settings)).values())
-    hits = search(pipeline.graph, pipeline.resolver, query, dob=dob,
-                  persons_of=pipeline.persons_of, alerts=alerts, limit=limit)
+    view = open_view(settings, console)
+    try:
+        alerts = AlertIndex.of(asyncio.run(latest_alerts(settings)).values())
+        hits = search(view, query, dob=dob, alerts=alerts, limit=limit)
+    finally:
+        view.close()
     asyncio.run(audit_disclosure(settings, {
         "event": "consultation", "at": datetime.now(UTC).isoformat(), "user": settings.user,
         "source": "cli", "command": "search", "handling": settings.handling,

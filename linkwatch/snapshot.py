@@ -40,10 +40,11 @@ from linkwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
-# 6: the link stage keeps victims and exploitation networks (issue 19); 5: AlertBook keeps
-# each network's parts (issue 19); 4: the resolver model gained the "same once folded"
-# name level (issue 18)
-FORMAT = 6
+# 7: AlertBook keeps each key's latest ``Finding``, not a ``_Part`` copy of its fields
+# (issue 21); 6: the link stage keeps victims and exploitation networks (issue 19); 5:
+# AlertBook keeps each network's parts (issue 19); 4: the resolver model gained the "same
+# once folded" name level (issue 18)
+FORMAT = 7
 
 
 class Stale(Exception):

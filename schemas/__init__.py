@@ -8,6 +8,7 @@ if __name__ != "linkwatch.schemas":  # the folder sits at the repo root; one nam
 from .outputs import (
     ALERT_TYPES,
     OFFENDER_SERVICES,
+    SEVERITIES,
     VICTIM_SERVICES,
     Alert,
     AlertEntity,
@@ -16,6 +17,8 @@ from .outputs import (
     DeadLetterError,
     Referral,
     ReferralContact,
+    Severity,
+    severity_rank,
 )
 from .report import (
     AnyReport,
@@ -37,9 +40,9 @@ from .report import (
 )
 
 __all__ = [
-    "ALERT_TYPES", "OFFENDER_SERVICES", "VICTIM_SERVICES", "Alert", "AlertEntity", "AlertLink",
-    "AnyReport", "Consent", "CyberDetail", "CyberReport", "DeadLetter", "DeadLetterError",
-    "FraudDetail", "FraudReport", "Identifier", "IncidentDetail", "IncidentReport", "Location",
-    "Period", "Person", "Referral", "ReferralContact", "Report", "ReportAdapter", "Vehicle",
-    "parse_amount",
+    "ALERT_TYPES", "OFFENDER_SERVICES", "SEVERITIES", "VICTIM_SERVICES", "Alert", "AlertEntity",
+    "AlertLink", "AnyReport", "Consent", "CyberDetail", "CyberReport", "DeadLetter",
+    "DeadLetterError", "FraudDetail", "FraudReport", "Identifier", "IncidentDetail",
+    "IncidentReport", "Location", "Period", "Person", "Referral", "ReferralContact", "Report",
+    "ReportAdapter", "Severity", "Vehicle", "parse_amount", "severity_rank",
 ]

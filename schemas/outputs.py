@@ -9,6 +9,15 @@ from pydantic import Field, model_validator
 from ._base import OutputModel, Timestamp
 
 Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)   # lowest first: the one ranking
+_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def severity_rank(severity: object, default: int = 0) -> int:
+    """Where a severity stands: ``low`` 0 < ``medium`` 1 < ``high`` 2 < ``critical`` 3;
+    ``default`` for anything else (missing, or not a severity)."""
+    return _SEVERITY_RANK.get(severity, default) if isinstance(severity, str) else default
+
 ALERT_TYPES = (
     "shared_identifier", "county_lines", "ocg", "fraud_network", "mule_account",
     "fraud_campaign", "cyber_campaign", "modern_slavery", "child_exploitation",

@@ -20,10 +20,10 @@ Record = tuple[str, bytes | None, bytes]   # topic name, key, value
 
 
 def _app_producer() -> Any:
-    from linkwatch.streams.app import app
+    from linkwatch.streams.app import get_app
 
     # faust's ProducerT does not declare it; its aiokafka Producer has it
-    return app.producer._ensure_producer()  # type: ignore[attr-defined]  # noqa: SLF001
+    return get_app().producer._ensure_producer()  # type: ignore[attr-defined]  # noqa: SLF001
 
 
 async def send_records(records: Iterable[Record], producer: Any = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -69,6 +70,8 @@ class Env:
             "LINKWATCH_PARTITIONS": "2",
             "LINKWATCH_SESSION_TIMEOUT_S": "4",
             "LINKWATCH_REBALANCE_TIMEOUT_S": "4",
+            # snapshots and the view in a folder of the test's own, whatever the cwd
+            "LINKWATCH_DATA_DIR": tempfile.mkdtemp(prefix=f"lw-{tag}-"),
             **extra,
         }
         fields: dict[str, Any] = {k.removeprefix("LINKWATCH_").lower(): v

@@ -66,3 +66,13 @@ async def each_referral_once(settings: Settings, scenario: Any, timeout: float =
         k: v for k, v in by_id.items() if len(v) > 1}
     assert len({rid for rid, _p in by_id}) == want
     return sent
+
+
+def write_view(settings: Any, pipeline: Any, offset: int = 0) -> None:
+    """Write the view a link stage holding ``pipeline`` would write (what export, share,
+    search and the API read), for tests that plant a link stage's outputs themselves."""
+    from linkwatch.view import ViewWriter
+
+    writer = ViewWriter(settings)
+    writer.write(writer.start(pipeline, offset or pipeline.reports, None))
+    writer.close()

@@ -27,6 +27,7 @@ from test_pipeline_e2e import mule_reports
 
 from linkwatch.api import status_key, suppress
 from linkwatch.ingest import send_reports
+from linkwatch.schemas import Alert
 from linkwatch.stack import spawn_child
 
 pytestmark = pytest.mark.integration
@@ -266,9 +267,9 @@ def test_status_change_is_stored_for_suppression(served: Served) -> None:
         status_key(served.env.settings.app_id, aid))
     stored = json.loads(raw or "null")
     assert stored["status"] == "closed" and stored["severity"] == served.alert["severity"], stored
-    same = {**detail["alert"], "version": detail["alert"]["version"] + 1}
+    same = Alert.model_validate({**detail["alert"], "version": detail["alert"]["version"] + 1})
     assert suppress(same, stored)
-    worse = {**same, "severity": "critical"}
+    worse = same.model_copy(update={"severity": "critical"})
     assert served.alert["severity"] == "critical" or not suppress(worse, stored)
 
 

@@ -13,6 +13,7 @@ import pytest
 import schemathesis
 from conftest import Env
 from hypothesis import HealthCheck, settings
+from kafka_helpers import write_view
 from schemathesis.python.asgi import get_client
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from test_pipeline_e2e import mule_reports
@@ -29,7 +30,8 @@ KEY = "fuzz-analyst-key"
 
 
 async def plant(env: Env, reports: list[dict[str, Any]]) -> None:
-    """Accepted reports, and the alerts a link stage makes of them, straight onto the topics."""
+    """Accepted reports, and the alerts a link stage makes of them, straight onto the topics;
+    and the view it writes of its state (what the API reads the graph from)."""
     s, pipeline = env.settings, Pipeline(env.settings)
     prod = producer(s)
     await prod.start()
@@ -37,11 +39,13 @@ async def plant(env: Env, reports: list[dict[str, Any]]) -> None:
         for report in reports:
             payload = {"report": report, "hash": report["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for out_id, body in pipeline.apply(payload).alerts:
-                await prod.send_and_wait(topics.name(s, topics.ALERTS), body,
-                                         key=out_id.split("@")[0].encode())
+            for alert in pipeline.apply(payload).alerts:
+                await prod.send_and_wait(topics.name(s, topics.ALERTS),
+                                         alert.model_dump_json().encode(),
+                                         key=alert.alert_id.encode())
     finally:
         await prod.stop()
+    write_view(s, pipeline)
 
 
 def _report(n: int = 0, kind: str = "incident", **over: Any) -> dict[str, Any]:

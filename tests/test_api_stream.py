@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Env
+from kafka_helpers import write_view
 from test_api import KEYS, start_api
 from test_pipeline_e2e import mule_reports
 
@@ -55,10 +56,11 @@ async def publish(env: Env, pipeline: Pipeline, reports: list[dict[str, Any]]) -
         for r in reports:
             payload = {"report": r, "hash": r["report_id"]}
             await prod.send_and_wait(topics.name(s, topics.ACCEPTED), json.dumps(payload).encode())
-            for out_id, body in pipeline.apply(payload).alerts:
-                await prod.send_and_wait(topics.name(s, topics.ALERTS), body,
-                                         key=out_id.split("@")[0].encode())
-                sent.append(out_id)
+            for alert in pipeline.apply(payload).alerts:
+                await prod.send_and_wait(topics.name(s, topics.ALERTS),
+                                         alert.model_dump_json().encode(),
+                                         key=alert.alert_id.encode())
+                sent.append(f"{alert.alert_id}@{alert.version}")
     finally:
         await prod.stop()
     return sent
@@ -103,8 +105,9 @@ async def wait_for_api(client: httpx.AsyncClient, pred: Any, timeout: float = 60
 async def test_stream_resumes_from_last_event_id(stack) -> None:  # type: ignore[no-untyped-def]
     env = Env(stack)
     try:
-        _proc, url = start_api(env)
         pipeline = Pipeline(env.settings)
+        write_view(env.settings, pipeline)  # the link stage's view: empty, as at its start
+        _proc, url = start_api(env)
         headers = {"Authorization": f"Bearer {KEYS['read_only']}"}
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=None) as c:
             # 1. connected: the first alert arrives with an id

@@ -25,4 +25,5 @@ def test_a_hubs_report_ids_are_cut_in_the_chart_and_whole_in_the_details() -> No
     small = next(e["data"] for e in chart["elements"]["nodes"]
                  if e["data"]["id"] == "report:R-0001")
     assert small["report_ids"] == ["R-0001"] and "report_ids_total" not in small
-    assert node_details(g, "phone:+441632960000")["report_ids"] == sorted(rids)
+    details = node_details(g.nodes["phone:+441632960000"], "phone:+441632960000", 1)
+    assert details["report_ids"] == sorted(rids) and details["degree"] == 1

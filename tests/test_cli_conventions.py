@@ -220,6 +220,7 @@ def test_piped_output_is_unwrapped_and_progress_goes_to_stderr(lw_env, tmp_path:
     from kafka_helpers import settle
 
     env = lw_env()
+    env.start_worker()  # the link stage writes the view export reads (nothing in it yet)
     deep = tmp_path / ("a-folder-with-a-long-name-" * 3) / "export-for-operation-example"
     run = _cli(["export", str(deep), "-F", "csv", "--operator", "PC 1234 Example",
                 "--recipient", "Op Example analysts", "--purpose", "network analysis"],

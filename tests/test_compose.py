@@ -19,7 +19,7 @@ def load() -> dict:
 def test_services_images_and_order() -> None:
     compose = load()
     services = compose["services"]
-    assert set(services) == {"kafka", "redis", "topic-init", "worker"}
+    assert set(services) == {"kafka", "redis", "postgres", "topic-init", "worker", "api"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert "broker,controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]  # KRaft
     assert services["redis"]["image"].startswith("redis:")
@@ -27,8 +27,13 @@ def test_services_images_and_order() -> None:
     assert worker_deps["kafka"]["condition"] == "service_healthy"
     assert worker_deps["redis"]["condition"] == "service_healthy"
     assert worker_deps["topic-init"]["condition"] == "service_completed_successfully"
-    for svc in ("kafka", "redis"):
+    for svc in ("kafka", "redis", "postgres"):
         assert "healthcheck" in services[svc], svc
+    for svc in ("worker", "api"):  # the view's writer and a reader: both need the database
+        assert services[svc]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    view = services["worker"]["environment"]["LINKWATCH_VIEW_URL"]
+    assert view.startswith("postgresql://") and "@postgres:5432/" in view
+    assert services["api"]["environment"]["LINKWATCH_VIEW_URL"] == view
 
 
 def test_commands_are_linkwatch_subcommands() -> None:
@@ -40,7 +45,7 @@ def test_commands_are_linkwatch_subcommands() -> None:
     services = load()["services"]
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["linkwatch"]' in dockerfile
-    for svc in ("topic-init", "worker"):
+    for svc in ("topic-init", "worker", "api"):
         command = services[svc]["command"]
         group = cli
         for word in command:

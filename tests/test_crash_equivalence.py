@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from kafka_helpers import collect, settle
 
+from linkwatch.demo_scenario import generate
 from linkwatch.ingest import send_reports
 from linkwatch.pipeline import Pipeline, replay
-from linkwatch.scenario import generate
 
 pytestmark = pytest.mark.integration
 

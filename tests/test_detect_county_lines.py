@@ -8,7 +8,7 @@ from linkwatch.graph.detectors.county_lines import (
     detect_cuckooing,
     out_of_area,
 )
-from linkwatch.graph.detectors.synthetic import Scenario
+from linkwatch.testing.graphs import Scenario
 
 LINE = "phone:+447700900555"
 

@@ -7,7 +7,7 @@ from linkwatch.graph.detectors.fraud import (
     detect_fraud_network,
     detect_mule_account,
 )
-from linkwatch.graph.detectors.synthetic import Scenario
+from linkwatch.testing.graphs import Scenario
 
 MULE = "account:123456-12345678"
 SWITCH = "phone:+443457404404"

@@ -6,7 +6,7 @@ from typing import Any
 
 from linkwatch.graph.detectors.cyber import detect_cyber_campaign
 from linkwatch.graph.detectors.incidents import detect_knife_crime, detect_repeat_victim
-from linkwatch.graph.detectors.synthetic import Scenario
+from linkwatch.testing.graphs import Scenario
 
 
 def _assault(s: Scenario, rid: str, day: float, *, victim: str = "da1", markers=(),

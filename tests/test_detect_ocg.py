@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linkwatch.graph.detectors.ocg import ClusterTracker, detect_ocg
-from linkwatch.graph.detectors.synthetic import Scenario
+from linkwatch.testing.graphs import Scenario
 
 
 def _together(s: Scenario, rid: str, day: float, *who: str) -> set[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from linkwatch.graph.detectors import DetectorConfig, load_config, run_detectors
 from linkwatch.graph.detectors._config import ConfigError
-from linkwatch.graph.detectors.synthetic import Scenario
+from linkwatch.testing.graphs import Scenario
 
 
 def test_yaml_defaults_match_code_defaults() -> None:

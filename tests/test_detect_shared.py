@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linkwatch.graph.detectors.shared import detect_shared_identifier
-from linkwatch.graph.detectors.synthetic import Scenario
+from linkwatch.testing.graphs import Scenario
 
 PHONE = "phone:+447700900001"
 

@@ -14,6 +14,7 @@ from linkwatch.rules.enrich import (
     is_under_18,
     local_authority_for_lsoa,
     out_of_area,
+    outside_force,
     vulnerability,
 )
 from linkwatch.schemas import ReportAdapter
@@ -68,6 +69,19 @@ POSTCODES = [
 def test_postcode_force(pc: str, force: str | None, outside: bool | None) -> None:
     assert force_for_postcode(pc) == force, pc
     assert out_of_area(pc, WARKS) is outside, pc
+
+
+@pytest.mark.parametrize(("theirs", "ours", "outside"), [
+    ("West Midlands", "Warwickshire Police", True),
+    ("Warwickshire", "Warwickshire Police", False),        # one force, two spellings
+    ("Metropolitan Police Service", "Metropolitan", False),
+    (None, "Warwickshire Police", None),                   # home not known
+    ("West Midlands", None, None),                         # owning force not known
+])
+def test_outside_force_is_the_one_rule(theirs: str | None, ours: str | None,
+                                       outside: bool | None) -> None:
+    """What enrichment, the alerts' outside-share line and the API's evidence all use."""
+    assert outside_force(theirs, ours) is outside, (theirs, ours)
 
 
 def test_lsoa_wins_over_postcode() -> None:

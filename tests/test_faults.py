@@ -296,37 +296,3 @@ def test_compose_health_checks_use_linkwatch_health() -> None:
     check = compose["services"]["worker"]["healthcheck"]["test"]
     assert check[:3] == ["CMD", "linkwatch", "health"], check
     assert compose["services"]["worker"]["restart"] == "unless-stopped"
-
-
-# -- the API's read model -------------------------------------------------------------------
-class _Msg:
-    def __init__(self, offset: int, value: bytes) -> None:
-        self.offset, self.value, self.timestamp = offset, value, 1_764_000_000_000
-
-
-async def test_the_read_model_dead_letters_a_report_it_fails_on_once(
-        monkeypatch, report_factory, person_factory) -> None:
-    from aiokafka import TopicPartition
-
-    from linkwatch.api.readmodel import ReadModel
-
-    model = ReadModel(Settings())
-    sent: list[tuple[str, bytes]] = []
-
-    async def send(records: list[tuple[str, bytes]]) -> None:
-        sent.extend(records)
-    model.send_dead_letters = send
-    reports = [report_factory("fraud", report_id=f"R-{i}", persons=[person_factory(
-        name=f"Reader {i}", dob=f"19{60 + i}-01-02")], fraud={"fraud_type": "romance"})
-        for i in range(3)]
-    _fail_referrals_of(monkeypatch, "R-1")
-    msgs = [_Msg(i, _payload(r, i)) for i, r in enumerate(reports)]
-    tp = TopicPartition("linkwatch.reports.accepted", 0)
-    await model._take_accepted(tp, msgs)
-    assert set(model.rows) == {"R-0", "R-2"}, model.rows  # the stream went on
-    (key, body), = sent
-    dead = DeadLetter.model_validate_json(body)
-    assert key == "R-1" and (dead.stage, dead.reason) == ("readmodel", "processing_error")
-    assert (dead.topic, dead.offset) == ("reports.fraud", 1) and SECRET not in body.decode()
-    await model._take_accepted(tp, msgs)  # read again (a reconnect): not dead-lettered twice
-    assert len(sent) == 1

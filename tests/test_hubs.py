@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from linkwatch.graph.detectors import run_detectors
-from linkwatch.graph.detectors.synthetic import Scenario
 from linkwatch.graph.hubs import HubIndex, assess_hub, bounded_neighbourhood, detect_hubs
+from linkwatch.testing.graphs import Scenario
 
 SWITCHBOARD = "03457 404404"
 SWITCH_NODE = "phone:+443457404404"

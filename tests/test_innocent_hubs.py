@@ -28,7 +28,7 @@ def run(reports: list[dict[str, Any]], **settings: Any) -> tuple[Pipeline, list[
     alerts = []
     for r in reports:
         out = p.apply(enrich(ReportAdapter.validate_python(r), r["report_id"], s))
-        alerts += [json.loads(body) for _k, body in out.alerts]
+        alerts += [a.model_dump(mode="json") for a in out.alerts]
     return p, alerts
 
 
@@ -135,7 +135,7 @@ def test_unconfigured_hub_decoys_drive_no_alert_over_seeds(seed: int) -> None:
     apart at one address and phone resolve as one person; entity resolution, not hubs.)"""
     import dataclasses
 
-    from linkwatch.scenario import generate_detect, score_detection
+    from linkwatch.testing.detect_scenario import generate_detect, score_detection
 
     s = generate_detect(seed=seed, background=150, per_type=1, decoy_size=20)
     unconfigured = [n for n, what in s.decoys.items() if "not configured" in what]
@@ -146,7 +146,7 @@ def test_unconfigured_hub_decoys_drive_no_alert_over_seeds(seed: int) -> None:
     alerts, entities = [], {}
     for i, r in enumerate(s.reports):
         out = p.apply(enrich(ReportAdapter.validate_python(r), str(i), settings))
-        alerts += [(float(i), json.loads(body)) for _k, body in out.alerts]
+        alerts += [(float(i), a.model_dump(mode="json")) for a in out.alerts]
         for _k, body in out.entities:
             e = json.loads(body)
             entities[(e["report_id"], e["person_ref"])] = e["entity_id"]

@@ -9,11 +9,11 @@ import json
 from datetime import UTC, datetime
 
 from linkwatch.config import Settings
+from linkwatch.demo_scenario import generate
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
 from linkwatch.rules.normalise import _core, canonical, forget_cached, prime, primer
-from linkwatch.scenario import generate
 
 phone_module = importlib.import_module("linkwatch.rules.normalise.phone")
 
@@ -37,7 +37,8 @@ def _run(payloads: list[dict], settings: Settings) -> list[tuple]:
     outputs = []
     for payload in payloads:
         o = pipeline.apply(payload)
-        outputs.append((o.alerts, o.referrals, o.audit, o.entities))
+        outputs.append(([a.model_dump_json() for a in o.alerts], o.referrals, o.audit,
+                        o.entities))
     return outputs
 
 

@@ -1,6 +1,5 @@
 """Properties: no normaliser raises on any text; per-call cost stays small."""
 
-import time
 from collections.abc import Callable
 
 from hypothesis import given, settings
@@ -37,18 +36,14 @@ def test_non_text_never_raises(value: object) -> None:
         assert n.canonical(kind, value).valid in (True, False)  # type: ignore[arg-type]
 
 
-def _per_call_us(kind: str, values: list[str], rounds: int = 20) -> float:
-    start = time.perf_counter()
-    for _ in range(rounds):
-        for value in values:
-            n.canonical(kind, value)
-    return (time.perf_counter() - start) / (rounds * len(values)) * 1e6
-
-
-def test_hot_identifiers_are_cheap() -> None:
-    # 5,000 reports/s on 2 cores with ~10 identifiers each leaves ~40 us per identifier;
-    # cached repeats (the common case: deal lines, mule accounts) must sit far below it.
-    phones = [f"07700 900{i:03d}" for i in range(200)]
-    urls = [f"hxxp://login{i}.bank.example.co.uk/verify?id={i}" for i in range(200)]
-    assert _per_call_us("phone", phones) < 40, "phone"
-    assert _per_call_us("url", urls) < 40, "url"
+def test_hot_identifiers_are_parsed_once() -> None:
+    # repeats are the common case (deal lines, mule accounts): a repeat is the cached
+    # result, not a second parse (its cost is bench/throughput.py's, not a unit test's)
+    for kind, values in (("phone", [f"07700 900{i:03d}" for i in range(50)]),
+                         ("url", [f"hxxp://login{i}.bank.example.co.uk/verify?id={i}"
+                                  for i in range(50)])):
+        first = [n.canonical(kind, v) for v in values]
+        assert all(c.valid for c in first), kind
+        assert all(n.canonical(kind, v) is c for v, c in zip(values, first, strict=True)), kind
+    card = "4111 1111 1111 1111"  # never cached: it stays in memory no longer than one call
+    assert n.canonical("card", card) is not n.canonical("card", card)

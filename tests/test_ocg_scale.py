@@ -11,7 +11,7 @@ import random
 
 from linkwatch.graph.detectors import ocg
 from linkwatch.graph.detectors.ocg import LOCAL_LIMIT, ClusterTracker, detect_ocg
-from linkwatch.graph.detectors.synthetic import Scenario
+from linkwatch.testing.graphs import Scenario
 
 CHAIN = 100  # persons in a line of pairs: one component, three times LOCAL_LIMIT
 

@@ -41,7 +41,7 @@ def suspect(ref: str = "s1", **over: Any) -> dict[str, Any]:
 
 
 def alerts_of(out: Outputs) -> list[dict[str, Any]]:
-    return [json.loads(body) for _key, body in out.alerts]
+    return [a.model_dump(mode="json") for a in out.alerts]
 
 
 def managed(out: Outputs) -> list[dict[str, Any]]:
@@ -106,7 +106,7 @@ def test_a_listed_person_in_a_detected_network() -> None:
         entities=(f"person:{entity}", "phone:+447700900417"), labels=("D", "phone"),
         cluster_id="C1"), pipeline.graph.g.nodes["report:R1"]["reported_at"])
     assert network is not None
-    out = Outputs(alerts=[(f"{network.alert_id}@1", network.model_dump_json().encode())])
+    out = Outputs(alerts=[network])
     report = ReportAdapter.validate_python(incident("R2", "2026-11-03T10:00:00+00:00", []))
     desk.apply(report, None, out, pipeline.graph, pipeline.alerts)
     cl, mo = sorted(alerts_of(out), key=lambda a: a["type"])
@@ -123,7 +123,7 @@ def test_every_alert_says_where_its_persons_live() -> None:
     bare = Alert(alert_id="A1", version=1, type="mule_account", severity="low", score=0.1,
                  title="t", summary="s", reasons=["r"], report_ids=[], entities=[], links=[],
                  created_at="2026-11-02T10:00:00+00:00", updated_at="2026-11-02T10:00:00+00:00")
-    out = Outputs(alerts=[("A1@1", bare.model_dump_json().encode())])
+    out = Outputs(alerts=[bare])
     share.apply(ReportAdapter.validate_python(incident("R1", "2026-11-02T10:00:00+00:00", [])),
                 None, out, graph, AlertBook())
     (alert,) = alerts_of(out)

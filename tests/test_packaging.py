@@ -8,6 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 TOP = ("schemas", "streams", "agents", "graph", "rules")
+# in the repository for tests and benchmarks, never in the wheel
+NOT_SHIPPED = {"linkwatch.testing"}
 
 
 def test_every_package_folder_is_listed() -> None:
@@ -28,6 +30,8 @@ def test_every_package_folder_is_listed() -> None:
         folder = ROOT.joinpath(*(parts[1:] if parts[1] in TOP else parts))
         assert folder.is_dir() and not (folder / "__init__.py").exists(), name
     found |= data
+    assert NOT_SHIPPED <= found and not NOT_SHIPPED & listed, NOT_SHIPPED
+    found -= NOT_SHIPPED
     assert found == listed, f"missing {sorted(found - listed)}; stale {sorted(listed - found)}"
     assert all(mapping[f"linkwatch.{t}"] == t for t in TOP)
     assert not any(name.split(".")[0] != "linkwatch" for name in listed)
@@ -48,8 +52,31 @@ def test_the_wheel_holds_only_the_linkwatch_namespace(tmp_path: Path) -> None:
                     + ".dist-info"}, tops
     for expected in ("linkwatch/schemas/report.py", "linkwatch/graph/store.py",
                      "linkwatch/agents/intake.py", "linkwatch/streams/app.py",
-                     "linkwatch/rules/resolve/__init__.py", "linkwatch/data/detectors.yaml"):
+                     "linkwatch/rules/resolve/__init__.py", "linkwatch/data/detectors.yaml",
+                     "linkwatch/demo_scenario.py"):  # `linkwatch demo` runs it
         assert expected in names, expected
+    # test fixtures and scenario generators stay in the repository
+    assert not [n for n in names if n.startswith("linkwatch/testing/")], names
+    assert "linkwatch/scenario.py" not in names
+    assert not [n for n in names if "synthetic" in n], names
+
+
+def test_no_shipped_module_imports_the_test_fixtures() -> None:
+    """``linkwatch.testing`` is not in the wheel: a shipped module importing it would
+    work in a checkout and fail when installed."""
+    import ast
+
+    found = []
+    for folder in ("linkwatch", *TOP):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.is_relative_to(ROOT / "linkwatch" / "testing"):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                found += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names
+                          if any(n == m or n.startswith(m + ".") for m in NOT_SHIPPED)]
+    assert not found, found
 
 
 def test_top_level_folders_import_only_as_linkwatch() -> None:

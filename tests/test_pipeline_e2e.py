@@ -167,7 +167,7 @@ async def test_worker_killed_and_restarted_loses_nothing_and_duplicates_nothing(
 async def test_killed_mid_stream_every_referral_arrives_once_by_id(lw_env):
     from datetime import UTC, datetime, timedelta
 
-    from linkwatch.scenario import generate
+    from linkwatch.demo_scenario import generate
 
     scenario = generate(seed=3, background=150, start=datetime.now(UTC) - timedelta(days=1))
     env = lw_env(LINKWATCH_BATCH_SIZE="20")

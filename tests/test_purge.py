@@ -248,7 +248,7 @@ def test_readers_fold_tombstones_redactions_and_withdrawals() -> None:
     body = json.loads(withdrawal({"alert_id": "B", "type": "mule_account", "severity": "high",
                                   "title": "Possible mule account 40-11-62 31926819",
                                   "cluster_id": "mule:account:4011", "created_at": NOW},
-                                 7, NOW, "P1"))
+                                 7, NOW, "P1").model_dump_json())
     assert body["status"] == "withdrawn" and body["version"] == 7
     assert body["report_ids"] == body["entities"] == body["links"] == []
     assert body["cluster_id"] is None and "31926819" not in json.dumps(body)
@@ -256,6 +256,7 @@ def test_readers_fold_tombstones_redactions_and_withdrawals() -> None:
 
 def test_which_alerts_a_purge_replaces_and_with_what() -> None:
     from linkwatch.erasure import replacement, stale_alerts
+    from linkwatch.schemas import Alert
 
     def alert(aid: str, v: int, rids: list[str], status: str | None = None,
               link_rids: tuple[str, ...] = ()) -> dict:
@@ -277,14 +278,14 @@ def test_which_alerts_a_purge_replaces_and_with_what() -> None:
     assert sorted(stale) == ["A", "B", "C"] and stale["A"]["version"] == 2
 
     # A: the link stage no longer offers it; its latest is clean -> that, redacted
-    body, kind = replacement(stale["A"], None, gone, 3, NOW, "P1")
-    assert kind == "redacted" and json.loads(body)["report_ids"] == ["N1", "N2"]
-    assert json.loads(body)["version"] == 3 and json.loads(body)["status"] == "redacted"
+    new, kind = replacement(stale["A"], None, gone, 3, NOW, "P1")
+    assert kind == "redacted" and new.report_ids == ["N1", "N2"]
+    assert new.version == 3 and new.status == "redacted"
     # B: nothing left -> withdrawn
-    body, kind = replacement(stale["B"], None, gone, 2, NOW, "P1")
-    assert kind == "withdrawn" and "OLD-2" not in body.decode()
+    new, kind = replacement(stale["B"], None, gone, 2, NOW, "P1")
+    assert kind == "withdrawn" and "OLD-2" not in new.model_dump_json()
     # C: what the link stage computes now wins over the latest
-    fresh = json.dumps(alert("C", 1, ["N3", "N6"])).encode()
-    body, kind = replacement(stale["C"], fresh, gone, 2, NOW, "P1")
-    assert kind == "redacted" and json.loads(body)["report_ids"] == ["N3", "N6"]
-    assert "OLD-1" not in body.decode()
+    fresh = Alert.model_validate(alert("C", 1, ["N3", "N6"]))
+    new, kind = replacement(stale["C"], fresh, gone, 2, NOW, "P1")
+    assert kind == "redacted" and new.report_ids == ["N3", "N6"]
+    assert "OLD-1" not in new.model_dump_json()

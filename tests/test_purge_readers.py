@@ -1,7 +1,8 @@
-"""Retention purges honoured by the other readers of the accepted topic: the analyst
-API's read model (live, on a fresh start, and after a restart) and ``linkwatch report``
-over the topics.  No worker: the tests write accepted messages and markers themselves,
-or run ``linkwatch purge``; the rule is ``purge``'s (a later marker wins)."""
+"""Retention purges honoured by the readers: the analyst API (live, and after a restart;
+it reads the link stage's view, which the purge replaces) and ``linkwatch report`` over
+the topics.  The tests write accepted messages and markers themselves, or run
+``linkwatch purge``; the rule is ``purge``'s (a later marker wins).  The view itself
+equals the link state after purges and restarts: ``test_view_e2e.py``."""
 
 from __future__ import annotations
 
@@ -19,10 +20,8 @@ from test_api import KEYS, start_api
 from typer.testing import CliRunner
 
 from linkwatch import purge
-from linkwatch.api.readmodel import ReadModel
 from linkwatch.cli import app
 from linkwatch.kafka import producer
-from linkwatch.pipeline import Pipeline, replay
 from linkwatch.reporting.sources import accepted_payloads
 from linkwatch.rules.enrichment import enrich
 from linkwatch.schemas import ReportAdapter
@@ -62,54 +61,6 @@ async def until(pred: Any, timeout: float = 20.0) -> None:
         await asyncio.sleep(0.1)
 
 
-# -- the read model in process ------------------------------------------------------------
-
-async def test_read_model_honours_markers_on_start_and_live(lw_env, report_factory,
-                                                            person_factory) -> None:
-    env = lw_env()
-    s = env.settings
-
-    def msg(rid: str, phone: str) -> bytes:
-        return accepted(report_factory, person_factory, rid, phone, s)
-
-    # the sequence of test_purge: A, B, marker(A), C, A again, marker(B)
-    await send(s, [msg("A", "07700 900001"), msg("B", "07700 900002"),
-                   purge.marker("P1", NOW, ["A"], requested_at=NOW),
-                   msg("C", "07700 900003"), msg("A", "07700 900004"),
-                   purge.marker("P2", NOW, ["B"], requested_at=NOW)])
-    model = ReadModel(s)
-    model.start()
-    try:
-        await until(lambda: model.caught_up["graph"])
-        whole = Pipeline(s)
-        await replay(s, whole, committed_only=False)
-        nodes = set(model.pipeline.graph.g.nodes)
-        assert nodes == set(whole.graph.g.nodes), nodes ^ set(whole.graph.g.nodes)
-        assert "report:B" not in nodes and "phone:+447700900001" not in nodes, nodes
-        assert set(model.rows) == {"A", "C"} and model.pipeline.reports == 2
-        rebuilt = model.pipeline
-
-        # live: one batch with D, a marker naming C and D, E, a marker naming E, D again
-        await send(s, [msg("D", "07700 900005"),
-                       purge.marker("P3", NOW, ["C", "D"], requested_at=NOW),
-                       msg("E", "07700 900006"),
-                       purge.marker("P4", NOW, ["E"], requested_at=NOW),
-                       msg("D", "07700 900007")])
-        await until(lambda: model.pipeline is not rebuilt and "D" in model.rows)
-        await asyncio.sleep(1.0)  # nothing more arrives
-        nodes = set(model.pipeline.graph.g.nodes)
-        assert {"report:A", "report:D", "phone:+447700900004", "phone:+447700900007"} <= nodes
-        gone = {"report:C", "report:E", "phone:+447700900003", "phone:+447700900005",
-                "phone:+447700900006"}
-        assert not gone & nodes, gone & nodes
-        assert set(model.rows) == {"A", "D"}
-        again = Pipeline(s)  # what a restart of the link stage would hold
-        await replay(s, again, committed_only=False)
-        assert nodes == set(again.graph.g.nodes)
-    finally:
-        await model.stop()
-
-
 # -- the API, live and after a restart, with `linkwatch purge` -----------------------------
 
 def test_api_forgets_a_purged_report_live_and_after_a_restart(
@@ -122,6 +73,7 @@ def test_api_forgets_a_purged_report_live_and_after_a_restart(
                  name="Orla Pennyfeather"),
         accepted(report_factory, person_factory, "NEW-1", "07700 900612", s, recent,
                  name="Nico Waddington")]))
+    env.start_worker()  # the link stage writes the view the API reads
     proc, url = start_api(env)
     c = httpx.Client(base_url=url, headers={"X-API-Key": KEYS["analyst"]}, timeout=10)
 

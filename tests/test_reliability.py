@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from kafka_helpers import collect, settle
 
+from linkwatch.demo_scenario import generate
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
-from linkwatch.scenario import generate
 from linkwatch.stack import EmbeddedRedis
 from linkwatch.streams.topics import name
 

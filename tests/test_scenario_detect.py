@@ -14,7 +14,8 @@ import pytest
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
 from linkwatch.rules.enrichment import enrich
-from linkwatch.scenario import (
+from linkwatch.schemas import ReportAdapter
+from linkwatch.testing.detect_scenario import (
     STRUCTURE_TYPES,
     DetectScenario,
     account_forms,
@@ -22,7 +23,6 @@ from linkwatch.scenario import (
     phone_forms,
     score_detection,
 )
-from linkwatch.schemas import ReportAdapter
 
 
 def _run(s: DetectScenario) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def _run(s: DetectScenario) -> dict[str, Any]:
     for i, report in enumerate(s.reports):
         out = pipeline.apply(enrich(ReportAdapter.validate_python(report), str(i), settings))
         sent[report["report_id"]] = float(i)
-        alerts += [(float(i), json.loads(body)) for _, body in out.alerts]
+        alerts += [(float(i), a.model_dump(mode="json")) for a in out.alerts]
         for _, body in out.entities:
             e = json.loads(body)
             entities[(e["report_id"], e["person_ref"])] = e["entity_id"]

@@ -13,7 +13,15 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
-from linkwatch.schemas import Alert, DeadLetter, Referral, ReportAdapter, parse_amount
+from linkwatch.schemas import (
+    SEVERITIES,
+    Alert,
+    DeadLetter,
+    Referral,
+    ReportAdapter,
+    parse_amount,
+    severity_rank,
+)
 
 EXAMPLES = Path(__file__).parents[1] / "schemas" / "examples"
 SCHEMA_FOR = {"report-fraud": "report", "report-incident": "report", "report-cyber": "report",
@@ -83,3 +91,14 @@ def test_consent_that_is_not_a_boolean_is_kept_as_unknown() -> None:
         "persons": [{"person_ref": "v", "role": "victim", "consent": {"victim_support": "yes"}}]})
     consent = report.persons[0].consent
     assert consent.victim_support is None and consent.unparsed == {"victim_support": "'yes'"}
+
+
+@pytest.mark.parametrize(("severity", "default", "expected"), [
+    ("low", 0, 0), ("medium", 0, 1), ("high", 0, 2), ("critical", 0, 3),
+    ("Critical", 0, 0),   # not a severity: case matters, as on the wire
+    (None, 2, 2),         # a closed status that recorded none (graph.feedback.suppress)
+    (["high"], 0, 0),     # a stored status of the wrong shape is no severity either
+])
+def test_severity_rank(severity: object, default: int, expected: int) -> None:
+    assert severity_rank(severity, default) == expected
+    assert SEVERITIES == ("low", "medium", "high", "critical"), SEVERITIES  # lowest first

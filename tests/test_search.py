@@ -3,6 +3,8 @@ state (a real ``Pipeline`` fed accepted-topic payloads; no Kafka needed)."""
 
 from __future__ import annotations
 
+import tempfile
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,16 +13,21 @@ import pytest
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
 from linkwatch.search import (
+    BLOCK_CAP,
     IDENTIFIER,
     MIN_NAME_BITS,
     NAME,
     NAME_DOB,
     AlertIndex,
-    candidates,
+    PipelineSource,
     identifier_nodes,
+    name_keys,
     query_record,
     search,
 )
+from linkwatch.view import GraphView, ViewWriter
+
+_VIEWS: weakref.WeakKeyDictionary[Pipeline, GraphView] = weakref.WeakKeyDictionary()
 
 
 def _report(rid: str, persons: list[dict[str, Any]], identifiers: Sequence[dict[str, Any]] = (),
@@ -63,8 +70,22 @@ def world() -> Pipeline:
     return p
 
 
+def _view(p: Pipeline) -> GraphView:
+    """The view the link stage would write of ``p``'s state (a SQLite file), once."""
+    if p not in _VIEWS:
+        settings = Settings(app_id=p.settings.app_id, data_dir=tempfile.mkdtemp())
+        writer = ViewWriter(settings)
+        writer.write(writer.start(p, 0, None))
+        writer.close()
+        _VIEWS[p] = GraphView.open(settings)
+    return _VIEWS[p]
+
+
 def _find(p: Pipeline, q: str, dob: str | None = None, **kw: Any) -> list[Any]:
-    return search(p.graph, p.resolver, q, dob=dob, persons_of=p.persons_of, **kw)
+    """The hits from the pipeline's own state, which must be the hits from its view."""
+    hits = search(PipelineSource(p), q, dob=dob, **kw)
+    assert search(_view(p), q, dob=dob, **kw) == hits
+    return hits
 
 
 @pytest.mark.parametrize(("query", "node"), [
@@ -188,7 +209,7 @@ def test_search_reads_blocks_only_and_changes_nothing() -> None:
     p.apply(_report("B-X", [_person("v1", "Wojciech Kowalczyk", dob="1977-07-07")]))
     record = query_record("Wojciech Kowalczyk")
     assert record is not None
-    found = candidates(p.resolver.index, record)
+    found = PipelineSource(p).name_candidates(name_keys(record), BLOCK_CAP)
     assert 1 <= len(found) < 10, len(found)  # blocked, not the 301 records
     before = p.resolver.index.next_seq()
     hits = _find(p, "Wojciech Kowalczyk", "1977-07-07")
@@ -212,7 +233,8 @@ def test_bad_or_unknown_query_gives_no_hits_and_never_raises(world: Pipeline, qu
 
 
 def test_non_text_query_is_no_hits(world: Pipeline) -> None:
-    assert search(world.graph, world.resolver, None) == []  # type: ignore[arg-type]
+    assert search(PipelineSource(world), None) == []  # type: ignore[arg-type]
+    assert search(_view(world), None) == []  # type: ignore[arg-type]
     assert query_record(None) is None  # type: ignore[arg-type]
 
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from kafka_helpers import write_view
 from typer.testing import CliRunner
 
 from linkwatch.cli import app
@@ -50,12 +51,14 @@ async def plant(settings, raw: list[dict]) -> list[dict]:  # type: ignore[no-unt
             payload = enrich(report, f"h-{report.report_id}", settings)
             await prod.send_and_wait(topics.name(settings, topics.ACCEPTED),
                                      json.dumps(payload).encode(), partition=0)
-            for out_id, body in pipeline.apply(json.loads(json.dumps(payload))).alerts:
+            for alert in pipeline.apply(json.loads(json.dumps(payload))).alerts:
+                body = alert.model_dump_json().encode()
                 await prod.send_and_wait(topics.name(settings, topics.ALERTS), body,
-                                         key=out_id.split("@")[0].encode())
+                                         key=alert.alert_id.encode())
                 alerts.append(json.loads(body))
     finally:
         await prod.stop()
+    write_view(settings, pipeline)
     return alerts
 
 

@@ -18,12 +18,12 @@ from kafka_helpers import each_referral_once
 
 from linkwatch import purge, snapshot
 from linkwatch.config import Settings
+from linkwatch.demo_scenario import generate
 from linkwatch.ingest import send_reports
 from linkwatch.kafka import producer
 from linkwatch.pipeline import Outputs, Pipeline, replay
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.intake import Accepted, Source, decode
-from linkwatch.scenario import generate
 from linkwatch.streams import topics
 
 SECRET = "pseudonym-key-never-on-disk"
@@ -44,7 +44,8 @@ def _payloads() -> list[dict]:
 
 
 def _flat(o: Outputs) -> tuple:
-    return (tuple(o.alerts), tuple(o.referrals), tuple(o.audit), tuple(o.entities))
+    return (tuple(a.model_dump_json() for a in o.alerts), tuple(o.referrals), tuple(o.audit),
+            tuple(o.entities))
 
 
 def test_a_restored_pipeline_goes_on_exactly_as_the_original(tmp_path: Path) -> None:

@@ -33,7 +33,6 @@ VULNERABLE_FLAGS = frozenset({
 SEVERITY_BANDS: tuple[tuple[float, str], ...] = (
     (0.8, "critical"), (0.6, "high"), (0.4, "medium"), (0.0, "low"),
 )
-SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
 def band(score: float) -> str:

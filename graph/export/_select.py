@@ -50,14 +50,19 @@ def _restrict(current: set[str] | None, new: set[str]) -> set[str]:
     return new if current is None else current & new
 
 
-def _alert_nodes(g: nx.MultiDiGraph, alert: Mapping[str, Any]) -> set[str]:
+def alert_node_ids(alert: Mapping[str, Any]) -> set[str]:
+    """The node ids an alert names: its entities, its links' ends, its reports."""
     if hasattr(alert, "model_dump"):
         alert = alert.model_dump()  # type: ignore[union-attr]
     found = {e["entity_id"] for e in alert.get("entities", ())}
     for link in alert.get("links", ()):
         found |= {link["source"], link["target"]}
     found |= {f"report:{rid}" for rid in alert.get("report_ids", ())}
-    return {n for n in found if n in g}
+    return found
+
+
+def _alert_nodes(g: nx.MultiDiGraph, alert: Mapping[str, Any]) -> set[str]:
+    return {n for n in alert_node_ids(alert) if n in g}
 
 
 def _within(g: nx.MultiDiGraph, seeds: list[str], hops: int) -> set[str]:

@@ -128,7 +128,6 @@ def create_app(settings: Settings, keys: KeyRing, api: ApiSettings | None = None
         audit = KafkaAudit(settings)
         await audit.start()
         model = ReadModel(settings)
-        model.send_dead_letters = audit.dead_letters
         statuses = StatusStore(settings.redis_url or "redis://127.0.0.1:6379/0", settings.app_id)
         app.state.services = Services(settings, keys, model, statuses, audit)
         model.start()
@@ -158,7 +157,7 @@ def create_app(settings: Settings, keys: KeyRing, api: ApiSettings | None = None
         model: ReadModel = request.app.state.services.model
         return Health(status="ok" if model.ready else "starting", ready=dict(model.caught_up),
                       alerts=len(model.alerts), referrals=len(model.referrals),
-                      reports=model.pipeline.reports)
+                      reports=model.reports)
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:

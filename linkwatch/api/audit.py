@@ -25,11 +25,6 @@ log = logging.getLogger(__name__)
 
 
 class AuditSink(Protocol):
-    async def dead_letters(self, records: list[tuple[str, bytes]]) -> None:
-        """The read model's dead letters (``ReadModel.send_dead_letters``), through the same
-        producer, to the dead-letter topic."""
-        ...
-
     async def write(self, record: dict[str, Any], *, wait: bool = True) -> None: ...
 
 
@@ -41,7 +36,6 @@ class KafkaAudit:
         from linkwatch.streams import topics
 
         self.topic = topics.name(settings, topics.AUDIT)
-        self.deadletter_topic = topics.name(settings, topics.DEADLETTER)
         self._producer = producer(settings, acks="all")
 
     async def start(self) -> None:
@@ -49,13 +43,6 @@ class KafkaAudit:
 
     async def stop(self) -> None:
         await self._producer.stop()
-
-    async def dead_letters(self, records: list[tuple[str, bytes]]) -> None:
-        """The read model's dead letters (``ReadModel.send_dead_letters``), through the same
-        producer, to the dead-letter topic."""
-        for key, body in records:
-            await self._producer.send_and_wait(self.deadletter_topic, body,
-                                               key=key.encode() or None)
 
     async def write(self, record: dict[str, Any], *, wait: bool = True) -> None:
         body = json.dumps(record, default=str).encode()

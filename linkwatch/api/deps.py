@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from linkwatch.config import Settings
+from linkwatch.view import GraphView
 
 from . import audit
 from .auth import KeyRing, Principal
@@ -32,6 +33,15 @@ class Services:
 
 def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
+
+
+def link_view(request: Request) -> GraphView:
+    """The link stage's view; 503 while the link stage has not written one yet."""
+    view = services(request).model.view
+    if view is None:
+        raise HTTPException(503, "the link graph is not available yet: the link stage has not "
+                                 "written its view (is `linkwatch worker` running?)")
+    return view
 
 
 def require(*roles: str) -> Callable[..., Awaitable[Principal]]:

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Severity = Literal["low", "medium", "high", "critical"]
+from linkwatch.schemas import Severity
+
 Status = Literal["new", "acknowledged", "assigned", "closed"]
 
 

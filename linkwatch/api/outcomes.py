@@ -42,7 +42,7 @@ async def outcomes_page(
                             "days apart")
     svc = services(request)
     model = svc.model
-    rows = list(model.rows.values())
+    rows = model.report_rows()
     sources = [f"linkwatch serve read model: {len(rows)} reports, "
                f"{len(model.alert_versions)} alert messages, {len(model.referrals)} referrals"]
     result = outcomes(rows, list(model.alert_versions), model.referral_messages(), start, end,

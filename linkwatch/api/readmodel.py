@@ -3,19 +3,18 @@ the link graph, kept up to date by following the topics.
 
 * ``alerts`` and ``referrals`` are read from the start, every partition; the
   latest version per ``alert_id`` (highest ``version``) / ``referral_id`` wins.
-* The link graph is rebuilt by folding the internal accepted topic through
-  :class:`linkwatch.pipeline.Pipeline`, as the link stage does, and then followed;
-  the pipeline's outputs are discarded (the worker publishes them, not us).
-* For the plan's measures (``/api/outcomes``): one ``reporting.ReportRow`` per accepted
-  report, every alert version, and when each referral was first published.
+* The link graph is not held here: it is read from the link stage's view
+  (``linkwatch.view.GraphView``, ``view``), a part per request, so this process holds no
+  copy of the link state and starts without replaying anything.  The view is opened
+  when the link stage has written it (``graph`` is caught up then).
+* For the plan's measures (``/api/outcomes``): one ``reporting.ReportRow`` per report
+  (from the view, ``report_rows``), every alert version, and when each referral was first
+  published.
 * What a purge erased from the outputs (``linkwatch.erasure``) goes at once: a referral
   tombstone (null value) drops the referral; a ``redacted`` alert version replaces the
   alert and drops its earlier versions; a ``withdrawn`` one drops the alert.
-* Retention purges (``linkwatch.purge``) are honoured as by the link stage: a report
-  message is skipped when a marker later in the accepted topic names its id.  A fresh
-  start first reads the topic's markers, so it never folds in what they name; a marker
-  met while following drops the named reports' rows at once and rebuilds the graph and
-  the rows by ``pipeline.replay`` up to the marker, then swaps the new state in.
+* Retention purges (``linkwatch.purge``) reach the graph and the rows through the view:
+  the link stage replaces it without the purged reports.
 
 New alert versions are offered to subscribers (the live stream), numbered in the order
 they reached this read model: the stream's event ids are ``<epoch>-<number>``, the epoch
@@ -39,13 +38,11 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
-from linkwatch import purge
 from linkwatch.config import Settings
 from linkwatch.erasure import REDACTED, WITHDRAWN
 from linkwatch.faults import capture
-from linkwatch.pipeline import Outputs, Pipeline, replay
-from linkwatch.reporting.rows import ReportRow, report_row
-from linkwatch.schemas import ReportAdapter
+from linkwatch.reporting.rows import ReportRow
+from linkwatch.view import GraphView, ViewUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,49 +50,13 @@ _IDLE_POLLS = 4  # empty polls of 250 ms in a row = caught up (Tansu's watermark
 Take = Callable[[TopicPartition, Sequence[Any]], Awaitable[None]]  # one partition's batch
 
 
-class _Pipeline(Pipeline):
-    """The link stage's pipeline plus one ``ReportRow`` per report it applies, so that a
-    rebuild (``replay``) rebuilds the graph and the rows together."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.rows: dict[str, ReportRow] = {}
-        self.faults = 0  # reports this reader could not fold in
-        # (payload, fault) of each report that failed since the read model last sent its
-        # dead letters (``ReadModel._send_failed``)
-        self.failed: list[tuple[dict[str, Any], Any]] = []
-
-    def apply(self, payload: dict[str, Any]) -> Outputs:
-        try:
-            out = super().apply(payload)
-            self._add_row(payload)
-            return out
-        except Exception as exc:  # noqa: BLE001 - one bad record must not stop the read model
-            # logged without its message (personal data), and dead-lettered (stage
-            # readmodel) once, so an operator sees it and can re-drive it after a fix
-            fault = capture("readmodel", exc, then="the report is left out of the API's view")
-            self.faults += 1
-            self.failed.append((payload, fault))
-            return Outputs()
-
-    def _add_row(self, payload: dict[str, Any]) -> None:
-        report = ReportAdapter.validate_python(payload["report"])
-        rid = report.report_id
-        entity_of = {(rid, ref): entity for entity, (ref, _t)
-                     in self.persons_of.get(rid, {}).items()}
-        self.rows[rid] = report_row(report, payload.get("enrichment"), entity_of)
-
-
 class ReadModel:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # where dead letters go: ``(key, DeadLetter JSON)`` records (the API's producer);
-        # None: a reader that only logs and counts its failures
-        self.send_dead_letters: Callable[[list[tuple[str, bytes]]], Awaitable[None]] | None = None
-        self._failed_sources: set[str] = set()
         self.alerts: dict[str, dict[str, Any]] = {}
         self.referrals: dict[str, dict[str, Any]] = {}
-        self.pipeline = _Pipeline(settings)
+        self.view: GraphView | None = None  # the link stage's view, once it has written one
+        self.faults = 0  # messages this reader could not take
         # for the plan's measures (``/api/outcomes``): every report as a flat row (latest
         # version, ``rows``), every alert version, and when each referral was first published
         self.alert_versions: list[dict[str, Any]] = []
@@ -108,8 +69,6 @@ class ReadModel:
         self._changed: OrderedDict[str, int] = OrderedDict()
         self._tasks: list[asyncio.Task[None]] = []
         self._positions: dict[TopicPartition, int] = {}  # next offset, kept over reconnects
-        self._markers: dict[int, list[str]] | None = None  # purge markers: offset -> ids
-        self._forget: dict[str, int] = {}  # report id -> offset of the last marker naming it
         self._withdrawn: dict[str, int] = {}  # alert id -> the version that withdrew it
 
     # -- state ----------------------------------------------------------------------------
@@ -151,13 +110,13 @@ class ReadModel:
         self.referrals.pop(referral_id, None)
         self.published.pop(referral_id, None)
 
-    def apply_accepted(self, payload: dict[str, Any], published_ms: int | None = None) -> None:
-        self.pipeline.apply(payload)
+    def report_rows(self) -> list[ReportRow]:
+        """One row per report the link state holds (latest version; purged ones gone)."""
+        return self.view.report_rows() if self.view is not None else []
 
     @property
-    def rows(self) -> dict[str, ReportRow]:
-        """report id -> its row (latest version); purged reports are not here."""
-        return self.pipeline.rows
+    def reports(self) -> int:
+        return self.view.state().reports if self.view is not None else 0
 
     def referral_messages(self) -> list[dict[str, Any]]:
         """The latest message of every referral, with ``published_at`` (when the broker first
@@ -209,8 +168,7 @@ class ReadModel:
             asyncio.create_task(self._follow(topics.name(s, topics.REFERRALS), "referrals",
                                              self._each(self.add_referral,
                                                         self.drop_referral))),
-            asyncio.create_task(self._follow(topics.name(s, topics.ACCEPTED), "graph",
-                                             self._take_accepted)),
+            asyncio.create_task(self._open_view()),
         ]
 
     async def stop(self) -> None:
@@ -220,19 +178,28 @@ class ReadModel:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self.view is not None:
+            self.view.close()
+            self.view = None
+
+    async def _open_view(self) -> None:
+        """Open the link stage's view as soon as there is one (the API may start first)."""
+        said = False
+        while self.view is None:
+            try:
+                self.view = GraphView.open(self.settings)
+            except ViewUnavailable as exc:
+                if not said:
+                    log.info("waiting for the link view: %s", exc)
+                    said = True
+                await asyncio.sleep(1.0)
+        self.caught_up["graph"] = True
+        log.info("%s", self.view.state().describe())
 
     async def _follow(self, topic: str, name: str, take: Take) -> None:
         """Read ``topic`` from the start for ever; reconnect after a broker failure."""
         while True:
             try:
-                if name == "graph" and self._markers is None:
-                    from linkwatch.pipeline import failed_sources
-
-                    # what a stage already dead-lettered: not folded in (as the link stage
-                    # rebuilds), nor dead-lettered again
-                    self._failed_sources = await failed_sources(
-                        self.settings, stages=("link", "publish", "readmodel"))
-                    await self._read_markers(topic)
                 await self._read(topic, name, take)
             except asyncio.CancelledError:
                 raise
@@ -290,96 +257,6 @@ class ReadModel:
                     apply(value, msg.timestamp)
                 except Exception as exc:  # noqa: BLE001 - one message never stops the reader
                     capture("readmodel", exc, then=f"{tp.topic} offset {msg.offset} skipped")
-                    self.pipeline.faults += 1
+                    self.faults += 1
                 self._positions[tp] = msg.offset + 1
         return take
-
-    # -- the accepted topic, honouring retention purges ---------------------------------------
-    async def _read_markers(self, topic: str) -> None:
-        """Before the first read: every purge marker already on the accepted topic, so the
-        read skips what they name instead of rebuilding once per marker."""
-        from linkwatch.watch import read_messages
-
-        markers: dict[int, list[str]] = {}
-        async for msg in read_messages(self.settings, topic, idle_s=1.0):
-            if purge.is_marker(msg.value):
-                markers[msg.offset] = purge.marker_ids(msg.value)
-        self._markers = markers
-        self._forget = purge.forget_map(markers.items())
-        if markers:
-            log.info("read model: %d purge markers name %d reports", len(markers),
-                     len(self._forget))
-
-    async def _send_failed(self) -> None:
-        """Dead letters (reason ``processing_error``, stage ``readmodel``) for the reports
-        this reader failed on, each input coordinate once: not those already dead-lettered
-        by any stage (read at start, ``pipeline.failed_sources``)."""
-        failed, self.pipeline.failed = self.pipeline.failed, []
-        if not failed or self.send_dead_letters is None:
-            return
-        from linkwatch.pipeline import link_dead_letter
-
-        records = []
-        for payload, fault in failed:
-            source = payload.get("source") if isinstance(payload, dict) else None
-            if source in self._failed_sources:
-                continue
-            self._failed_sources.add(str(source))
-            key, body = link_dead_letter(payload, json.dumps(payload).encode(), fault)
-            records.append((key, body))
-        if records:
-            await self.send_dead_letters(records)
-
-    async def _take_accepted(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
-        """Fold a batch of the accepted topic in.  A marker not met before rebuilds the
-        state up to it (with every new marker of the batch), as the link stage does
-        (``purge.rebuild``); the rest of the batch then goes on from there."""
-        try:
-            await self._take_accepted_batch(tp, msgs)
-        finally:
-            await self._send_failed()
-
-    async def _take_accepted_batch(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
-        known = self._markers or {}
-        new = [(m.offset, purge.marker_ids(m.value)) for m in msgs
-               if purge.is_marker(m.value) and m.offset not in known]
-        if new:
-            at = new[0][0]
-            self._apply(tp, [m for m in msgs if m.offset < at])
-            await self._rebuild(tp, at, new)
-            msgs = [m for m in msgs if m.offset > at]
-        self._apply(tp, msgs)
-
-    def _apply(self, tp: TopicPartition, msgs: Sequence[Any]) -> None:
-        for msg in msgs:
-            if not purge.is_marker(msg.value):
-                try:
-                    payload = json.loads(msg.value)
-                    rid = payload["report"]["report_id"]
-                except (ValueError, TypeError, KeyError):
-                    log.warning("read model skipped an unreadable accepted message at %d",
-                                msg.offset)
-                else:
-                    if not purge.forgotten(self._forget, rid, msg.offset) \
-                            and payload.get("source") not in self._failed_sources:
-                        self.apply_accepted(payload, msg.timestamp)
-            self._positions[tp] = msg.offset + 1
-
-    async def _rebuild(self, tp: TopicPartition, at: int,
-                       new: list[tuple[int, list[str]]]) -> None:
-        """Forget the reports ``new`` markers name: their rows go at once; the graph and the
-        other rows are replayed up to offset ``at`` without them and swapped in.  A failed
-        replay raises: the read resumes at the marker and tries again."""
-        for _offset, ids in new:
-            for rid in ids:
-                self.pipeline.rows.pop(rid, None)
-        pipeline = _Pipeline(self.settings)
-        n = await replay(self.settings, pipeline, committed_only=False, until=at, purges=new)
-        self.pipeline = pipeline
-        markers = self._markers if self._markers is not None else {}
-        markers.update(new)
-        self._markers = markers
-        self._forget = purge.forget_map(markers.items())
-        self._positions[tp] = at + 1
-        log.info("retention purge: read model rebuilt from %d reports, %d ids named by "
-                 "%d markers", n, sum(len(ids) for _o, ids in new), len(new))

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from linkwatch.graph.export import FORMATS, export_graph, select
+from linkwatch.graph.export import FORMATS, export_graph
 
 from . import views
 from .auth import Principal
@@ -25,6 +25,7 @@ from .deps import (
     ANALYST,
     ANYONE,
     REFERRAL_READERS,
+    link_view,
     log,
     require,
     services,
@@ -163,9 +164,10 @@ async def get_alert(request: Request, alert_id: str,
     svc = services(request)
     status = await svc.statuses.get(alert_id) or {"alert_id": alert_id}
     await log(request, who, "consultation", object=alert_id)
+    reports = alert.get("report_ids", [])
     return {"alert": alert, "status": status,
-            "evidence": views.evidence(svc.model.pipeline.graph.g, alert.get("report_ids", []),
-                                       svc.settings.force)}
+            "evidence": views.evidence(link_view(request).reports_with_persons(reports),
+                                       reports, svc.settings.force)}
 
 
 @router.get("/alerts/{alert_id}/graph", response_model=CytoscapeGraph, responses=NOT_FOUND,
@@ -174,7 +176,7 @@ async def alert_graph(request: Request, alert_id: str,
                       who: Annotated[Principal, Depends(require(*ALERT_READERS))]
                       ) -> dict[str, Any]:
     alert = _alert(request, alert_id)
-    sub = select(services(request).model.pipeline.graph.g, alert=alert)
+    sub = link_view(request).select(alert=alert)
     await log(request, who, "consultation", object=alert_id, nodes=sub.number_of_nodes())
     return views.cytoscape(sub)
 
@@ -202,13 +204,14 @@ async def neighbourhood(
                                description="typed node id, e.g. phone:+447700900123")],
     hops: Annotated[int, Query(ge=0, le=3)] = 1,
 ) -> dict[str, Any]:
-    graph = services(request).model.pipeline.graph
-    if node not in graph.g:
+    view = link_view(request)
+    data = view.node(node)
+    if data is None:
         raise HTTPException(404, f"no node {node!r} in the link graph")
-    sub = graph.neighbourhood([node], hops=hops)  # hubs are included, never expanded
+    sub = view.neighbourhood([node], hops=hops)  # hubs are included, never expanded
     await log(request, who, "consultation", object=node, hops=hops)
     out = views.cytoscape(sub, keep=[node])
-    out["node"] = views.node_details(graph.g, node)
+    out["node"] = views.node_details(data, node, view.degree(node))
     return out
 
 
@@ -250,8 +253,7 @@ async def export(
             raise HTTPException(400, "pseudonymise needs LINKWATCH_PSEUDONYM_KEY on the server")
         key = svc.settings.pseudonym_key.get_secret_value().encode()
     body = _alert(request, alert) if alert else None
-    sub = select(svc.model.pipeline.graph.g, alert=body, cluster_id=cluster, entity=entity,
-                 hops=hops)
+    sub = link_view(request).select(alert=body, cluster_id=cluster, entity=entity, hops=hops)
     if sub.number_of_nodes() == 0:
         raise HTTPException(404, "nothing in the link graph matches that selection")
     with tempfile.TemporaryDirectory(prefix="lw-export-") as tmp:

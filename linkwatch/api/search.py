@@ -14,7 +14,7 @@ from linkwatch.rules.resolve._features import parse_dob
 from linkwatch.search import MAX_QUERY, AlertIndex, search
 
 from .auth import Principal
-from .deps import ALERT_READERS, log, require, services
+from .deps import ALERT_READERS, link_view, log, require, services
 from .models import SearchResult
 from .readmodel import ReadModel
 
@@ -59,9 +59,7 @@ async def search_route(
             {"type": "date_parsing", "loc": ("query", "dob"), "input": dob,
              "msg": "not a date: give 1990-01-02 or 02/01/1990"}])
     model = services(request).model
-    pipeline = model.pipeline
-    hits = search(pipeline.graph, pipeline.resolver, q, dob=dob,
-                  persons_of=pipeline.persons_of, alerts=alert_index(model), limit=limit)
+    hits = search(link_view(request), q, dob=dob, alerts=alert_index(model), limit=limit)
     await log(request, who, "consultation", object=[h.node_id for h in hits],
               query=q, dob=dob)
     return {"query": q, "dob": dob, "hits": [h.as_dict() for h in hits]}

@@ -9,7 +9,8 @@ from typing import Any
 
 import networkx as nx
 
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+from linkwatch.schemas import severity_rank
+
 MAX_NODES = 400  # a neighbourhood bigger than this is cut (and says so)
 
 
@@ -55,7 +56,7 @@ def clusters(alerts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                                    "severity": "low", "entities": set()})
         c["alert_ids"].append(a["alert_id"])
         c["types"].add(a.get("type", ""))
-        if _RANK.get(a.get("severity", ""), 0) > _RANK[c["severity"]]:
+        if severity_rank(a.get("severity")) > severity_rank(c["severity"]):
             c["severity"] = a["severity"]
         c["entities"] |= {e["entity_id"] for e in a.get("entities", [])}
     return [{**c, "alert_ids": sorted(c["alert_ids"]), "types": sorted(c["types"]),
@@ -84,8 +85,9 @@ def cytoscape(g: nx.MultiDiGraph, limit: int = MAX_NODES,
     return {"elements": elements, "truncated": truncated}
 
 
-def node_details(g: nx.MultiDiGraph, node_id: str) -> dict[str, Any]:
-    return {"id": node_id, **_attrs(g.nodes[node_id]), "degree": g.degree(node_id)}
+def node_details(data: dict[str, Any], node_id: str, degree: int) -> dict[str, Any]:
+    """One node's whole attributes (no cap) and its degree, for the details panel."""
+    return {"id": node_id, **_attrs(data), "degree": degree}
 
 
 def _attrs(data: dict[str, Any], cap: int | None = None) -> dict[str, Any]:

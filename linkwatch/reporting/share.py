@@ -129,10 +129,9 @@ def run_share(settings: Settings, alert_id: str, recipient: str, out_dir: Path,
               fmt: str = "ftm", *, purpose: str | None = None,
               console: Console | None = None) -> list[Path]:
     """Write the package into ``out_dir``, audit the disclosure; return the files written."""
-    from linkwatch.exporting import audit_disclosure
-    from linkwatch.graph.export import export_graph, select, write_private
+    from linkwatch.exporting import ExportRequestError, audit_disclosure, open_view
+    from linkwatch.graph.export import export_graph, write_private
     from linkwatch.graph.export._common import Pseudonymiser
-    from linkwatch.pipeline import Pipeline, replay
 
     key = check_request(settings, recipient, fmt)
     recipient = recipient.strip()
@@ -140,11 +139,15 @@ def run_share(settings: Settings, alert_id: str, recipient: str, out_dir: Path,
     alert = asyncio.run(latest_alert(settings, alert_id))
     if alert is None:
         raise ShareRequestError(f"no alert {alert_id!r} on the alerts topic")
-    pipeline = Pipeline(settings)
-    n = asyncio.run(replay(settings, pipeline, committed_only=False))
-    sub = select(pipeline.graph.g, alert=alert)
-    console.print(f"link graph rebuilt from {n} reports; alert sub-graph "
-                  f"{sub.number_of_nodes()} nodes")
+    try:
+        view = open_view(settings, console)
+    except ExportRequestError as exc:
+        raise ShareRequestError(str(exc)) from None
+    try:
+        sub = view.select(alert=alert)
+    finally:
+        view.close()
+    console.print(f"alert sub-graph: {sub.number_of_nodes()} nodes", markup=False)
     handling = alert.get("handling") or settings.handling
     out_dir = Path(out_dir)
     pseudo = Pseudonymiser(key)

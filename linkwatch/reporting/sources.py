@@ -107,21 +107,23 @@ async def from_topics(settings: Any) -> Loaded:
     def name(base: str) -> str:
         return topics.name(settings, base)
 
-    entity_of: dict[tuple[str, str], str] = {}
-    async for _k, v, _t in read_with_time(settings, name(topics.ENTITIES)):
-        if isinstance(v, dict) and v.get("entity_id"):
-            entity_of[(v["report_id"], v["person_ref"])] = v["entity_id"]
-    payloads = await accepted_payloads(settings)
+    from linkwatch.view import GraphView, ViewUnavailable
+
     alerts: list[dict[str, Any]] = []
     referrals: list[dict[str, Any]] = []
     loaded = Loaded(alerts=alerts, referrals=referrals)
-    for payload in payloads.values():
+    try:  # the link stage's view: one row per report it holds, purges applied
+        view = GraphView.open(settings)
+    except ViewUnavailable as why:
+        loaded.sources.append(f"no link view ({why}): report rows read from "
+                              f"{name(topics.ACCEPTED)} and {name(topics.ENTITIES)}")
+        await _rows_from_topics(settings, loaded)
+    else:
         try:
-            report = ReportAdapter.validate_python(payload["report"])
-        except ValidationError as exc:
-            loaded.rejected.append(f"accepted {payload['report'].get('report_id')}: {exc}")
-            continue
-        loaded.rows.append(report_row(report, payload.get("enrichment"), entity_of))
+            loaded.rows.extend(view.report_rows())
+            loaded.sources.append(view.state().describe())
+        finally:
+            view.close()
     from linkwatch.erasure import fold_alerts, fold_referrals
 
     # what a retention purge erased is not counted (``linkwatch.erasure``)
@@ -130,6 +132,24 @@ async def from_topics(settings: Any) -> Loaded:
     for v, t in fold_referrals([(k, (v, t)) async for k, v, t in
                                 read_with_time(settings, name(topics.REFERRALS))]):
         referrals.append({**v, "published_at": v.get("published_at") or t.isoformat()})
-    loaded.sources.append(f"topics {name(topics.ACCEPTED)}, {name(topics.ALERTS)}, "
-                          f"{name(topics.REFERRALS)} ({len(loaded.rows)} reports)")
+    loaded.sources.append(f"topics {name(topics.ALERTS)}, {name(topics.REFERRALS)} "
+                          f"({len(loaded.rows)} reports)")
     return loaded
+
+
+async def _rows_from_topics(settings: Any, loaded: Loaded) -> None:
+    """Without a view (topics from elsewhere, no link stage here): every report's row from
+    the accepted topic, purges honoured, entity ids from the entities topic."""
+    from linkwatch.streams import topics
+
+    entity_of: dict[tuple[str, str], str] = {}
+    async for _k, v, _t in read_with_time(settings, topics.name(settings, topics.ENTITIES)):
+        if isinstance(v, dict) and v.get("entity_id"):
+            entity_of[(v["report_id"], v["person_ref"])] = v["entity_id"]
+    for payload in (await accepted_payloads(settings)).values():
+        try:
+            report = ReportAdapter.validate_python(payload["report"])
+        except ValidationError as exc:
+            loaded.rejected.append(f"accepted {payload['report'].get('report_id')}: {exc}")
+            continue
+        loaded.rows.append(report_row(report, payload.get("enrichment"), entity_of))

@@ -1,7 +1,7 @@
 """Loading the managed-offender watchlist (``rules.offenders.Watchlist``) from a file or a
 compacted topic, and changing it on the topic.
 
-Topic ``linkwatch.watchlist`` (prefixed like every topic), one partition,
+Topic ``streams.topics.WATCHLIST`` (prefixed like every topic), one partition,
 ``cleanup.policy=compact``: key = ``entry_id`` (UTF-8), value = a ``WatchlistEntry`` as JSON
 (``{"entity_id": "E1a2b", "scheme": "IOM fixed", "severity": "high"}`` or name + dob /
 name + postcode instead of ``entity_id``), or null: a tombstone that removes the entry.
@@ -25,8 +25,8 @@ from pydantic import ValidationError
 from linkwatch.faults import Fault, capture
 from linkwatch.rules.normalise import normal_form
 from linkwatch.rules.offenders import Watchlist, WatchlistEntry
+from linkwatch.streams import topics
 
-WATCHLIST_TOPIC = "linkwatch.watchlist"
 log = logging.getLogger(__name__)
 
 
@@ -70,29 +70,15 @@ def load_watchlist_file(path: Path, watchlist: Watchlist | None = None) -> Watch
 
 
 def topic_name(settings: Any) -> str:
-    return f"{settings.topic_prefix}{WATCHLIST_TOPIC}"
+    return topics.name(settings, topics.WATCHLIST)
 
 
 async def ensure_watchlist_topic(settings: Any) -> str:
     """Create the compacted watchlist topic when missing (idempotent)."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-    from aiokafka.errors import TopicAlreadyExistsError
+    from linkwatch.kafka import ensure_topics
 
-    from linkwatch.kafka import client_kwargs
-
-    name = topic_name(settings)
-    admin = AIOKafkaAdminClient(**client_kwargs(settings))
-    await admin.start()
-    try:
-        if name not in set(await admin.list_topics()):
-            try:
-                await admin.create_topics([NewTopic(name, 1, settings.replication_factor,
-                                                    topic_configs={"cleanup.policy": "compact"})])
-            except TopicAlreadyExistsError:
-                pass
-    finally:
-        await admin.close()
-    return name
+    await ensure_topics(settings, retries=1, only=(topics.WATCHLIST,))
+    return topic_name(settings)
 
 
 async def publish_entry(settings: Any, entry_id: str, entry: WatchlistEntry | None) -> None:

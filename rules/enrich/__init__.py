@@ -13,6 +13,7 @@ from .geography import (
     local_authority_for_lsoa,
     lsoa_name,
     out_of_area,
+    outside_force,
 )
 from .harm import DEFAULT_WEIGHTS, Harm, harm_weight, ho_codes
 from .report import Enrichment, PersonFacts, enrich_report
@@ -22,5 +23,5 @@ __all__ = [
     "DEFAULT_WEIGHTS", "Enrichment", "Harm", "PersonFacts", "Vulnerability", "age_of",
     "enrich_report", "force_for_lsoa", "force_for_postcode", "force_key", "harm_weight",
     "ho_codes", "home_force", "is_under_18", "local_authority_for_lsoa", "lsoa_name",
-    "out_of_area", "vulnerability",
+    "out_of_area", "outside_force", "vulnerability",
 ]

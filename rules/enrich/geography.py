@@ -89,10 +89,18 @@ def home_force(place: str | None = None, lsoa: str | None = None) -> str | None:
     return force_for_postcode(place)
 
 
+def outside_force(theirs: str | None, ours: str | None) -> bool | None:
+    """The one out-of-area rule: True when force ``theirs`` (a person's home force) is not
+    force ``ours`` (the owning force), compared by ``force_key``; None when either is
+    unknown.  ``outside_force("West Midlands", "Warwickshire Police")`` -> True;
+    ``outside_force("Warwickshire", "Warwickshire Police")`` -> False."""
+    a, b = force_key(theirs), force_key(ours)
+    return None if a is None or b is None else a != b
+
+
 def out_of_area(place: str | None, home: str | None, lsoa: str | None = None) -> bool | None:
     """True when the place lies outside force ``home``; None when either is unknown.
 
     ``out_of_area("B6 4AA", "Warwickshire Police")`` -> True (West Midlands).
     """
-    theirs, ours = force_key(home_force(place, lsoa)), force_key(home)
-    return None if theirs is None or ours is None else theirs != ours
+    return outside_force(home_force(place, lsoa), home)

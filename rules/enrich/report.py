@@ -15,7 +15,7 @@ from typing import Any
 
 from linkwatch.rules.normalise import canonical, mask_card
 
-from .geography import force_key, home_force
+from .geography import home_force, outside_force
 from .harm import harm_weight
 from .stix import stix_identifiers
 from .vulnerability import vulnerability
@@ -95,14 +95,12 @@ def _fill_identifiers(report: Any, out: Enrichment) -> None:
 
 
 def _persons(report: Any, out: Enrichment) -> None:
-    ours = force_key(out.force)
     for person in getattr(report, "persons", []):
         ref = person.person_ref or f"p{len(out.persons) + 1}"
         facts = PersonFacts()
         try:
             facts.home_force = home_force(person.postcode)
-            theirs = force_key(facts.home_force)
-            facts.out_of_area = None if theirs is None or ours is None else theirs != ours
+            facts.out_of_area = outside_force(facts.home_force, out.force)
             vuln = vulnerability(person, report)
             facts.under_18, facts.vulnerable = vuln.under_18, vuln.vulnerable
             facts.reasons = list(vuln.reasons)

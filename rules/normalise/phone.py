@@ -6,8 +6,9 @@ results are cached: the same deal line recurs across thousands of reports.
 
 Ofcom reserves number ranges for drama and documentation
 (https://www.ofcom.org.uk/phones-telecoms-and-internet/information-for-industry/numbering/numbers-for-drama);
-libphonenumber calls them invalid, but linkwatch's synthetic data uses them, so they
-are accepted and marked ``fictional``.
+libphonenumber calls them invalid, but linkwatch's synthetic data uses them (the demo's
+``linkwatch.demo_scenario``; ``linkwatch.testing`` in the repository), so they are accepted
+and marked ``fictional``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """Crime from outside the county: the share of persons whose home force (by home postcode,
-``rules.enrich.home_force``) is not the owning force, and which forces they come from."""
+``rules.enrich.home_force``) is not the owning force (``rules.enrich.outside_force``, the
+one rule), and which forces they come from; and the ``reasons`` line every alert carries
+(``outside_line``, added in one place: ``linkwatch.offender_desk``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from linkwatch.rules.enrich import force_key
+from linkwatch.rules.enrich import outside_force
 
 from ._identity import OFFENDER_ROLES
 
@@ -24,17 +26,18 @@ def outside_share(report_enrichment: Any, roles: Mapping[str, str] | None = None
     enrichment's owning force.  Example: two suspects from B6 and one from CV11, Warwickshire ->
     ``{"share": 0.6667, "known": 3, "outside": 2, "forces": {"West Midlands": 2}}``.
     """
-    ours = force_key(home or _get(report_enrichment, "force"))
+    ours = home or _get(report_enrichment, "force")
     forces: dict[str, int] = {}
     known = 0
     for ref, facts in (_get(report_enrichment, "persons") or {}).items():
         if roles is not None and roles.get(ref) not in OFFENDER_ROLES:
             continue
         theirs = _get(facts, "home_force")
-        if not theirs or ours is None:
+        outside = outside_force(theirs, ours) if theirs else None
+        if outside is None:
             continue
         known += 1
-        if force_key(theirs) != ours:
+        if outside:
             forces[theirs] = forces.get(theirs, 0) + 1
     outside = sum(forces.values())
     return {"share": round(outside / known, 4) if known else None, "known": known,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from linkwatch.schemas import Alert, Severity, severity_rank
 
 from ._identity import NETWORK_TYPES, OFFENDER_ROLES, identity, offender_key
 
@@ -29,7 +31,7 @@ class WatchlistEntry(BaseModel):
     dob: date | None = None
     postcode: str | None = None
     scheme: str = "IOM"                  # e.g. IOM fixed / flex / free, MAPPA, DRIVE
-    severity: Literal["low", "medium", "high", "critical"] = "medium"
+    severity: Severity = "medium"
     lead: str | None = None              # managing unit (not a person's name)
 
     @field_validator("entity_id", "name", "dob", "postcode", "lead", mode="before")
@@ -138,11 +140,8 @@ class Watchlist:
         return self.entries[min(ids)] if ids else None
 
 
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-
-
 def _raise(severity: str, floor: str) -> str:
-    return severity if _RANK[severity] >= _RANK[floor] else floor
+    return severity if severity_rank(severity) >= severity_rank(floor) else floor
 
 
 def _finding(entity: str, label: str, entry: WatchlistEntry, severity: str, score: float,
@@ -161,24 +160,33 @@ def _finding(entity: str, label: str, entry: WatchlistEntry, severity: str, scor
     }
 
 
-def _networks(network: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None
-              ) -> list[Mapping[str, Any]]:
+Network: TypeAlias = Mapping[str, Any] | Alert   # an alert, or one as a dict (its JSON)
+
+
+def _networks(network: Network | Iterable[Network] | None) -> list[Network]:
     if network is None:
         return []
-    if isinstance(network, Mapping):
+    if isinstance(network, (Mapping, Alert)):
         return [network]
     return list(network)
 
 
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    """A field of an ``Alert`` (or ``AlertEntity``) or a key of its JSON as a dict."""
+    value = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return default if value is None else value
+
+
 def match_watchlist(report: Any, persons: Iterable[Any] | None, watchlist: Watchlist,
-                    network: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None,
+                    network: Network | Iterable[Network] | None = None,
                     bound: Mapping[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
     """``managed_offender`` findings (dicts with ``Finding``'s fields; ``Finding(**d)``).
 
     * each suspect/offender of ``report`` (``persons``: resolved persons, default the report's)
       who matches an entry;
-    * with ``network`` (an alert or finding of a network type, as a dict with ``type``,
-      ``entities`` and ``report_ids``; or several), each listed ``person:<entity>`` in it,
+    * with ``network`` (an ``Alert`` of a network type, or an alert or finding as a dict
+      with ``type``, ``entities`` and ``report_ids``; or several), each listed
+      ``person:<entity>`` in it,
       at ``high`` (listed by ``entity_id``, or through ``bound``: see
       :meth:`Watchlist.entry_for_entity`).
 
@@ -199,33 +207,33 @@ def match_watchlist(report: Any, persons: Iterable[Any] | None, watchlist: Watch
             found.setdefault(entity, _finding(entity, label or entity, entry, entry.severity,
                                               score, reasons, [rid] if rid else [], at))
     for net in _networks(network):
-        if net.get("type") not in NETWORK_TYPES:
+        if _get(net, "type") not in NETWORK_TYPES:
             continue
-        for ent in net.get("entities", ()):
-            node = ent.get("entity_id") if isinstance(ent, Mapping) else str(ent)
+        for ent in _get(net, "entities", ()):
+            node = _get(ent, "entity_id") if not isinstance(ent, str) else ent
             if not node or not node.startswith("person:"):
                 continue
             entity = node.removeprefix("person:")
             listed = watchlist.entry_for_entity(entity, bound)
             if listed is None:
                 continue
-            label = ent.get("label", entity) if isinstance(ent, Mapping) else entity
-            reason = (f"member of detected {net['type']} network "
-                      f"{net.get('alert_id') or net.get('key', '')}".rstrip())
-            rids = [*net.get("report_ids", ()), *([rid] if rid else [])]
+            label = _get(ent, "label", entity) if not isinstance(ent, str) else entity
+            reason = (f"member of detected {_get(net, 'type')} network "
+                      f"{_get(net, 'alert_id') or _get(net, 'key', '')}".rstrip())
+            rids = [*_get(net, "report_ids", ()), *([rid] if rid else [])]
             if entity in found:
                 f = found[entity]
                 f.update(severity=_raise(f["severity"], "high"),
                          reasons=(*f["reasons"], reason),
                          report_ids=tuple(sorted({*f["report_ids"], *rids})),
-                         cluster_id=f["cluster_id"] or net.get("cluster_id"))
+                         cluster_id=f["cluster_id"] or _get(net, "cluster_id"))
             else:
                 how = ("resolved entity id" if listed.entity_id == entity else
                        "an earlier report naming this entity")
                 found[entity] = _finding(entity, label, listed, _raise(listed.severity, "high"),
                                          0.9, [f"{listed.scheme} entry {listed.entry_id} "
                                                f"matched on {how}", reason],
-                                         rids, at or _time(net), net.get("cluster_id"))
+                                         rids, at or _time(net), _get(net, "cluster_id"))
     return [found[k] for k in sorted(found)]
 
 
@@ -249,8 +257,8 @@ def with_evidence(finding: Mapping[str, Any], appearances: Sequence[str]) -> dic
             "link_report_ids": tuple((r,) for r in recent)}
 
 
-def _time(alert: Mapping[str, Any]) -> datetime | None:
-    value = alert.get("updated_at") or alert.get("at")
+def _time(alert: Network) -> datetime | None:
+    value = _get(alert, "updated_at") or _get(alert, "at")
     if isinstance(value, str):
         try:
             return datetime.fromisoformat(value)

@@ -16,10 +16,9 @@ from typing import Any
 
 import networkx as nx
 
+from linkwatch.graph.detectors.base import DetectorConfig
 from linkwatch.graph.store import LinkGraph
 from linkwatch.schemas import ReportAdapter
-
-from .base import DetectorConfig
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -1,0 +1,259 @@
+"""The link stage's side of the view: after each batch, what the batch changed.
+
+``collect`` runs on the link stage's event loop right after a batch is applied (the state
+cannot move under it) and turns the changed nodes, edges and resolved names into rows;
+``write`` puts them in the database in one transaction with the accepted offset reached,
+off the loop (``Writes``).  A batch's write is never skipped: if one fails (the database
+is down), the next batch replaces the whole view instead, so the view never stays wrong.
+
+Which start the view needs after the link stage (re)builds its state (``start``):
+
+* **incremental** when the state came from a snapshot at offset ``S``, the view was
+  written by this code and settings (``fingerprint``) and the view has reached ``S``:
+  everything that changed after ``S`` is in the state's change sets, and the view already
+  has what changed before;
+* **replace** otherwise: no snapshot (a first start, a new owner after a rebalance, a
+  snapshot made stale by a purge), other code, or a view behind the snapshot.  A retention
+  purge also replaces the view (``replace``), so purged reports leave every reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from linkwatch.config import Settings
+from linkwatch.rules.resolve._resolver import block_keys
+
+from .codec import encode
+from .store import EdgeRow, NameRow, NodeRow, ReportRowText, Store, where
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # the tables' shape and the codec; part of the fingerprint
+
+
+@dataclass
+class Rows:
+    """One batch's changes (or, with ``full``, the whole state), ready to write."""
+
+    offset: int
+    reports: int
+    full: bool = False
+    nodes: list[NodeRow] = field(default_factory=list)
+    gone_nodes: list[str] = field(default_factory=list)
+    edges: list[EdgeRow] = field(default_factory=list)
+    gone_edges: list[tuple[str, str, str]] = field(default_factory=list)
+    names: list[NameRow] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)  # record ids whose rows are replaced
+    reports_rows: list[ReportRowText] = field(default_factory=list)
+
+
+def view_fingerprint(settings: Settings) -> str:
+    from linkwatch import snapshot
+
+    return f"{FORMAT}:{snapshot.fingerprint(settings)}"
+
+
+def node_row(g: Any, node: str) -> NodeRow:
+    data = g._node[node]  # noqa: SLF001 - plain dict reads
+    nbrs = len(g._succ[node]) + len(g._pred[node])  # noqa: SLF001
+    return (node, str(data.get("kind") or node.split(":", 1)[0]), nbrs,
+            len(data.get("report_ids") or ()), encode(data))
+
+
+def edge_row(g: Any, key: tuple[str, str, str]) -> EdgeRow:
+    u, v, k = key
+    return u, v, k, encode(g._adj[u][v][k])  # noqa: SLF001
+
+
+def report_row_text(report: Any, enrichment: Any) -> ReportRowText:
+    """The report's ``ReportRow`` (the plan's measures, ``linkwatch.reporting``) as a row."""
+    from dataclasses import asdict
+
+    from linkwatch.reporting.rows import report_row
+
+    row = report_row(report, enrichment)
+    return row.report_id, row.at.isoformat(), encode(asdict(row))
+
+
+def name_rows(node: str, record: Any, seq: int) -> list[NameRow]:
+    body = orjson.dumps(record.as_list()).decode()
+    return [(key, record.rid, node, seq, body) for key in block_keys(record)]
+
+
+def person_node(g: Any, persons_of: dict[str, dict[str, Any]], record: Any,
+                entity_id: str) -> str | None:
+    """The person node one resolved record went into: ``person:<entity id when it was
+    resolved>`` (an entity merged later keeps its older nodes)."""
+    nodes = g._node  # noqa: SLF001
+    for entity, (ref, *_rest) in (persons_of.get(record.report_id) or {}).items():
+        if ref == record.person_ref and f"person:{entity}" in nodes:
+            return f"person:{entity}"
+    node = f"person:{entity_id}"
+    return node if node in nodes else None
+
+
+class ViewWriter:
+    """Owned by the link stage; nothing else writes the view."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.fingerprint = view_fingerprint(settings)
+        self.store = Store.open(settings, create=True)
+        self.full_needed = True   # until ``start`` has seen the view
+        self.offset = -1          # the accepted offset the view has reached
+        self.carried: list[ReportRowText] = []  # report rows of a write that failed
+
+    def reached(self) -> int:
+        """The accepted offset the view has reached, if this code and these settings wrote
+        it; else -1.  A snapshot ahead of it is not used: the link stage replays every
+        report, so the view gets every report's row again."""
+        meta = self.store.meta()
+        if meta.get("fingerprint") != self.fingerprint:
+            return -1
+        return int(meta.get("offset", -1))
+
+    # -- on the loop -------------------------------------------------------------------
+    def start(self, pipeline: Any, offset: int, snapshot_offset: int | None) -> Rows:
+        """The rows that bring the view to the rebuilt state (see the module's rules)."""
+        meta = self.store.meta()
+        at = int(meta.get("offset", -1))
+        self.full_needed = not (snapshot_offset is not None
+                                and meta.get("fingerprint") == self.fingerprint
+                                and at >= snapshot_offset)
+        log.info("link view at %s: %s (view at offset %d, state at %d, snapshot %s)",
+                 where(self.store.url), "replaced" if self.full_needed else "updated",
+                 at, offset, snapshot_offset)
+        return self.collect(pipeline, offset)
+
+    def collect(self, pipeline: Any, offset: int) -> Rows:
+        """What changed since the last call, as rows; the whole state if a replace is due."""
+        nodes, edges = pipeline.graph.take_changes()
+        named, pipeline.named = pipeline.named, []
+        fresh, pipeline.fresh = pipeline.fresh, []
+        reports, self.carried = self.carried, []
+        reports += [report_row_text(r, e) for r, e in fresh]
+        if self.full_needed:
+            self.full_needed = False
+            rows = self.everything(pipeline, offset)
+            rows.reports_rows = reports
+            return rows
+        g = pipeline.graph.g
+        rows = Rows(offset, pipeline.reports, reports_rows=reports)
+        for n in nodes:
+            if n in g:
+                rows.nodes.append(node_row(g, n))
+            else:
+                rows.gone_nodes.append(n)
+        adj = g._adj  # noqa: SLF001
+        for key in edges:
+            u, v, k = key
+            if k in adj.get(u, {}).get(v, ()):
+                rows.edges.append(edge_row(g, key))
+            else:
+                rows.gone_edges.append(key)
+        if named:
+            stored = pipeline.resolver.index.fetch([r.rid for _, r in named])
+            for node, record in named:
+                held = stored.get(record.rid)
+                rows.renamed.append(record.rid)
+                if held is not None and node in g:
+                    rows.names += name_rows(node, record, held.seq)
+        return rows
+
+    def everything(self, pipeline: Any, offset: int) -> Rows:
+        g = pipeline.graph.g
+        rows = Rows(offset, pipeline.reports, full=True)
+        rows.nodes = [node_row(g, n) for n in g._node]  # noqa: SLF001
+        rows.edges = [(u, v, k, encode(d)) for u, v, k, d in g.edges(keys=True, data=True)]
+        for stored in pipeline.resolver.index.scan():
+            node = person_node(g, pipeline.persons_of, stored.record, stored.entity_id)
+            if node is not None:
+                rows.names += name_rows(node, stored.record, stored.seq)
+        return rows
+
+    def broken(self, rows: Rows | None = None) -> None:
+        """A write failed (``rows``), or a purge rebuilt the state: the next ``collect``
+        replaces the whole view (the failed write's report rows go with it)."""
+        self.full_needed = True
+        if rows is not None:
+            self.carried = rows.reports_rows + self.carried
+
+    # -- off the loop ------------------------------------------------------------------
+    def write(self, rows: Rows) -> None:
+        store = self.store
+        t0 = time.perf_counter()
+        with store.transaction():
+            if rows.full:
+                store.clear()
+                store.load("nodes", rows.nodes)
+                store.load("edges", rows.edges)
+                store.load("names", _unique(rows.names))
+                store.upsert("reports", rows.reports_rows)
+                store.drop_orphan_reports()
+            else:
+                store.upsert("nodes", rows.nodes)
+                store.delete("nodes", "id", rows.gone_nodes)
+                store.upsert("edges", rows.edges)
+                store.delete_edges(rows.gone_edges)
+                store.delete("names", "rid", rows.renamed)
+                store.upsert("names", _unique(rows.names))
+                store.upsert("reports", rows.reports_rows)
+            store.set_meta({"offset": str(rows.offset), "reports": str(rows.reports),
+                            "fingerprint": self.fingerprint,
+                            "written_at": datetime.now(UTC).isoformat()})
+        self.offset = rows.offset
+        if rows.full:
+            log.info("link view replaced: %d nodes, %d edges, %d name keys at offset %d "
+                     "in %.1fs", len(rows.nodes), len(rows.edges), len(rows.names),
+                     rows.offset, time.perf_counter() - t0)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _unique(rows: Iterable[NameRow]) -> list[NameRow]:
+    """One row per (key, record id): the last written wins, as an upsert would."""
+    return list({(r[0], r[1]): r for r in rows}.values())
+
+
+class Writes:
+    """The writer's rows go to the database one batch after another, in order, on a
+    thread, while the link stage goes on with the next batch; at most ``ahead`` batches
+    wait (a slow database slows the link stage, it does not fill its memory).  The link
+    stage awaits ``drain`` before a snapshot or a purge."""
+
+    def __init__(self, writer: ViewWriter, ahead: int = 2) -> None:
+        self.writer = writer
+        self.ahead = ahead
+        self._pending: list[asyncio.Future[None]] = []
+        self._last: asyncio.Future[None] | None = None
+
+    async def submit(self, rows: Rows) -> None:
+        self._pending = [f for f in self._pending if not f.done()]
+        while len(self._pending) >= self.ahead:
+            await self._pending.pop(0)
+        self._last = asyncio.ensure_future(self._after(self._last, rows))
+        self._pending.append(self._last)
+
+    async def _after(self, previous: asyncio.Future[None] | None, rows: Rows) -> None:
+        if previous is not None:
+            await previous
+        try:
+            await asyncio.to_thread(self.writer.write, rows)
+        except Exception as exc:  # noqa: BLE001 - the view is rebuilt whole next batch
+            log.warning("link view write failed (%s); the next batch replaces the view",
+                        type(exc).__name__)
+            self.writer.broken(rows)
+
+    async def drain(self) -> None:
+        if self._last is not None:
+            await self._last

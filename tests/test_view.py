@@ -1,0 +1,165 @@
+"""``linkwatch.view``: what the link stage writes is what readers read, on SQLite and on
+a real PostgreSQL (127.0.0.1:5432 here; ``LINKWATCH_TEST_PG_URL`` elsewhere).
+
+The link side is a real ``Pipeline`` fed accepted-topic payloads (no Kafka here; the
+end-to-end test on the broker is ``test_view_e2e.py``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from linkwatch.config import Settings
+from linkwatch.demo_scenario import generate
+from linkwatch.pipeline import Pipeline
+from linkwatch.rules.enrichment import enrich
+from linkwatch.rules.intake import Accepted, Source, decode
+from linkwatch.view import GraphView, Store, ViewUnavailable, ViewWriter
+from linkwatch.view.codec import decode as decode_attrs
+from linkwatch.view.codec import encode as encode_attrs
+from linkwatch.view.store import schema_name
+
+PG = os.environ.get("LINKWATCH_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_up() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(PG, connect_timeout=3).close()
+        return True
+    except Exception:
+        return False
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not _pg_up() and not os.environ.get("CI"), reason="no PostgreSQL reachable"))]
+
+
+def payloads(seed: int = 8, background: int = 160) -> list[dict[str, Any]]:
+    scenario = generate(seed=seed, background=background,
+                        start=datetime(2026, 10, 1, tzinfo=UTC))
+    settings = Settings(app_id="view")
+    out = []
+    for i, report in enumerate(scenario.reports):
+        src = Source(f"reports.{report['kind']}", 0, i, None)
+        outcome = decode(src, json.dumps(report).encode(), report["kind"],
+                         received_at=datetime(2026, 11, 1, tzinfo=UTC))
+        assert isinstance(outcome, Accepted), outcome
+        out.append(json.loads(json.dumps(enrich(outcome.report, outcome.content_hash,
+                                                settings))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def accepted() -> list[dict[str, Any]]:
+    return payloads()
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    app_id = f"view-{uuid.uuid4().hex[:8]}"
+    if request.param == "sqlite":
+        yield Settings(app_id=app_id, data_dir=str(tmp_path))
+        return
+    yield Settings(app_id=app_id, data_dir=str(tmp_path), view_url=PG)
+    import psycopg
+
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema_name(app_id)}" CASCADE')
+
+
+def plain(g: nx.MultiDiGraph) -> tuple[dict[str, Any], dict[tuple[str, str, str], Any]]:
+    """Nodes and edges with their attributes, ``None`` values left out (as the view does)."""
+    nodes = {n: {k: v for k, v in d.items() if v is not None} for n, d in g.nodes(data=True)}
+    edges = {(u, v, k): {a: b for a, b in d.items() if b is not None}
+             for u, v, k, d in g.edges(keys=True, data=True)}
+    return nodes, edges
+
+
+def test_codec_round_trips_what_the_graph_holds() -> None:
+    attrs = {"report_ids": {"R1", "R2"}, "markers": ("a", "b"), "n": 3, "x": 0.5,
+             "first_seen": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+             "naive": datetime(2026, 1, 2, 3, 4, 5), "flag": True, "none": None,
+             "nested": {"k": ("t",)}, "list": [1, {"$s": "not a tag"}]}
+    back = decode_attrs(encode_attrs(attrs))
+    assert back == {k: v for k, v in attrs.items() if v is not None}
+    assert isinstance(back["markers"], tuple) and isinstance(back["report_ids"], set)
+    assert back["naive"].tzinfo is None
+
+
+def test_the_view_equals_the_link_state_batch_by_batch(settings: Settings,
+                                                         accepted: list[dict[str, Any]]) -> None:
+    pipeline = Pipeline(settings)
+    writer = ViewWriter(settings)
+    writer.write(writer.start(pipeline, 0, None))
+    for i in range(0, len(accepted), 37):  # batches, as the link stage takes them
+        for p in accepted[i:i + 37]:
+            pipeline.apply(p)
+        writer.write(writer.collect(pipeline, i + 37))
+    view = GraphView.open(settings)
+    assert plain(view.graph()) == plain(pipeline.graph.g)
+    state = view.state()
+    assert state.offset == len(accepted) - len(accepted) % 37 + 37 if len(accepted) % 37 \
+        else state.offset == len(accepted)
+    assert state.reports == pipeline.reports
+    rows = {r.report_id: r for r in view.report_rows()}
+    assert set(rows) == {rid for rid in pipeline.applied}
+    # a replace (after a purge, a rebalance) gives the same as the increments
+    writer.broken()
+    writer.write(writer.collect(pipeline, 999))
+    assert plain(GraphView.open(settings).graph()) == plain(pipeline.graph.g)
+    assert view.state().offset == 999
+    assert {r.report_id for r in view.report_rows()} == set(rows)
+    writer.close()
+    view.close()
+
+
+def test_parts_of_the_graph_equal_the_same_parts_of_the_link_state(
+        settings: Settings, accepted: list[dict[str, Any]]) -> None:
+    from linkwatch.graph.export import select
+
+    pipeline = Pipeline(settings)
+    for p in accepted:
+        pipeline.apply(p)
+    writer = ViewWriter(settings)
+    writer.write(writer.start(pipeline, len(accepted), None))
+    view = GraphView.open(settings)
+    g = pipeline.graph.g
+    busiest = sorted(g, key=lambda n: (-g.degree(n), n))[:3]
+    persons = sorted(n for n in g if n.startswith("person:"))[:5]
+    for seed in [*busiest, *persons]:
+        for hops in (0, 1, 2):
+            assert plain(view.neighbourhood([seed], hops)) == \
+                plain(nx.MultiDiGraph(pipeline.graph.neighbourhood([seed], hops))), (seed, hops)
+            assert plain(select(view.neighbourhood([seed], hops, None), entity=seed,
+                                hops=hops)) == plain(select(g, entity=seed, hops=hops))
+        assert view.degree(seed) == g.degree(seed)
+    ids = [*busiest, *persons, "person:nobody"]
+    assert plain(view.subgraph(ids)) == plain(nx.MultiDiGraph(g.subgraph(ids)))
+    view.close()
+    writer.close()
+
+
+def test_a_reader_without_a_view_is_told_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ViewUnavailable, match="linkwatch worker"):
+        GraphView.open(Settings(app_id="never-started", data_dir=str(tmp_path)))
+
+
+@pytest.mark.skipif(not _pg_up(), reason="no PostgreSQL reachable")
+def test_postgres_reader_without_a_view_is_told_what_to_do() -> None:
+    with pytest.raises(ViewUnavailable, match="linkwatch worker"):
+        Store.open(Settings(app_id=f"never-{uuid.uuid4().hex}", view_url=PG))
+
+
+def test_an_unreachable_database_is_a_clear_error() -> None:
+    with pytest.raises(ViewUnavailable, match="cannot be opened"):
+        Store.open(Settings(app_id="x", view_url="postgresql://nobody@127.0.0.1:1/none"))
