@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _distribution_modules() -> set[str]:
-    """Every module setuptools installs, named as it is imported, from the real folders (not
-    the symlinks), so a folder mypy cannot see is a missing name, not a quiet skip."""
+    """Every module of the package folders (what setuptools installs, and linkwatch.testing,
+    which stays in the repository), named as it is imported, from the real folders (not the
+    symlinks), so a folder mypy cannot see is a missing name, not a quiet skip."""
     mapping = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-dir"]
     modules: set[str] = set()
