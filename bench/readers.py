@@ -198,8 +198,7 @@ def reader(job: dict[str, Any]) -> dict[str, Any]:
         assert all(r.status_code == 200 for r in responses), responses[0].text
         rows[f"search_{kind}"]["api"] = summary(took)
     starts = job["starts"]
-    took, subs = timed([lambda n=n: views.cytoscape(view.neighbourhood([n], hops=2), keep=[n])
-                        for n in starts])
+    took, subs = timed([lambda n=n: views.neighbourhood(view, n, 2) for n in starts])
     sizes = [len(s["elements"]["nodes"]) for s in subs]
     rows["neighbourhood_2hop"] = {"in_process": summary(took), "queries": len(starts),
                                   "mean_nodes": round(sum(sizes) / len(sizes), 1),

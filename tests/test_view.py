@@ -125,6 +125,7 @@ def test_the_view_equals_the_link_state_batch_by_batch(settings: Settings,
 
 def test_parts_of_the_graph_equal_the_same_parts_of_the_link_state(
         settings: Settings, accepted: list[dict[str, Any]]) -> None:
+    from linkwatch.api import views
     from linkwatch.graph.export import select
 
     pipeline = Pipeline(settings)
@@ -143,6 +144,14 @@ def test_parts_of_the_graph_equal_the_same_parts_of_the_link_state(
             assert plain(select(view.neighbourhood([seed], hops, None), entity=seed,
                                 hops=hops)) == plain(select(g, entity=seed, hops=hops))
         assert view.degree(seed) == g.degree(seed)
+        for limit in (5, 400):  # the chart the API draws, cut or whole, as from the state
+            got = views.neighbourhood(view, seed, 2, limit)
+            want = views.cytoscape(pipeline.graph.neighbourhood([seed], 2), limit=limit,
+                                   keep=[seed])
+            assert got["truncated"] == want["truncated"], seed
+            assert got["elements"]["nodes"] == want["elements"]["nodes"], seed
+            assert sorted(got["elements"]["edges"], key=lambda e: e["data"]["id"]) == \
+                sorted(want["elements"]["edges"], key=lambda e: e["data"]["id"]), seed
     ids = [*busiest, *persons, "person:nobody"]
     assert plain(view.subgraph(ids)) == plain(nx.MultiDiGraph(g.subgraph(ids)))
     view.close()

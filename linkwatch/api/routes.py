@@ -208,9 +208,8 @@ async def neighbourhood(
     data = view.node(node)
     if data is None:
         raise HTTPException(404, f"no node {node!r} in the link graph")
-    sub = view.neighbourhood([node], hops=hops)  # hubs are included, never expanded
+    out = views.neighbourhood(view, node, hops)  # hubs are included, never expanded
     await log(request, who, "consultation", object=node, hops=hops)
-    out = views.cytoscape(sub, keep=[node])
     out["node"] = views.node_details(data, node, view.degree(node))
     return out
 

@@ -85,6 +85,18 @@ def cytoscape(g: nx.MultiDiGraph, limit: int = MAX_NODES,
     return {"elements": elements, "truncated": truncated}
 
 
+def neighbourhood(view: Any, node: str, hops: int, limit: int = MAX_NODES) -> dict[str, Any]:
+    """``cytoscape`` of ``node``'s ``hops`` neighbourhood in the link view, reading only the
+    nodes the chart keeps: the region's ids first (hubs included, not expanded), then the
+    attributes of at most ``limit`` of them (``node`` and the first by id, as ``cytoscape``
+    chooses) and the edges between those."""
+    ids = view.within([node], hops)
+    chosen = list(dict.fromkeys([node, *sorted(ids)]))
+    out = cytoscape(view.subgraph(chosen[:limit]), limit=limit, keep=[node])
+    out["truncated"] = len(chosen) > limit
+    return out
+
+
 def node_details(data: dict[str, Any], node_id: str, degree: int) -> dict[str, Any]:
     """One node's whole attributes (no cap) and its degree, for the details panel."""
     return {"id": node_id, **_attrs(data), "degree": degree}
