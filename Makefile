@@ -8,5 +8,5 @@ demo:  ## set up .venv and run the demo on the embedded stack
 bench:  ## run the benchmarks (several minutes each)
 	.venv/bin/python bench/throughput.py && .venv/bin/python bench/er_febrl.py && \
 	.venv/bin/python bench/referrals.py && .venv/bin/python bench/soak.py
-lint:  ## ruff over the tree
-	.venv/bin/python -m ruff check .
+lint:  ## ruff and mypy over the tree (mypy: every module as linkwatch.*, tests, bench)
+	.venv/bin/python -m ruff check . && .venv/bin/python -m mypy

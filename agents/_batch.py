@@ -129,8 +129,9 @@ class InOrder:
         if self.last is None:
             return
         waiter = asyncio.ensure_future(self._queued.wait())
+        either: list[asyncio.Future[Any]] = [waiter, self.last]
         try:
-            await asyncio.wait([waiter, self.last], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         finally:
             waiter.cancel()
         await asyncio.sleep(0.001)

@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from linkwatch.faults import Fault, capture
@@ -81,6 +82,7 @@ async def _send_batch(decoded: list[Decoded],
                      outcome.errors[0].loc)
             records.append((DEADLETTER, src.key, outcome.model_dump_json().encode()))
         elif next(fresh):
+            assert payload is not None  # an accepted report always has its payload
             tally[part]["processed"] += 1
             records.append((ACCEPTED, outcome.report.report_id.encode(), payload))
         else:
@@ -107,8 +109,8 @@ async def _intake(stream, kind: str) -> None:  # type: ignore[no-untyped-def]
         pace.lap("input")
         decoded = _decode_batch(events, kind)
         pace.lap("decode")
-        await batches.send(events, lambda queued, decoded=decoded: _send_batch(decoded, queued),
-                           lambda decoded=decoded: one_by_one(decoded, _send_batch, _unsent))
+        await batches.send(events, partial(_send_batch, decoded),
+                           partial(one_by_one, decoded, _send_batch, _unsent))
         pace.lap("send")
         pace.done(len(events))
 

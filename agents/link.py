@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from linkwatch import rebuild, snapshot
 from linkwatch.faults import Fault
@@ -117,8 +118,8 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
             await writes.submit(view.collect(pipeline, reached))
         pace.lap("apply")
         items = list(zip((e.value for e in events), outputs, strict=True))
-        await batches.send(events, lambda queued, outputs=outputs: _publish(outputs, queued),
-                           lambda items=items: one_by_one(items, _publish_items, _unsent))
+        await batches.send(events, partial(_publish, outputs),
+                           partial(one_by_one, items, _publish_items, _unsent))
         pace.lap("publish")
         if events and snapshots.due(pipeline):
             await batches.drain()  # a snapshot holds only published reports

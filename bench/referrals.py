@@ -84,11 +84,11 @@ def score(s: Scenario, sent: list[tuple[int, dict]]) -> dict[str, Any]:
         e = {x for x in expected if x[2] == svc}
         g = {x for x in got if x[2] == svc}
         tp = len(e & g)
-        p = tp / len(g) if g else 1.0
-        r = tp / len(e) if e else 1.0
-        per_service[svc] = {"expected": len(e), "sent": len(g), "precision": round(p, 4),
-                            "recall": round(r, 4),
-                            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+        prec = tp / len(g) if g else 1.0
+        rec = tp / len(e) if e else 1.0
+        per_service[svc] = {"expected": len(e), "sent": len(g), "precision": round(prec, 4),
+                            "recall": round(rec, 4),
+                            "f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0}
     ids = Counter(key(r) for _, r in active)
     stated = [(s.expected_priority[key(r)], r["priority"]) for _, r in active
               if key(r) in s.expected_priority]

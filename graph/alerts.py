@@ -270,9 +270,10 @@ class AlertBook:
         res = resolve(key, part.type, live_set)
         out: list[Alert] = []
         if res.carry is None:       # a higher type holds this network
+            assert res.winner is not None  # no carrier: the winner outranks this finding
             for k in res.absorb:
                 out += self._supersede(k, res.winner, now, already_emitted)
-            self.merged_into.setdefault(key, res.winner)  # type: ignore[arg-type]
+            self.merged_into.setdefault(key, res.winner)
             return out
         for k in res.absorb:
             if k in self.entries and self.entries[k].superseded_by is None:
@@ -484,8 +485,8 @@ def _part_dict(p: Finding) -> dict[str, Any]:
 
 
 def _part_of_dict(key: str, d: dict[str, Any]) -> Finding:
-    tup = {k: (tuple(tuple(x) if isinstance(x, list) else x for x in v)
-               if isinstance(v, list) else v) for k, v in d.items()}
+    tup: dict[str, Any] = {k: (tuple(tuple(x) if isinstance(x, list) else x for x in v)
+                               if isinstance(v, list) else v) for k, v in d.items()}
     tup["at"] = datetime.fromisoformat(d["at"]) if d.get("at") else None
     return _kept(Finding(key=key, **tup))
 

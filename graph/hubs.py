@@ -44,9 +44,10 @@ report touches it) and is serialisable for snapshots.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 import networkx as nx
 
@@ -247,10 +248,10 @@ class HubIndex:
         return {"verdicts": [asdict(v) for _, v in sorted(self.verdicts.items())]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> HubIndex:
+    def from_dict(cls, data: Mapping[str, Any]) -> HubIndex:
         index = cls()
-        for item in data.get("verdicts", []):  # type: ignore[union-attr]
-            v = HubVerdict(**item)  # type: ignore[arg-type]
+        for item in data.get("verdicts", []):
+            v = HubVerdict(**item)
             index.verdicts[v.node] = v
         index._hubs = None
         return index

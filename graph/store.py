@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -196,7 +196,7 @@ class ReportTimes:
             return None
         if data.get("duplicate_of"):  # type: ignore[union-attr]
             return None  # a near-duplicate is never in a window (``_util.in_window``)
-        return key, rid, when.utcoffset() is None
+        return key, rid, when is not None and when.utcoffset() is None  # a key: a time
 
 
 class LinkGraph:
@@ -273,7 +273,7 @@ class LinkGraph:
             return None  # unparseable identifiers stay in the report, never link
         return self._node(node_id, when, rid)
 
-    def add_report(self, report: AnyReport, enrichment: dict[str, Any] | None = None,
+    def add_report(self, report: AnyReport, enrichment: Mapping[str, Any] | None = None,
                    duplicate_of: str | None = None) -> set[str]:
         """Fold one report into the graph; return the ids of every node it touched.
 

@@ -204,12 +204,13 @@ def _referral_cases(g: Writer) -> None:
         person = g.person("v1", V, **{k: v for k, v in over.items() if k != "age"},
                           age=over.get("age"))
         g.incident(category, [person], expect=services, forbid=others(*services), **extra)
-    for over, services in [
+    fraud_cases: list[tuple[dict[str, Any], tuple[str, ...]]] = [
         ({"consent": {"victim_support": None}}, ("fraud_victim_support",)),
         ({"consent": {"victim_support": False}}, none),
         ({"age": 16, "consent": {"victim_support": None}},
          ("fraud_victim_support", "childrens_social_care")),
-    ]:
+    ]
+    for over, services in fraud_cases:
         person = g.person("v1", V, **{k: v for k, v in over.items() if k != "age"},
                           age=over.get("age"))
         g.fraud([person], [{"type": "bank_account", "role": "payee",

@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from aiokafka import TopicPartition
 
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REDACTED = "redacted"
-WITHDRAWN = "withdrawn"
+REDACTED: Final = "redacted"  # alert statuses (Literals of schemas.Alert.status)
+WITHDRAWN: Final = "withdrawn"
 WAIT_S = 60.0  # for the link stage to pass the purge markers
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Final
 
 log = logging.getLogger(__name__)
 
-PROCESSING_ERROR = "processing_error"
+PROCESSING_ERROR: Final = "processing_error"  # a DeadLetter reason (a Literal)
 
 
 def _transient_types() -> tuple[type[BaseException], ...]:

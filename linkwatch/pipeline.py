@@ -15,7 +15,7 @@ import gc
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -174,7 +174,7 @@ class Pipeline:
         self.named: list[tuple[str, Record]] = []
         # (report, enrichment) applied since the view last took them: its per-report rows
         # (linkwatch/reporting/rows.py, the plan's measures) are made from them
-        self.fresh: list[tuple[AnyReport, dict[str, Any] | None]] = []
+        self.fresh: list[tuple[AnyReport, Mapping[str, Any] | None]] = []
         self.reports = 0
         self.offset = 0  # the next accepted-topic offset this state has applied
 
@@ -334,7 +334,8 @@ class Pipeline:
         """Victims' Code decisions for every person; cancellations when an update withdraws one.
         A near-duplicate refers under the original report's ids, so nobody is referred twice."""
         self.persons_of[report.report_id] = {
-            p.entity_id: (p.person_ref, report.reported_at) for p in report.persons if p.entity_id}
+            p.entity_id: (p.person_ref or "", report.reported_at)  # the schema fills every ref
+            for p in report.persons if p.entity_id}
         matched = self._same_people(report, duplicate_of)
         priors: dict[str, int] = {}
         for person in report.persons:

@@ -22,7 +22,7 @@ structures, not reports, and stay.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
@@ -130,7 +130,7 @@ class RedisState:
             pipe.eval(_RECORD_VERSION, 1, self._k("alert_version", alert_id), digest, version)
         await pipe.execute()
 
-    async def count(self, outcomes: dict[tuple[str, int], dict[str, int]],
+    async def count(self, outcomes: Mapping[tuple[str, int], Mapping[str, int]],
                     high: dict[tuple[str, int], int]) -> None:
         """Add outcome counts per input partition and record the highest offset handled."""
         pipe = self.client.pipeline(transaction=False)
@@ -189,7 +189,7 @@ class RedisState:
         out: dict[str, dict[str, int]] = {}
         for key, fields in zip(keys, await pipe.execute(), strict=True):
             if fields:
-                out[key.removeprefix(self._k("count", ""))] = {
+                out[str(key).removeprefix(self._k("count", ""))] = {  # str: decode_responses
                     str(k): int(v) for k, v in fields.items()}
         return out
 

@@ -43,7 +43,9 @@ def wait_for_port(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise StackError(f"{proc.args[0]} exited with code {proc.returncode} before listening")
+            program = proc.args[0] if isinstance(proc.args, list | tuple) else proc.args
+            raise StackError(f"{str(program)} exited with code {proc.returncode} "
+                             "before listening")
         with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
             return
         time.sleep(0.05)

@@ -13,10 +13,23 @@ stays out of the collector's way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache, wraps
-from typing import Any, TypeVar
+from functools import _CacheInfo, lru_cache, wraps
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
+P = ParamSpec("P")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class TextCached(Protocol, Generic[P, R_co]):
+    """What ``text_cache`` returns: the function, with its cache's ``cache_clear`` and
+    ``cache_info`` (the arguments are positional strings)."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+    def cache_clear(self) -> None: ...
+
+    def cache_info(self) -> _CacheInfo: ...
 
 
 def join(args: tuple[str, ...]) -> str:
@@ -37,13 +50,15 @@ def split(key: str) -> list[str]:
     return out
 
 
-def text_cache(maxsize: int) -> Callable[[Callable[..., R]], Callable[..., R]]:
+def text_cache(maxsize: int) -> Callable[[Callable[P, R]], TextCached[P, R]]:
     """``@text_cache(65536)`` on ``f(a: str, b: str)``: ``lru_cache`` keyed by one string.
     ``cache_clear`` and ``cache_info`` are the underlying cache's."""
-    def wrap(fn: Callable[..., R]) -> Callable[..., R]:
+    def wrap(fn: Callable[P, R]) -> TextCached[P, R]:
+        positional: Callable[..., R] = fn  # called with the strings split back out of a key
+
         @lru_cache(maxsize=maxsize)
         def by_key(key: str) -> R:
-            return fn(*split(key))
+            return positional(*split(key))
 
         @wraps(fn)
         def call(*args: str) -> R:

@@ -66,9 +66,10 @@ def dead_letter(
         received_at=received_at, topic=src.topic, partition=src.partition, offset=src.offset,
         key=key, value=value, value_b64=value_b64,
         errors=[DeadLetterError(loc=loc, msg=msg) for loc, msg in [*errors, *note]],
-        **({} if fault is None else {
-            "reason": PROCESSING_ERROR, "stage": fault.stage,
-            "exception": fault.exception, "where": fault.where}),
+        reason="invalid" if fault is None else PROCESSING_ERROR,
+        stage=None if fault is None else fault.stage,
+        exception=None if fault is None else fault.exception,
+        where=None if fault is None else fault.where,
     )
 
 

@@ -22,4 +22,5 @@ def set_fetch_max_wait(ms: int) -> None:
         consumer._fetch_max_wait_ms = ms  # noqa: SLF001 - read by aiokafka at start()
         return consumer
 
-    AIOKafkaConsumerThread._create_worker_consumer = create  # noqa: SLF001
+    # a patch: Faust has no setting for aiokafka's fetch_max_wait_ms
+    AIOKafkaConsumerThread._create_worker_consumer = create  # type: ignore[method-assign]  # noqa: SLF001

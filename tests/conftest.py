@@ -74,9 +74,10 @@ class Env:
             "LINKWATCH_DATA_DIR": tempfile.mkdtemp(prefix=f"lw-{tag}-"),
             **extra,
         }
-        self.settings = Settings(**{k.removeprefix("LINKWATCH_").lower(): v
-                                    for k, v in self.vars.items() if k.startswith("LINKWATCH_")},
-                                 KAFKA_BOOTSTRAP=stack.bootstrap, REDIS_URL=stack.redis_url)
+        fields: dict[str, Any] = {k.removeprefix("LINKWATCH_").lower(): v
+                                  for k, v in self.vars.items() if k.startswith("LINKWATCH_")}
+        self.settings = Settings(**fields, KAFKA_BOOTSTRAP=stack.bootstrap,
+                                 REDIS_URL=stack.redis_url)
         self.workers: list[Any] = []
         from linkwatch.kafka import ensure_topics
 

@@ -91,4 +91,4 @@ def test_already_emitted_check_suppresses_but_advances() -> None:
 
 def test_discounted_hubs_are_shown_in_reasons() -> None:
     a = AlertBook().consider(replace(_finding(), discounted_hubs=("phone:+443457404404",)), T0)
-    assert a is not None and "phone:+443457404404" in a.reasons[-1], a.reasons
+    assert a is not None and "phone:+443457404404" in a.reasons[-1], a

@@ -136,7 +136,7 @@ def test_anonymous_sees_only_health(served: Served) -> None:
 def test_roles_matrix(served: Served) -> None:
     aid = served.alert["alert_id"]
     node = "account:401162-31926819"
-    calls = {  # name: (method, path, params/body)
+    calls: dict[str, tuple[str, str, Any]] = {  # name: (method, path, params/body)
         "alerts": ("GET", "/api/alerts", {"severity": served.alert["severity"]}),
         "detail": ("GET", f"/api/alerts/{aid}", None),
         "graph": ("GET", f"/api/alerts/{aid}/graph", None),
@@ -169,7 +169,8 @@ def test_roles_matrix(served: Served) -> None:
 def test_bad_requests_get_clear_json_errors(served: Served) -> None:
     aid = served.alert["alert_id"]
     with served.client("analyst") as c:
-        cases = [  # (method, path, params or body, status, words in the detail)
+        cases: list[tuple[str, str, Any, int, str]] = [
+            # (method, path, params or body, status, words in the detail)
             ("PUT", f"/api/alerts/{aid}/status", {"status": "closed"}, 422, "reason"),
             ("PUT", f"/api/alerts/{aid}/status", {"status": "assigned"}, 422, "assignee"),
             ("PUT", f"/api/alerts/{aid}/status", {"status": "deleted"}, 422, "acknowledged"),
@@ -325,8 +326,8 @@ async def test_stream_delivers_a_new_alert(served: Served, report_factory, perso
                             return
             await asyncio.wait_for(read(), 120)
     assert events[-1]["type"] == "mule_account" and events[-1]["status"] == "new", events
-    with served.client("analyst") as c:
-        detail = c.get(f"/api/alerts/{events[-1]['alert_id']}").json()
+    with served.client("analyst") as client:
+        detail = client.get(f"/api/alerts/{events[-1]['alert_id']}").json()
     assert set(detail["alert"]["report_ids"]) == {"LIVE-0", "LIVE-1", "LIVE-2"}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from linkwatch.graph.detectors.cyber import detect_cyber_campaign
 from linkwatch.graph.detectors.incidents import detect_knife_crime, detect_repeat_victim
 from linkwatch.testing.graphs import Scenario
@@ -117,10 +119,11 @@ def test_knife_wording_and_case() -> None:
     """"Knife", "bladed article" and a marker alone all count as knife incidents."""
     s = Scenario()
     touched = set()
-    for i, extra in enumerate([{"incident": {"category": "violent-crime", "weapons": ["Knife"]}},
-                               {"incident": {"category": "robbery",
-                                             "weapons": ["bladed article"]}},
-                               {"incident": {"category": "violent-crime"}, "markers": ["knife"]}]):
+    extras: list[dict[str, Any]] = [
+        {"incident": {"category": "violent-crime", "weapons": ["Knife"]}},
+        {"incident": {"category": "robbery", "weapons": ["bladed article"]}},
+        {"incident": {"category": "violent-crime"}, "markers": ["knife"]}]
+    for i, extra in enumerate(extras):
         touched = s.add(f"K{i}", "incident", i, location={"lsoa_code": "E01031035"}, **extra)
     found = detect_knife_crime(s.sub(touched), touched, s.cfg())
     assert len(found) == 1 and len(found[0].report_ids) == 3, found

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka_helpers import collect
@@ -22,7 +23,7 @@ def test_persons_resolve_across_reports_and_the_cli_shows_why(
         lw_env, report_factory, person_factory, tmp_path: Path) -> None:
     env = lw_env()
     env.start_worker()
-    people = [
+    people: list[tuple[str, dict[str, Any]]] = [
         ("R-A", {"name": "Jon Smyth", "dob": "1999-04-03", "postcode": "CV11 4AB"}),
         ("R-B", {"given_name": "Jonathan", "family_name": "Smith", "dob": "1999-04-03",
                  "phones": ["07700 900123"]}),

@@ -199,9 +199,9 @@ def test_neo4j_headers_follow_the_import_spec(graph, tmp_path):
         header = path.read_text().splitlines()[0].split(",")
         assert all(_NEO4J_FIELD.match(f) for f in header), (path.name, header)
     for path in node_files:
-        header = path.read_text().splitlines()[0]
-        assert header.startswith("id:ID,kind,label,first_seen:datetime,last_seen:datetime,"
-                                 "report_ids:string[],:LABEL"), header
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("id:ID,kind,label,first_seen:datetime,last_seen:datetime,"
+                                 "report_ids:string[],:LABEL"), first
     assert rels.read_text().startswith(":START_ID,:END_ID,:TYPE,first_seen:datetime,"
                                        "last_seen:datetime,report_ids:string[]")
     person = read_csv(tmp_path / "neo4j_nodes_person.csv")

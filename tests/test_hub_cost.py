@@ -339,7 +339,7 @@ def test_cost_is_bounded_by_the_window_not_by_the_history(
             "identifiers": [{"type": "phone", "role": "contact", "value": "03457 404404"}],
             "fraud": {"fraud_type": FRAUD_TYPES[i % 6]}}))
     node, now = "phone:+443457404404", start + timedelta(days=3650)
-    calls = Counter()
+    calls: Counter[str] = Counter()
     real = u.in_window
 
     def counted(*args: object) -> bool:

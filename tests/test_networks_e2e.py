@@ -38,7 +38,8 @@ def _stream() -> list[dict[str, Any]]:
     child = {"person_ref": "s2", "role": "suspect", "name": "Tyrese Mbeki", "age": 15,
              "postcode": "B6 5RQ", "flags": ["missing_episode"]}
     for k, lsoa in enumerate(["E01031035", "E01031013", "E01031021", "E01031075"]):
-        persons = [dict(runner, phones=["07700 900555"] if k in (1, 2) else [])]
+        persons: list[dict[str, Any]] = [
+            dict(runner, phones=["07700 900555"] if k in (1, 2) else [])]
         if k == 2:
             persons.append(child)
         add("incident", f"CL-{k}", 2 + k, 9, persons=persons,

@@ -1,15 +1,17 @@
 """Properties: no normaliser raises on any text; per-call cost stays small."""
 
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkwatch.rules import normalise as n
 
-PLAIN = [n.phone, n.email, n.bank_account, n.iban, n.card, n.url, n.domain, n.ip,
-         n.crypto_wallet, n.social_handle, n.imei, n.username, n.file_hash, n.vrm,
-         n.postcode, n.postcode_outward, n.postcode_area, n.address, n.dob, n.dob_iso,
-         n.name]
+PLAIN: list[Callable[[str], object]] = [
+    n.phone, n.email, n.bank_account, n.iban, n.card, n.url, n.domain, n.ip,
+    n.crypto_wallet, n.social_handle, n.imei, n.username, n.file_hash, n.vrm,
+    n.postcode, n.postcode_outward, n.postcode_area, n.address, n.dob, n.dob_iso,
+    n.name]
 KINDS = [*n.RULES, "no-such-kind"]
 ANY_TEXT = st.text(max_size=300) | st.from_regex(r"[0-9 +\-@.:/\[\]()a-zA-Z]{0,40}", fullmatch=True)
 

@@ -172,7 +172,7 @@ def _scan_assign(clusters: dict[str, frozenset[str]], communities: list[set[str]
 def test_tracker_index_assigns_as_a_scan_of_every_cluster() -> None:
     rng = random.Random(11)
     people = [f"person:{i}" for i in range(60)]
-    tracker, plain = ClusterTracker(), {}
+    tracker, plain = ClusterTracker(), dict[str, frozenset[str]]()
     for step in range(300):
         pool = rng.sample(people, rng.randint(2, 20))
         cut = sorted(rng.sample(range(1, len(pool)), min(len(pool) - 1, rng.randint(0, 3))))
@@ -199,4 +199,6 @@ def test_snapshot_keeps_tracker_and_remembered_analyses() -> None:
     assert len(restored_graph.co_offenders.memo[ocg._MEMO]) == 1  # noqa: SLF001 - reused
     old = ClusterTracker.__new__(ClusterTracker)
     old.__setstate__({"clusters": dict(tracker.clusters)})
-    assert old.assign([set(tracker.clusters[first[0].cluster_id])]) == [first[0].cluster_id]
+    cluster = first[0].cluster_id
+    assert cluster is not None
+    assert old.assign([set(tracker.clusters[cluster])]) == [cluster]

@@ -17,6 +17,7 @@ from linkwatch.pipeline import Outputs, Pipeline
 from linkwatch.rules.enrichment import enrich
 from linkwatch.rules.offenders import Watchlist, WatchlistEntry
 from linkwatch.schemas import Alert, Referral, ReportAdapter
+from linkwatch.schemas.accepted import AcceptedReport
 
 LISTED = {"name": "Dale Hollins", "dob": "1988-03-14"}
 
@@ -25,7 +26,7 @@ def settings(**over: Any) -> Settings:
     return Settings(KAFKA_BOOTSTRAP="127.0.0.1:1", **over)
 
 
-def payload(report: dict[str, Any], s: Settings, version: str = "") -> dict[str, Any]:
+def payload(report: dict[str, Any], s: Settings, version: str = "") -> AcceptedReport:
     return enrich(ReportAdapter.validate_python(report), report["report_id"] + version, s)
 
 

@@ -72,8 +72,10 @@ def test_no_shipped_module_imports_the_test_fixtures() -> None:
             if path.is_relative_to(ROOT / "linkwatch" / "testing"):
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
                 names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                         else [node.module or ""])
                 found += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names
                           if any(n == m or n.startswith(m + ".") for m in NOT_SHIPPED)]
     assert not found, found

@@ -101,7 +101,7 @@ async def test_a_cancelled_rebuild_is_finished_then_the_cancel_arrives(monkeypat
         return "rebuilt", list(events)
 
     monkeypatch.setattr(rebuild, "_after_purge", slow)
-    seen: list[str] = []
+    seen: list[object] = []
 
     async def link_stage() -> None:
         pipeline, _events = await rebuild.after_purge(None, ["event"])  # type: ignore[arg-type]

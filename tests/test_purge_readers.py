@@ -219,7 +219,7 @@ def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  #
     c = httpx.Client(base_url=url, headers={"X-API-Key": KEYS["analyst"]}, timeout=60)
 
     def api_text() -> str:
-        bodies = [c.get(path, params=params).text for path, params in [
+        queries: list[tuple[str, Any]] = [  # (path, params)
             ("/api/alerts", {"limit": 500}), ("/api/clusters", None),
             ("/api/referrals", {"limit": 500}),
             (f"/api/alerts/{both['alert_id']}", None),
@@ -228,7 +228,8 @@ def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  #
             (f"/api/alerts/{only_old['alert_id']}/graph", None),
             ("/api/entities/neighbourhood", {"node": "account:204451-77001234", "hops": 3}),
             ("/api/outcomes", {"from": old_t[0].date().isoformat(),
-                               "to": kept_t[-1].date().isoformat(), "format": "json"})]]
+                               "to": kept_t[-1].date().isoformat(), "format": "json"})]
+        bodies = [c.get(path, params=params).text for path, params in queries]
         for fmt in FORMATS:
             for aid in (both["alert_id"], only_old["alert_id"]):
                 r = c.get("/api/export", params={"format": fmt, "alert": aid})
@@ -265,8 +266,8 @@ def test_a_purge_reaches_every_output(lw_env, report_factory, person_factory,  #
 
         after = api_text()
         assert "KEPT-0" in after  # the reads are real
-        r = redis.Redis.from_url(s.redis_url)
-        assert not r.exists(f"lw:{s.app_id}:alert_status:{only_old['alert_id']}")
+        store = redis.Redis.from_url(s.redis_url)
+        assert not store.exists(f"lw:{s.app_id}:alert_status:{only_old['alert_id']}")
         leaked = sorted(v for v in clear if v in after)
         assert not leaked, ("API", leaked, [after[max(0, after.index(v) - 400):
                                                   after.index(v) + 80] for v in leaked[:1]])

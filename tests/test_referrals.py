@@ -313,5 +313,5 @@ def test_bad_rule_table_fails_at_construction():
 
 def test_unexpected_failure_becomes_a_decision():
     report = make_report()
-    (d,) = decide(report, None, NO_HISTORY)  # type: ignore[arg-type] - not a Person at all
+    (d,) = decide(report, None, NO_HISTORY)  # type: ignore[arg-type]  # not a Person at all
     assert d.rule == "decision_error" and not d.referred and d.referral is None, d

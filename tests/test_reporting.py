@@ -184,6 +184,7 @@ def test_synthetic_measures_have_known_answers() -> None:
     assert cur.outside == {"known": 4, "outside": 2, "share": 0.5, "forces": {"West Midlands": 2}}
     assert cur.repeat_victims["repeat"] == 1      # Val Victim in K2 and B1
     assert cur.repeat_offenders["repeat"] == 2    # Dan Runner K1+K2; Sam Local H1+B1
+    assert cur.networks is not None and prev.networks is not None
     assert cur.networks["county_lines"] == {"count": 1, "persons": 3, "mean_size": 3.0,
                                             "max_size": 3}
     assert cur.networks["ocg"]["count"] == 0 and prev.networks["ocg"]["persons"] == 4

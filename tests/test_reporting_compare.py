@@ -103,6 +103,7 @@ def test_says_plainly_when_the_comparison_period_has_no_data(rows) -> None:
 def test_monthly_trend_when_the_period_spans_months(rows) -> None:
     result = outcomes(rows, None, None, date(2026, 7, 1), date(2026, 8, 31), FORCE)
     assert result.comparison == "year"
+    assert result.trend is not None and result.trend_compared is not None
     assert [(m["month"], m["crimes"]) for m in result.trend] == [("2026-07", 7), ("2026-08", 2)]
     assert [(m["month"], m["crimes"]) for m in result.trend_compared] == [
         ("2025-07", 8), ("2025-08", 4)]

@@ -246,7 +246,7 @@ def test_bad_splits_are_refused(resolver, person_factory) -> None:
 # ---- determinism, redelivery, explain -------------------------------------------
 
 def _stream() -> list[tuple[dict[str, Any], str, datetime]]:
-    people = [
+    people: list[dict[str, Any]] = [
         {"name": "John Smith", "dob": "1980-01-01"},
         {"name": "Jon Smith", "dob": "1980-01-01", "postcode": "CV11 4AB"},
         {"name": "Mary Jones", "dob": "1975-06-30"},

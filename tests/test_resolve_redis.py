@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ def redis_index():
 
 
 def _people() -> list[tuple[Person, str, datetime]]:
-    rows = [
+    rows: list[dict[str, Any]] = [
         dict(given_name="John", family_name="Smith", dob=date(1980, 1, 1)),
         dict(given_name="John", family_name="Smith", postcode="CV11 4AB", phones=["07700900123"]),
         dict(given_name="Mary", family_name="Jones", dob=date(1975, 6, 30)),

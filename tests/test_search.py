@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ from linkwatch.view import GraphView, ViewWriter
 _VIEWS: weakref.WeakKeyDictionary[Pipeline, GraphView] = weakref.WeakKeyDictionary()
 
 
-def _report(rid: str, persons: list[dict[str, Any]], identifiers: list[dict[str, Any]] = (),
+def _report(rid: str, persons: list[dict[str, Any]], identifiers: Sequence[dict[str, Any]] = (),
             **over: Any) -> AcceptedReport:
     return AcceptedReport.of({"report": {
         "report_id": rid, "kind": "fraud", "source": "test",

@@ -55,7 +55,9 @@ def test_observables_and_observed_data_and_junk() -> None:
         {"type": "file_hash", "value": "f0", "role": "infrastructure"},
         {"type": "crypto_wallet", "value": "bc1qzz", "role": "payee"},
     ]
-    for junk in (None, 3, "bundle", [], {"type": "bundle", "objects": "x"}, {"objects": [1]}):
+    junks: tuple[object, ...] = (None, 3, "bundle", [], {"type": "bundle", "objects": "x"},
+                                 {"objects": [1]})
+    for junk in junks:
         assert stix_identifiers(junk) == []
 
 

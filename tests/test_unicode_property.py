@@ -131,13 +131,14 @@ def test_any_unicode_text_in_a_valid_report_never_stops_intake_or_link(
     assert isinstance(outcome, Accepted), getattr(outcome, "errors", outcome)  # valid: accepted
     payload = enrich(outcome.report, outcome.content_hash, link["settings"])
     payload.source = src.coordinate
-    payload = accepted.decode(accepted.encode(payload))  # what the accepted topic carries
+    message = accepted.decode(accepted.encode(payload))  # what the accepted topic carries
+    assert isinstance(message, accepted.AcceptedReport)
     pipeline: Pipeline = link["pipeline"]
-    out = pipeline.apply(payload)
+    out = pipeline.apply(message)
     assert len(out.entities) == len(report["persons"])  # every person resolved
     for _, body in out.entities:
         assert json.loads(body)["entity_id"].startswith("E")
-    again = pipeline.apply(accepted.decode(accepted.encode(payload)))
+    again = pipeline.apply(accepted.decode(accepted.encode(message)))  # type: ignore[arg-type]
     assert (again.alerts, again.referrals, again.audit, again.entities) == ([], [], [], [])
     link["seen"].append(report["report_id"])
 

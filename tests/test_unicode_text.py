@@ -44,6 +44,7 @@ from linkwatch.rules.normalise.finance import DEV_HASH_KEY
 from linkwatch.rules.offenders import offender_key
 from linkwatch.rules.resolve import InMemoryIndex, Resolver, to_record
 from linkwatch.schemas import ReportAdapter
+from linkwatch.schemas.report import AnyReport
 
 NFC_SEAN = unicodedata.normalize("NFC", "Seán O'Brien")
 NFD_SEAN = unicodedata.normalize("NFD", "Seán O'Brien")
@@ -132,7 +133,7 @@ def test_card_hash_takes_any_text_and_a_card_number_hashes_as_before() -> None:
     assert card_hash("Jo@X.com") != card_hash("jo@x.com")  # case is the key type's choice
 
 
-def _fraud(victim: dict) -> object:
+def _fraud(victim: dict) -> AnyReport:
     return ReportAdapter.validate_python({
         "report_id": "U-1", "kind": "fraud", "reported_at": "2026-11-24T10:00:00+00:00",
         "persons": [{"person_ref": "v1", "role": "victim", "dob": "1980-05-06", **victim}]})

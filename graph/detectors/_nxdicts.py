@@ -19,16 +19,19 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict, deque
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TypeVar
 
-Adjacency = dict[Hashable, dict[Hashable, int]]
+Adjacency = dict[Hashable, dict[Hashable, int]]  # a level's nodes: the given ones, then ints
+N = TypeVar("N", bound=Hashable)  # the given nodes; communities are sets of them
 
 THRESHOLD = 0.0000001  # networkx's default: the least modularity gain that opens a level
 RESOLUTION = 1
 
 
-def louvain_communities(nodes: Sequence[Hashable], edges: Iterable[tuple[Hashable, Hashable, int]],
-                        seed: int) -> list[set[Hashable]]:
+def louvain_communities(nodes: Sequence[N], edges: Iterable[tuple[N, N, int]],
+                        seed: int) -> list[set[N]]:
     """Communities of the graph of ``nodes`` and weighted ``edges``, as
     ``nx.community.louvain_communities(G, weight="weight", seed=seed)`` gives them for
     the ``nx.Graph`` built by adding ``nodes`` and then ``edges`` in the order given."""
@@ -39,7 +42,7 @@ def louvain_communities(nodes: Sequence[Hashable], edges: Iterable[tuple[Hashabl
     rng = random.Random(seed)  # noqa: S311 - networkx's seeded draws, not secrets
     mod = _modularity(given, partition)
     adj = _adjacency(nodes, _edges(given))   # louvain_partitions' copy of the graph
-    members: dict[Hashable, set[Hashable]] = {u: {u} for u in nodes}
+    members: dict[Hashable, set[N]] = {u: {u} for u in nodes}
     m = sum(_degrees(adj).values()) / 2
     partition, inner, _ = _one_level(adj, members, m, partition, rng)
     while True:
@@ -79,14 +82,14 @@ def _degrees(adj: Adjacency) -> dict[Hashable, int]:
     return {u: sum(nbrs.values()) + nbrs.get(u, 0) for u, nbrs in adj.items()}
 
 
-def _modularity(adj: Adjacency, communities: list[set[Hashable]]) -> float:
+def _modularity(adj: Adjacency, communities: Sequence[AbstractSet[Hashable]]) -> float:
     """``nx.community.modularity`` (undirected), in its order of operations."""
     degree = _degrees(adj)
     deg_sum = sum(degree.values())
     m = deg_sum / 2
     norm = 1 / deg_sum**2
 
-    def contribution(community: set[Hashable]) -> float:
+    def contribution(community: AbstractSet[Hashable]) -> float:
         l_c = 0
         seen: set[Hashable] = set()
         for u in community:
@@ -100,9 +103,9 @@ def _modularity(adj: Adjacency, communities: list[set[Hashable]]) -> float:
     return sum(map(contribution, communities))
 
 
-def _one_level(adj: Adjacency, members: dict[Hashable, set[Hashable]], m: float,
-               partition: list[set[Hashable]], rng: random.Random
-               ) -> tuple[list[set[Hashable]], list[set[Hashable]], bool]:
+def _one_level(adj: Adjacency, members: dict[Hashable, set[N]], m: float,
+               partition: list[set[N]], rng: random.Random
+               ) -> tuple[list[set[N]], list[set[Hashable]], bool]:
     """networkx's ``_one_level`` (undirected): move nodes to the neighbouring community
     of best modularity gain until none moves."""
     node2com = {u: i for i, u in enumerate(adj)}
@@ -120,7 +123,7 @@ def _one_level(adj: Adjacency, members: dict[Hashable, set[Hashable]], m: float,
     while nb_moves > 0:
         nb_moves = 0
         for u in rand_nodes:
-            best_mod = 0
+            best_mod: float = 0  # networkx's int 0: the same comparisons
             own = best_com = node2com[u]
             weights2com: defaultdict[int, float] = defaultdict(float)
             for nbr, wt in nbrs[u].items():
@@ -128,8 +131,8 @@ def _one_level(adj: Adjacency, members: dict[Hashable, set[Hashable]], m: float,
             degree = degrees[u]
             stot[own] -= degree
             remove_cost = -weights2com[own] / m + (stot[own] * degree) / twice_m_sq
-            for nbr_com, wt in weights2com.items():
-                gain = remove_cost + wt / m - (stot[nbr_com] * degree) / twice_m_sq
+            for nbr_com, com_wt in weights2com.items():
+                gain = remove_cost + com_wt / m - (stot[nbr_com] * degree) / twice_m_sq
                 if gain > best_mod:
                     best_mod = gain
                     best_com = nbr_com
@@ -146,13 +149,13 @@ def _one_level(adj: Adjacency, members: dict[Hashable, set[Hashable]], m: float,
     return list(filter(len, partition)), list(filter(len, inner)), improvement
 
 
-def _gen_graph(adj: Adjacency, members: dict[Hashable, set[Hashable]],
-               inner: list[set[Hashable]]) -> tuple[Adjacency, dict[Hashable, set[Hashable]]]:
+def _gen_graph(adj: Adjacency, members: dict[Hashable, set[N]],
+               inner: list[set[Hashable]]) -> tuple[Adjacency, dict[Hashable, set[N]]]:
     """networkx's ``_gen_graph``: one node per community, edge weights summed."""
     node2com: dict[Hashable, int] = {}
-    new_members: dict[Hashable, set[Hashable]] = {}
+    new_members: dict[Hashable, set[N]] = {}
     for i, part in enumerate(inner):
-        nodes: set[Hashable] = set()
+        nodes: set[N] = set()
         for node in part:
             node2com[node] = i
             nodes.update(members[node])
@@ -166,8 +169,8 @@ def _gen_graph(adj: Adjacency, members: dict[Hashable, set[Hashable]],
     return h, new_members
 
 
-def betweenness_centrality(adj: dict[Hashable, Sequence[Hashable]], k: int | None = None,
-                           seed: int | None = None) -> dict[Hashable, float]:
+def betweenness_centrality(adj: Mapping[N, Sequence[N]], k: int | None = None,
+                           seed: int | None = None) -> dict[N, float]:
     """``nx.betweenness_centrality(G, k=k, seed=seed)`` for the undirected graph whose
     ``G[v]`` iterates as ``adj[v]`` (every node a key, in ``G``'s node order).
 
@@ -183,7 +186,7 @@ def betweenness_centrality(adj: dict[Hashable, Sequence[Hashable]], k: int | Non
                else [index[v] for v in random.Random(seed).sample(nodes, k)])  # noqa: S311
     for s in sources:
         order, preds, sigma = _shortest_paths(nbrs, s)
-        delta = [0] * len(nodes)
+        delta: list[float] = [0] * len(nodes)  # ints until added to, as networkx's
         while order:
             w = order.pop()
             coeff = (1 + delta[w]) / sigma[w]
@@ -196,7 +199,7 @@ def betweenness_centrality(adj: dict[Hashable, Sequence[Hashable]], k: int | Non
         scale = 1 / (n * (n - 1))
         if scale != 1:
             between = [b * scale for b in between]
-    elif n >= 2:
+    elif n >= 2 and k is not None:  # always so here: the line above took k is None
         scale_source = 1 / ((k - 1) * (n - 1)) if k > 1 else math.nan
         scale_other = 1 / (k * (n - 1))
         sampled = set(sources)

@@ -115,7 +115,8 @@ def window_rids(g: nx.MultiDiGraph, node: str, now: datetime | None, days: int,
     times = index.of(node) if isinstance(index, ReportTimes) and now is not None else None
     ids = g.nodes[node].get("report_ids") or ()
     at = time_key(now)
-    if (times is None or at is None or ids is not index.g.nodes[node].get("report_ids")
+    if (times is None or now is None or at is None
+            or ids is not index.g.nodes[node].get("report_ids")
             or times.naive != (len(times.keys) if now.utcoffset() is None else 0)):
         rids = scan_reports(g, node, now, days)
         return len(rids), rids
@@ -248,7 +249,7 @@ def edges_between(sub: nx.MultiDiGraph, nodes: set[str],
     From a busy node (more neighbours than ``nodes``) only ``nodes`` are looked up."""
     wanted = frozenset(types) if types is not None else None
     succ, raw = sub.succ, _root(sub)._succ  # noqa: SLF001 - a dict: its size is O(1)
-    out = []
+    out: list[tuple[str, str, str]] = []
     for a in nodes:
         if a not in sub:
             continue

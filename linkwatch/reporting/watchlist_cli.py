@@ -71,9 +71,10 @@ def add(
     settings = _settings(operator)
 
     try:
-        entry = WatchlistEntry(entry_id=entry_id, entity_id=entity_id, name=name,
-                               dob=dob.date() if isinstance(dob, datetime) else dob,
-                               postcode=postcode, scheme=scheme, severity=severity, lead=lead)
+        entry = WatchlistEntry.model_validate(  # the options are text: pydantic checks them
+            {"entry_id": entry_id, "entity_id": entity_id, "name": name,
+             "dob": dob.date() if isinstance(dob, datetime) else dob,
+             "postcode": postcode, "scheme": scheme, "severity": severity, "lead": lead})
     except ValidationError as exc:
         err = exc.errors()[0]
         raise typer.BadParameter(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None

@@ -19,6 +19,7 @@ and the decisive report: the one after which an analyst expects the alert.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -332,6 +333,7 @@ def _fraud_campaign(p: _Plant) -> None:
     rng = p.rng
     ftype = rng.choice(["impersonation", "courier", "investment", "phishing"])
     way = rng.random()
+    forms: Sequence[dict[str, str] | list[dict[str, str]]]  # a list: identifiers sent together
     if way < 0.4:
         number = p.phone()
         node = f"phone:+44{number.replace(' ', '')[1:]}"
@@ -340,10 +342,10 @@ def _fraud_campaign(p: _Plant) -> None:
     elif way < 0.6:   # a fake shop's website: cyber_campaign reads its site too
         site = p.unique(lambda: f"{p.fake.domain_word()}-outlet{rng.randint(2, 99)}.co.uk")
         node = f"domain:{site}"
-        forms = [{"type": "domain", "role": "sender", "value": v}
+        sites = [{"type": "domain", "role": "sender", "value": v}
                  for v in (site, site.upper(), f"www.{site}")]
-        forms += [{"type": "url", "role": "sender", "value": f"https://{site}/checkout"}]
-        forms = [[f, forms[0]] for f in forms]
+        sites += [{"type": "url", "role": "sender", "value": f"https://{site}/checkout"}]
+        forms = [[f, sites[0]] for f in sites]
     else:
         user = p.unique(lambda: f"{p.fake.user_name()}{rng.randint(1, 99)}")
         addr = f"{user}@secure-{rng.choice(['hmrc', 'refund', 'parcel'])}-uk.com"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -89,7 +89,7 @@ def name_rows(node: str, record: Any, seq: int) -> list[NameRow]:
     return [(key, record.rid, node, seq, body) for key in block_keys(record)]
 
 
-def person_node(g: Any, persons_of: dict[str, dict[str, Any]], record: Any,
+def person_node(g: Any, persons_of: Mapping[str, Mapping[str, Any]], record: Any,
                 entity_id: str) -> str | None:
     """The person node one resolved record went into: ``person:<entity id when it was
     resolved>`` (an entity merged later keeps its older nodes)."""

@@ -74,7 +74,9 @@ def lsoa_name(code: str | None) -> str | None:
 def force_for_postcode(raw: str | None) -> str | None:
     """``"CV11 4AB"`` -> ``"Warwickshire"``; ``"CV1 2AA"`` -> ``"West Midlands"``;
     ``"CV7 9AA"`` -> None (CV7 is split).  Approximate: see ``_postcode_force``."""
-    outward = postcode_outward(raw) if isinstance(raw, str) else None
+    if not isinstance(raw, str):
+        return None
+    outward = postcode_outward(raw)
     area = postcode_area(raw) if outward else None
     return force_for_district(outward, area) if outward and area else None
 

@@ -39,9 +39,9 @@ def outside_share(report_enrichment: Any, roles: Mapping[str, str] | None = None
         known += 1
         if outside:
             forces[theirs] = forces.get(theirs, 0) + 1
-    outside = sum(forces.values())
-    return {"share": round(outside / known, 4) if known else None, "known": known,
-            "outside": outside, "forces": dict(sorted(forces.items()))}
+    count = sum(forces.values())
+    return {"share": round(count / known, 4) if known else None, "known": known,
+            "outside": count, "forces": dict(sorted(forces.items()))}
 
 
 def alert_outside_share(alert: Any, home_forces: Mapping[str, str | None],

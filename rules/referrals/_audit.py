@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -74,20 +74,27 @@ class DecisionDiff(NamedTuple):
     unchanged: tuple[str, ...]     # referral ids identical in both
 
 
-def active_referrals(decisions: Iterable[Decision]) -> dict[str, Referral]:
+class Decided(Protocol):
+    """What the diff reads of a decision: a victim ``Decision`` or an ``OffenderDecision``."""
+
+    @property
+    def referral(self) -> Referral | None: ...
+
+
+def active_referrals(decisions: Iterable[Decided]) -> dict[str, Referral]:
     """The active referrals among ``decisions``, by id: all that a later version of the
     report is compared with (``diff_referrals``)."""
     return {d.referral.referral_id: d.referral for d in decisions
             if d.referral is not None and d.referral.status == "active"}
 
 
-def diff_decisions(old: Iterable[Decision], new: Iterable[Decision]) -> DecisionDiff:
+def diff_decisions(old: Iterable[Decided], new: Iterable[Decided]) -> DecisionDiff:
     """What an update changes.  Example: consent.victim_support true -> false cancels the
     victim_support referral (``cancel`` holds the old one; pass it to ``cancellation``)."""
     return diff_referrals(active_referrals(old), new)
 
 
-def diff_referrals(before: Mapping[str, Referral], new: Iterable[Decision]) -> DecisionDiff:
+def diff_referrals(before: Mapping[str, Referral], new: Iterable[Decided]) -> DecisionDiff:
     """``diff_decisions`` against the previous version's ``active_referrals``."""
     after = {d.referral.referral_id: d.referral for d in new if d.referral is not None}
     cancel = tuple(ref for rid, ref in sorted(before.items()) if rid not in after)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar, get_args
 
+from linkwatch.schemas.outputs import VictimService
+
 from ._config import SERVICES
 from ._errors import ReferralRuleError
 from ._facts import Facts
@@ -44,7 +46,7 @@ class Level(Generic[F]):
 
 @dataclass(frozen=True)
 class ServiceRules:
-    service: str
+    service: VictimService
     scope: Test                       # words when the service is considered at all
     levels: tuple[Level, ...]
     notes: tuple[Test, ...] = ()      # extra reasons, e.g. the fraud support level

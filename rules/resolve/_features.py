@@ -229,6 +229,7 @@ def to_record(person: Any, report_id: str, reported_at: datetime | str | None) -
         if isinstance(alias, str):
             names.append(split_name(alias))
     names = [n for i, n in enumerate(names) if any(n) and n not in names[:i]]
+    year: int | None
     if isinstance(reported_at, datetime):
         when = reported_at.isoformat()
         year = reported_at.year

@@ -307,8 +307,8 @@ class RedisIndex(Index):
     def scan(self) -> Iterator[Stored]:
         rows = []
         for rid, where in self._r.hscan_iter(self._k("r2e"), count=1000):
-            entity, age, seq = _text(where).split(" ")
-            rows.append((int(seq), _text(rid), entity, int(age)))
+            entity, age_text, seq_text = _text(where).split(" ")
+            rows.append((int(seq_text), _text(rid), entity, int(age_text)))
         rows.sort()
         for start in range(0, len(rows), 1000):
             chunk = rows[start:start + 1000]
