@@ -230,7 +230,7 @@ def test_piped_output_is_unwrapped_and_progress_goes_to_stderr(lw_env, tmp_path:
     assert lines and all(Path(line).is_file() for line in lines), run.stdout
     assert all(line.startswith(str(deep)) and len(line) > 80 for line in lines)
     assert "\x1b" not in run.stdout and "[" not in run.stdout
-    assert "rebuilt" in run.stderr  # the human message went to stderr
+    assert "link view at" in run.stderr  # the human message went to stderr
 
     as_json = _cli(["export", str(tmp_path / "j"), "-F", "json", "--json",
                     "--operator", "PC 1234 Example", "--recipient", "Op Example analysts",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import networkx as nx
 
 from linkwatch.schemas import severity_rank
+from linkwatch.view.codec import Capped, smallest
 
 MAX_NODES = 400  # a neighbourhood bigger than this is cut (and says so)
 
@@ -92,7 +92,7 @@ def neighbourhood(view: Any, node: str, hops: int, limit: int = MAX_NODES) -> di
     chooses) and the edges between those."""
     ids = view.within([node], hops)
     chosen = list(dict.fromkeys([node, *sorted(ids)]))
-    out = cytoscape(view.subgraph(chosen[:limit]), limit=limit, keep=[node])
+    out = cytoscape(view.subgraph(chosen[:limit], cap=ELEMENT_IDS), limit=limit, keep=[node])
     out["truncated"] = len(chosen) > limit
     return out
 
@@ -110,8 +110,11 @@ def _attrs(data: dict[str, Any], cap: int | None = None) -> dict[str, Any]:
     for k, v in data.items():
         if v is None or v == () or v == set():
             continue
-        if cap is not None and isinstance(v, (set, frozenset, list, tuple)) and len(v) > cap:
-            out[k] = [_plain(x) for x in heapq.nsmallest(cap, v, key=str)]
+        if isinstance(v, Capped):  # read from the view already cut (``view.subgraph``)
+            out[k] = [_plain(x) for x in v.first[:cap]]
+            out[f"{k}_total"] = v.total
+        elif cap is not None and isinstance(v, (set, frozenset, list, tuple)) and len(v) > cap:
+            out[k] = [_plain(x) for x in smallest(cap, v)]
             out[f"{k}_total"] = len(v)
         else:
             out[k] = _plain(v)

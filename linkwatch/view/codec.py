@@ -13,6 +13,7 @@ Values nested in a list or dict are tagged one by one (``{"$s": [...]}``).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -105,14 +106,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def decode(text: str | bytes) -> dict[str, Any]:
-    """The attributes ``encode`` wrote."""
+class Capped:
+    """The first ``cap`` of a long collection (smallest first) and how many it holds: what
+    ``decode(..., cap=)`` gives for a hub's ``report_ids`` (tens of thousands) when a
+    reader shows only the first few (the API's chart)."""
+
+    __slots__ = ("first", "total")
+
+    def __init__(self, first: list[Any], total: int) -> None:
+        self.first, self.total = first, total
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Capped) and (self.first, self.total) == (other.first,
+                                                                          other.total)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def smallest(n: int, values: Any) -> list[Any]:
+    """The ``n`` smallest of ``values``, compared as they are (report ids are strings),
+    else by their text."""
+    try:
+        return heapq.nsmallest(n, values)
+    except TypeError:
+        return heapq.nsmallest(n, values, key=str)
+
+
+def decode(text: str | bytes, cap: int | None = None) -> dict[str, Any]:
+    """The attributes ``encode`` wrote; with ``cap``, a set or tuple longer than that is a
+    ``Capped`` (its first ``cap`` and its length), not built whole."""
     raw = orjson.loads(text)
     types = raw.pop(_TYPES, None)
     if types:
         for key, kind in types.items():
             value = raw[key]
-            if kind == "s":  # of scalars only (``encode``)
+            if cap is not None and kind in ("s", "t") and len(value) > cap:
+                raw[key] = Capped(smallest(cap, value), len(value))
+            elif kind == "s":  # of scalars only (``encode``)
                 raw[key] = set(value)
             elif kind == "t":
                 raw[key] = tuple(value)

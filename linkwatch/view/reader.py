@@ -82,10 +82,11 @@ class GraphView:
         return int(rows[0][0])
 
     # -- parts of the graph ------------------------------------------------------------
-    def subgraph(self, ids: Iterable[str]) -> nx.MultiDiGraph:
-        """The nodes ``ids`` (those that exist) and every edge between two of them."""
+    def subgraph(self, ids: Iterable[str], cap: int | None = None) -> nx.MultiDiGraph:
+        """The nodes ``ids`` (those that exist) and every edge between two of them; with
+        ``cap``, long sets of attributes come ``Capped`` (``codec.decode``)."""
         rows = self.store.select_in("SELECT id, nbrs, data FROM nodes WHERE id IN ({})", ids)
-        g = _graph((r[0], decode(r[2])) for r in rows)
+        g = _graph((r[0], decode(r[2], cap)) for r in rows)
         small = [r[0] for r in rows if r[1] <= BIG]
         big = [r[0] for r in rows if r[1] > BIG]
         found: dict[tuple[str, str, str], str] = {}
@@ -101,7 +102,7 @@ class GraphView:
                     f"SELECT src, dst, type, data FROM edges WHERE src IN ({marks})"  # noqa: S608
                     f" AND dst IN ({','.join('?' * len(big))})", [*part, *big]):
                 found[(u, v, k)] = d
-        _add_edges(g, ((u, v, k, decode(d)) for (u, v, k), d in sorted(found.items())))
+        _add_edges(g, ((u, v, k, decode(d, cap)) for (u, v, k), d in sorted(found.items())))
         return g
 
     def reports_with_persons(self, report_ids: Iterable[str]) -> nx.MultiDiGraph:
