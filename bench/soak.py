@@ -232,6 +232,16 @@ async def run(args: argparse.Namespace, settings: Settings, pids: dict[str, int]
         if series:
             summary[f"rss_{k}_first_mb"], summary[f"rss_{k}_last_mb"] = series[0], series[-1]
             summary[f"rss_{k}_max_mb"] = max(series)
+    # the link state per report held (issue 21): the link worker's RSS growth over the
+    # reports it applied (each gives one referral; fewer than were sent if it fell behind)
+    if summary.get("rss_link_last_mb") is not None:
+        grown = (summary["rss_link_last_mb"] - summary["rss_link_first_mb"]) * 2**20
+        summary["link_rss_bytes_per_report"] = round(grown / max(summary["referrals"], 1))
+    # link lag over the last half of the steady phase: flat when the stage keeps up
+    half = [s["link_lag"] for s in samples
+            if args.minutes * 30 <= s["t"] <= args.minutes * 60]
+    if half:
+        summary["link_lag_last_half_first_max_last"] = [half[0], max(half), half[-1]]
     summary["samples"] = samples
     return summary
 
