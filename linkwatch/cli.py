@@ -181,20 +181,24 @@ def _worker_class():  # type: ignore[no-untyped-def]
 @app.command()
 def stack() -> None:
     """Start the embedded broker and Redis and print their addresses; Ctrl-C stops both."""
-    import time
+    import threading
 
     from linkwatch.stack import running_stack
 
+    # Ctrl-C and SIGTERM set a flag rather than raise: an exception raised while a
+    # finaliser runs (an event loop's transport, collected as the topic set-up ends) is
+    # swallowed, and the stack would never stop
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _signum, _frame: stop.set())
     with running_stack() as s:
         asyncio.run(_ensure(s))  # topics first: the addresses printed are ready to use
         for k, v in s.env().items():
             emit(f"export {k}={v}")
         console.print("[green]embedded stack running[/]; Ctrl-C to stop")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            console.print("stopping")
+        while not stop.wait(0.5):
+            pass
+        console.print("stopping")
 
 
 async def _ensure(s) -> None:  # type: ignore[no-untyped-def]
