@@ -6,7 +6,6 @@ end-to-end test on the broker is ``test_view_e2e.py``)."""
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,12 +15,10 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from test_snapshot import _payloads
 
 from linkwatch.config import Settings
-from linkwatch.demo_scenario import generate
 from linkwatch.pipeline import Pipeline
-from linkwatch.rules.enrichment import enrich
-from linkwatch.rules.intake import Accepted, Source, decode
 from linkwatch.schemas import accepted
 from linkwatch.view import GraphView, Store, ViewUnavailable, ViewWriter
 from linkwatch.view.codec import decode as decode_attrs
@@ -45,23 +42,9 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not _pg_up() and not os.environ.get("CI"), reason="no PostgreSQL reachable"))]
 
 
-def payloads(seed: int = 8, background: int = 160) -> list[bytes]:
-    scenario = generate(seed=seed, background=background,
-                        start=datetime(2026, 10, 1, tzinfo=UTC))
-    settings = Settings(app_id="view")
-    out = []
-    for i, report in enumerate(scenario.reports):
-        src = Source(f"reports.{report['kind']}", 0, i, None)
-        outcome = decode(src, json.dumps(report).encode(), report["kind"],
-                         received_at=datetime(2026, 11, 1, tzinfo=UTC))
-        assert isinstance(outcome, Accepted), outcome
-        out.append(accepted.encode(enrich(outcome.report, outcome.content_hash, settings)))
-    return out
-
-
 @pytest.fixture(scope="module")
 def messages() -> list[bytes]:
-    return payloads()
+    return _payloads()  # test_snapshot's: the demo scenario through intake, as bytes
 
 
 @pytest.fixture(params=BACKENDS)

@@ -116,7 +116,6 @@ class ViewWriter:
         self.fingerprint = view_fingerprint(settings)
         self.store = Store.open(settings, create=True)
         self.full_needed = True   # until ``start`` has seen the view
-        self.offset = -1          # the accepted offset the view has reached
         self.carried: list[ReportRowText] = []  # report rows of a write that failed
 
     def reached(self) -> int:
@@ -217,7 +216,6 @@ class ViewWriter:
             store.set_meta({"offset": str(rows.offset), "reports": str(rows.reports),
                             "fingerprint": self.fingerprint,
                             "written_at": datetime.now(UTC).isoformat()})
-        self.offset = rows.offset
         if rows.full:
             log.info("link view replaced: %d nodes, %d edges, %d name keys at offset %d "
                      "in %.1fs", len(rows.nodes), len(rows.edges), len(rows.names),
