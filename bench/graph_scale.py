@@ -133,7 +133,7 @@ class World:
 
 def entities(p: Pipeline) -> int:
     """Non-report nodes, in O(1): one report node per report id the graph has seen."""
-    return p.graph.g.number_of_nodes() - len(p.graph.reports_seen)
+    return p.graph.g.number_of_nodes() - p.graph.report_nodes
 
 
 def build(p: Pipeline, world: World, target: int) -> tuple[int, float]:

@@ -62,7 +62,7 @@ def components(p: Pipeline) -> list[tuple[str, Any]]:
     return [
         ("graph.nodes", g._node),  # noqa: SLF001 - networkx's own dicts
         ("graph.edges", (g._succ, g._pred)),  # noqa: SLF001
-        ("graph.other", (p.graph.reports_seen, p.graph.co_offenders, p.graph.report_times)),
+        ("graph.other", (p.graph.co_offenders, p.graph.report_times)),
         ("resolver", p.resolver),
         ("neardup_index", p.neardup_index),
         ("hubs", p.hubs),

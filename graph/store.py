@@ -20,6 +20,21 @@ from linkwatch.schemas import AnyReport, Identifier
 from . import model as m
 
 _PERSON_LINK = {"phone": m.USES_PHONE, "email": m.USES_EMAIL}
+_NO_KEYS: dict[Any, Any] = {}  # read only: what a missing node or edge has
+_SHARED: dict[frozenset[str], set[str]] = {}  # roles/flags sets, one of each (``_shared``)
+_SHARED_MAX = 10_000  # distinct sets shared; past that each node gets its own
+
+
+def _shared(values: Iterable[str]) -> set[str]:
+    """The one set of these values every node holding them shares (``LinkGraph._node``
+    replaces a shared set, never changes it): a person's roles and flags repeat."""
+    key = frozenset(values)
+    found = _SHARED.get(key)
+    if found is None:
+        found = set(key)
+        if len(_SHARED) < _SHARED_MAX:
+            _SHARED[key] = found
+    return found
 
 
 class CoOffenders:
@@ -202,7 +217,7 @@ class ReportTimes:
 class LinkGraph:
     def __init__(self) -> None:
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
-        self.reports_seen: set[str] = set()
+        self.report_nodes = 0  # how many report nodes ``g`` has
         self.co_offenders = CoOffenders()
         self.g.graph["co_offenders"] = self.co_offenders  # read by the ocg detector
         self.report_times = ReportTimes(self.g)
@@ -217,61 +232,86 @@ class LinkGraph:
         self.__dict__.update(state)
         self.__dict__.setdefault("changed", set())
         self.__dict__.setdefault("changed_edges", set())
+        if "report_nodes" not in state:  # pickled when every report id was kept in a set
+            self.report_nodes = len(self.__dict__.pop("reports_seen", ()))
         if "report_times" not in state:  # pickled before the index existed
             self.report_times = ReportTimes(self.g)
             self.g.graph["report_times"] = self.report_times
 
     # -- building ---------------------------------------------------------
-    def _node(self, node_id: str, when: datetime, report_id: str, **attrs: Any) -> str:
+    # Memory (issue 21): most nodes and edges have one report.  A report's nodes and edges
+    # that are new share one ``{report id}`` set (``add_report``), and ``roles``/``flags``
+    # sets are shared by every node holding the same ones (``_shared``); so a set of one
+    # report id, and a roles or flags set, is never changed in place but replaced.  A set
+    # of two report ids or more is the node's (or edge's) own and grows in place.
+    def _node(self, node_id: str, when: datetime, report_id: str, ids: set[str],
+              **attrs: Any) -> str:
         g = self.g
         self.changed.add(node_id)
-        if node_id in g:
-            data = g.nodes[node_id]
-            data["first_seen"] = min(data["first_seen"], when)
-            data["last_seen"] = max(data["last_seen"], when)
-            ids = data["report_ids"]
-            if report_id not in ids:
-                ids.add(report_id)
+        data = g._node.get(node_id)  # noqa: SLF001 - plain dict read
+        if data is not None:
+            if when < data["first_seen"]:
+                data["first_seen"] = when
+            if when > data["last_seen"]:
+                data["last_seen"] = when
+            held = data["report_ids"]
+            if report_id not in held:
+                if len(held) == 1:  # maybe shared: replaced, never changed
+                    data["report_ids"] = {*held, report_id}
+                else:
+                    held.add(report_id)
                 self.report_times.added(node_id, report_id)
             for key, value in attrs.items():
                 if isinstance(value, set):
-                    data.setdefault(key, set()).update(value)
+                    old = data.get(key)
+                    if old is None:
+                        data[key] = value
+                    elif not value <= old:
+                        data[key] = _shared(old | value)
                 elif value is not None:
                     data[key] = value
         else:
             label = attrs.pop("label", None) or node_id.split(":", 1)[1]
             g.add_node(node_id, kind=m.kind_of(node_id), label=label, first_seen=when,
-                       last_seen=when, report_ids={report_id}, **attrs)
+                       last_seen=when, report_ids=ids, **attrs)
         return node_id
 
     def _edge(self, u: str, v: str, etype: str, when: datetime, report_id: str,
-              **attrs: Any) -> None:
+              ids: set[str], **attrs: Any) -> None:
         g = self.g
         new = True
         self.changed_edges.add((u, v, etype))
         self.changed.add(u)
         self.changed.add(v)
-        if g.has_edge(u, v, key=etype):
-            data = g.edges[u, v, etype]
-            data["first_seen"] = min(data["first_seen"], when)
-            data["last_seen"] = max(data["last_seen"], when)
-            new = report_id not in data["report_ids"]
-            data["report_ids"].add(report_id)
+        data = g._succ.get(u, _NO_KEYS).get(v, _NO_KEYS).get(etype)  # noqa: SLF001 - plain dict reads
+        if data is not None:
+            if when < data["first_seen"]:
+                data["first_seen"] = when
+            if when > data["last_seen"]:
+                data["last_seen"] = when
+            held = data["report_ids"]
+            new = report_id not in held
+            if new:
+                if len(held) == 1:  # maybe shared: replaced, never changed
+                    data["report_ids"] = {*held, report_id}
+                else:
+                    held.add(report_id)
             data.update({k: v_ for k, v_ in attrs.items() if v_ is not None})
         else:
             g.add_edge(u, v, key=etype, type=etype, first_seen=when, last_seen=when,
-                       report_ids={report_id}, **attrs)
+                       report_ids=ids, **attrs)
         if etype == m.CO_OFFENDER:
             self.co_offenders.link(u, v, new)
 
-    def _identifier(self, ident: Identifier, when: datetime, rid: str) -> str | None:
+    def _identifier(self, ident: Identifier, when: datetime, rid: str,
+                    ids: set[str]) -> str | None:
         node_id = ident.canonical and ident.valid and f"{_prefix(ident.type)}:{ident.canonical}"
         if not node_id:
             c = canonical(ident.type, ident.value)
             node_id = c.node_id
         if not node_id:
             return None  # unparseable identifiers stay in the report, never link
-        return self._node(node_id, when, rid)
+        return self._node(node_id, when, rid, ids)
 
     def add_report(self, report: AnyReport, enrichment: Mapping[str, Any] | None = None,
                    duplicate_of: str | None = None) -> set[str]:
@@ -286,11 +326,16 @@ class LinkGraph:
         facts = enrichment.get("persons") or {}
         rid, when = report.report_id, report.reported_at
         report_node = f"report:{rid}"
+        g_nodes = self.g._node  # noqa: SLF001 - plain dict reads
+        # the report's new nodes and edges share one set of its id (``_node``); its report
+        # node's set is always this one, the report's own
+        old = g_nodes.get(report_node)
+        ids: set[str] = old["report_ids"] if old is not None else {rid}
         loc = report.location
         detail = getattr(report, report.kind, None)
         self.report_times.updating(rid, when, duplicate_of)
         touched = {self._node(
-            report_node, when, rid, label=rid, report_kind=report.kind,
+            report_node, when, rid, ids, label=rid, report_kind=report.kind,
             reported_at=when, force=report.force, markers=tuple(report.markers),
             category=getattr(detail, "category", None) or getattr(detail, "fraud_type", None)
             or getattr(detail, "cyber_type", None),
@@ -300,10 +345,11 @@ class LinkGraph:
             duplicate_of=duplicate_of,
             outside_share=enrichment.get("outside_share"),
         )}
-        self.reports_seen.add(rid)
+        self.report_nodes += old is None
         if loc and loc.lsoa_code:
-            touched.add(self._node(f"location:{loc.lsoa_code}", when, rid))
-            self._edge(report_node, f"location:{loc.lsoa_code}", m.OCCURRED_AT, when, rid)
+            touched.add(self._node(f"location:{loc.lsoa_code}", when, rid, ids))
+            self._edge(report_node, f"location:{loc.lsoa_code}", m.OCCURRED_AT, when, rid,
+                       ids)
 
         person_nodes: dict[str, str] = {}
         for person in report.persons:
@@ -312,53 +358,61 @@ class LinkGraph:
             person_nodes[ref] = pid
             fact = facts.get(ref) or {}
             touched.add(self._node(
-                pid, when, rid, label=person.display_name() or ref, roles={person.role},
-                flags=set(person.flags), dob=person.dob, age=person.age,
+                pid, when, rid, ids, label=person.display_name() or ref,
+                roles=_shared((person.role,)), flags=_shared(person.flags), dob=person.dob,
+                age=person.age,
                 postcode=person.postcode, nationality=person.nationality,
                 out_of_area=fact.get("out_of_area"), home_force=fact.get("home_force"),
                 under_18=fact.get("under_18"), vulnerable=fact.get("vulnerable") or None,
             ))
-            self._edge(report_node, pid, m.INVOLVED, when, rid, role=person.role)
+            self._edge(report_node, pid, m.INVOLVED, when, rid, ids, role=person.role)
             # an empty string is a valid list entry but not an identifier (min_length 1)
             for raw in filter(None, person.phones):
-                touched |= self._link_person(pid, Identifier(type="phone", value=raw), when, rid)
+                touched |= self._link_person(pid, Identifier(type="phone", value=raw), when,
+                                             rid, ids)
             for raw in filter(None, person.emails):
-                touched |= self._link_person(pid, Identifier(type="email", value=raw), when, rid)
+                touched |= self._link_person(pid, Identifier(type="email", value=raw), when,
+                                             rid, ids)
             home = person.postcode and canonical("postcode", person.postcode).node_id
             if person.address:
                 addr = canonical("address", f"{person.address} {person.postcode or ''}").node_id
                 home = addr or home
             if home:
-                touched.add(self._node(home, when, rid))
-                self._edge(pid, home, m.LIVES_AT, when, rid)
+                # a postcode node's label is the person's postcode as written, when it is
+                # the canonical one: one string, not two
+                pc = person.postcode
+                touched.add(self._node(home, when, rid, ids) if not pc or home[9:] != pc
+                            or home[:9] != "postcode:" or home in g_nodes
+                            else self._node(home, when, rid, ids, label=pc))
+                self._edge(pid, home, m.LIVES_AT, when, rid, ids)
 
         for ident in report.all_identifiers():
-            node = self._identifier(ident, when, rid)
+            node = self._identifier(ident, when, rid, ids)
             if not node:
                 continue
             touched.add(node)
-            self._edge(report_node, node, m.MENTIONS, when, rid, role=ident.role)
+            self._edge(report_node, node, m.MENTIONS, when, rid, ids, role=ident.role)
             owner = person_nodes.get(ident.person_ref or "")
             if owner:
-                self._edge(owner, node, _person_edge(ident), when, rid)
+                self._edge(owner, node, _person_edge(ident), when, rid, ids)
             elif ident.role in {"payee"}:
                 for ref, pid in person_nodes.items():
                     if report.person(ref) and report.person(ref).role == "victim":  # type: ignore[union-attr]
-                        self._edge(pid, node, m.PAID_TO, when, rid)
+                        self._edge(pid, node, m.PAID_TO, when, rid, ids)
             elif ident.role in {"sender", "contact"}:
                 for ref, pid in person_nodes.items():
                     if report.person(ref) and report.person(ref).role == "victim":  # type: ignore[union-attr]
-                        self._edge(node, pid, m.CONTACTED, when, rid)
+                        self._edge(node, pid, m.CONTACTED, when, rid, ids)
 
         for vehicle in report.vehicles:
             vnode = canonical("vrm", vehicle.vrm).node_id
             if not vnode:
                 continue
-            touched.add(self._node(vnode, when, rid, make=vehicle.make, colour=vehicle.colour))
-            self._edge(report_node, vnode, m.MENTIONS, when, rid)
+            touched.add(self._node(vnode, when, rid, ids, make=vehicle.make, colour=vehicle.colour))
+            self._edge(report_node, vnode, m.MENTIONS, when, rid, ids)
             owner = person_nodes.get(vehicle.person_ref or "")
             if owner:
-                self._edge(owner, vnode, m.SEEN_IN_VEHICLE, when, rid)
+                self._edge(owner, vnode, m.SEEN_IN_VEHICLE, when, rid, ids)
 
         offenders = [pid for p in report.persons if p.role in m.OFFENDER_ROLES
                      for pid in [person_nodes[p.person_ref or ""]]]
@@ -366,19 +420,20 @@ class LinkGraph:
         for i, a in enumerate(offenders):
             for b in offenders[i + 1:]:
                 if a != b:
-                    self._edge(a, b, m.CO_OFFENDER, when, rid)
+                    self._edge(a, b, m.CO_OFFENDER, when, rid, ids)
             for v in victims:
                 if v != a:
-                    self._edge(v, a, m.VICTIM_OF, when, rid)
+                    self._edge(v, a, m.VICTIM_OF, when, rid, ids)
         touched |= set(person_nodes.values())
         return touched
 
-    def _link_person(self, pid: str, ident: Identifier, when: datetime, rid: str) -> set[str]:
-        node = self._identifier(ident, when, rid)
+    def _link_person(self, pid: str, ident: Identifier, when: datetime, rid: str,
+                     ids: set[str]) -> set[str]:
+        node = self._identifier(ident, when, rid, ids)
         if not node:
             return set()
-        self._edge(pid, node, _person_edge(ident), when, rid)
-        self._edge(f"report:{rid}", node, m.MENTIONS, when, rid, role="person")
+        self._edge(pid, node, _person_edge(ident), when, rid, ids)
+        self._edge(f"report:{rid}", node, m.MENTIONS, when, rid, ids, role="person")
         return {node}
 
     # -- reading ----------------------------------------------------------
@@ -387,6 +442,11 @@ class LinkGraph:
         nodes, edges = self.changed, self.changed_edges
         self.changed, self.changed_edges = set(), set()
         return nodes, edges
+
+    def report_ids(self, rid: str) -> set[str]:
+        """The report node's ``{rid}``, which the report's new nodes and edges share: never
+        to be changed (``_node``)."""
+        return self.g._node[f"report:{rid}"]["report_ids"]  # type: ignore[no-any-return]  # noqa: SLF001
 
     def reports_of(self, node_id: str) -> set[str]:
         return set(self.g.nodes[node_id]["report_ids"]) if node_id in self.g else set()

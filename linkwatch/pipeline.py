@@ -15,6 +15,7 @@ import gc
 import hashlib
 import logging
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -106,6 +107,26 @@ class Outputs:
         self.referrals.append((f"{referral.referral_id}@{referral.status}@{digest}", body))
 
 
+def _exact(body: bytes) -> bytes:
+    """A copy of ``body`` that holds only its bytes: orjson returns bytes with a buffer
+    of at least 4 KB, which a ``sys.getsizeof`` does not show but the heap keeps."""
+    return bytes(memoryview(body))
+
+
+def _sharing(record: Sequence[Any], report_id: str, postcode: str | None) -> list[Any]:
+    """A resolver record's fields (``Record.as_list``) holding the report's own strings
+    where they are equal (its id, the person's postcode), and its person ref interned: the
+    record is kept, and so is the report's graph, so one string each, not two."""
+    f = list(record)
+    if f[1] == report_id:
+        f[1] = report_id
+    if isinstance(f[2], str):
+        f[2] = sys.intern(f[2])
+    if postcode is not None and f[8] == postcode:
+        f[8] = postcode
+    return f
+
+
 def link_dead_letter(message: AcceptedReport | None, value: bytes,
                      fault: Fault) -> tuple[str, bytes]:
     """(key, DeadLetter JSON) for an accepted report the link stage failed on: the
@@ -130,6 +151,7 @@ def link_dead_letter(message: AcceptedReport | None, value: bytes,
 
 
 _DIGITS = re.compile(r"[0-9]+")
+_NONE: frozenset[str] = frozenset()
 
 
 def _coordinate(source: str | None) -> tuple[str, int | None, int | None]:
@@ -159,8 +181,12 @@ class Pipeline:
         # what the next version is compared with; the whole decisions were a third of
         # the state, and an update is rare
         self.active: dict[tuple[str, str], dict[str, bytes]] = {}
-        self.victimised: dict[str, set[str]] = {}  # person entity -> report ids as victim
-        self.neardup_index: dict[str, list[dict[str, Any]]] = {}  # blocking key -> summaries
+        # person entity -> report ids as victim; one alone is the graph's set of the
+        # report's id (``LinkGraph.report_ids``), so replaced when a second comes
+        self.victimised: dict[str, set[str]] = {}
+        # blocking key -> the summaries (``neardup.summary``) stored under it, as JSON: one
+        # alone, else a list (most keys hold one report)
+        self.neardup_index: dict[str, bytes | list[bytes]] = {}
         self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
         self.dup_people: dict[str, dict[str, str]] = {}  # duplicate -> its ref -> original's
         self.referred: set[str] = set()            # referral ids published
@@ -296,13 +322,26 @@ class Pipeline:
         fp = fingerprint or neardup.fingerprint(report)
         summary = fp["summary"]
         original = None
+        index = self.neardup_index
         for key in fp["lookup"]:
-            for old in self.neardup_index.get(key, ()):
+            held = index.get(key)
+            if held is None:
+                continue
+            for raw in (held,) if type(held) is bytes else held:
+                old = orjson.loads(raw)
                 same, _reasons = neardup.is_near_duplicate(summary, old)
                 if same and (original is None or old["t"] < original["t"]):
                     original = old
+        body = None
         for key in fp["blocking"]:
-            self.neardup_index.setdefault(key, []).append(summary)
+            body = body or _exact(orjson.dumps(summary))
+            held = index.get(key)
+            if held is None:
+                index[key] = body
+            elif type(held) is bytes:
+                index[key] = [held, body]
+            else:
+                held.append(body)
         if original is None:
             return None
         first = self.duplicate_of.get(original["report_id"], original["report_id"])
@@ -320,8 +359,9 @@ class Pipeline:
         if records is None or len(records) != len(report.persons):
             records = [to_record(p, report.report_id, report.reported_at).as_list()
                        for p in report.persons]
+        rid = report.report_id
         for person, record in zip(report.persons, records, strict=True):
-            rec = Record.from_list(record)
+            rec = Record.from_list(_sharing(record, rid, person.postcode))
             res = self.resolver.resolve_record(rec)
             person.entity_id = res.entity_id
             self.named.append((f"person:{res.entity_id}", rec))
@@ -338,14 +378,19 @@ class Pipeline:
             for p in report.persons if p.entity_id}
         matched = self._same_people(report, duplicate_of)
         priors: dict[str, int] = {}
+        rid = report.report_id
         for person in report.persons:
-            seen = self.victimised.setdefault(person.entity_id or "", set())
-            prior = priors[person.person_ref or ""] = len(
-                seen - {report.report_id} - {duplicate_of})
+            entity = person.entity_id or ""
+            seen = self.victimised.get(entity, _NONE)
+            prior = priors[person.person_ref or ""] = len(seen - {rid} - {duplicate_of})
             self._decide_person(report, person, duplicate_of,
                                 matched.get(person.person_ref or ""), prior, out)
-            if person.role == "victim" and person.entity_id:
-                seen.add(report.report_id)
+            if person.role == "victim" and entity and rid not in seen:
+                if len(seen) > 1:
+                    seen.add(rid)
+                else:  # a set of one may be shared (the report's own): replaced
+                    self.victimised[entity] = {*seen, rid} if seen \
+                        else self.graph.report_ids(rid)
         self._keep_victims(report, priors)
 
     def _same_people(self, report: AnyReport, duplicate_of: str | None
@@ -421,7 +466,7 @@ class Pipeline:
                            for p, q in zip(report.persons, raw["persons"], strict=True)
                            if p.role == "victim"]
         keep["prior"] = priors
-        self.victim_reports[report.report_id] = orjson.dumps(keep)
+        self.victim_reports[report.report_id] = _exact(orjson.dumps(keep))
 
     def _exploitation_network(self, kind: str, report_ids: Sequence[str], now: AnyReport,
                               out: Outputs) -> None:

@@ -204,12 +204,8 @@ def name_keys(record: Record) -> list[str]:
 def _stored(index: Index, keys: list[str], cap: int = BLOCK_CAP) -> list[Stored]:
     """The resolver's stored records in blocks ``keys`` (newest ``cap`` of each), read-only."""
     if isinstance(index, InMemoryIndex):
-        blocks = index._blocks  # noqa: SLF001 - read only: ``lookup`` would advance its counter
-        seen: dict[str, None] = {}
-        for key in keys:
-            for rid in blocks.get(key, ())[-cap:]:
-                seen[rid] = None
-        return list(index.fetch(list(seen)).values())
+        # read only: ``lookup`` would advance its counter
+        return list(index.fetch(index.in_blocks(keys, cap)).values())
     # another backend: its ``lookup`` (one round trip) advances the sequence counter, which
     # only spaces entity ages apart; their order, all that is read, is unchanged
     return list(index.lookup("search", keys, cap).candidates.values())

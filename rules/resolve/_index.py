@@ -88,14 +88,32 @@ def _pair(a: str, b: str) -> str:
     return f"{min(a, b)}|{max(a, b)}"
 
 
+def _add(lists: dict[str, str | list[str]], key: str, rid: str) -> None:
+    """Append ``rid`` to ``key``'s record ids, held as a str while there is one."""
+    held = lists.get(key)
+    if held is None:
+        lists[key] = rid
+    elif type(held) is str:
+        lists[key] = [held, rid]
+    else:
+        held.append(rid)
+
+
+def _ids(held: str | list[str] | None) -> list[str]:
+    """A key's record ids as a new list (``_add``)."""
+    return [] if held is None else [held] if type(held) is str else list(held)
+
+
 class InMemoryIndex(Index):
     """Dicts and lists in this process; for tests, benches and one-shot runs."""
 
+    # Memory (issue 21): most blocks and entities hold one record, so the record id is
+    # held alone (a str) and becomes a list when a second joins (``_add``, ``_ids``).
     def __init__(self) -> None:
-        self._blocks: dict[str, list[str]] = {}
+        self._blocks: dict[str, str | list[str]] = {}
         self._records: dict[str, Record] = {}
         self._entity: dict[str, tuple[str, int, int]] = {}  # rid -> (entity, age, seq)
-        self._members: dict[str, list[str]] = {}
+        self._members: dict[str, str | list[str]] = {}
         self._aliases: dict[str, str] = {}
         self._apart: set[str] = set()
         self._log: list[dict[str, Any]] = []
@@ -106,11 +124,23 @@ class InMemoryIndex(Index):
         if known is not None:
             return Lookup(known[:2], known[2], {})
         self._seq += 1
+        return Lookup(None, self._seq, self.fetch(self.in_blocks(keys, cap)))
+
+    def in_blocks(self, keys: Sequence[str], cap: int) -> list[str]:
+        """The record ids in blocks ``keys`` (the newest ``cap`` of each), first seen
+        first, each once; reads only (``linkwatch.search``)."""
         seen: dict[str, None] = {}
+        blocks = self._blocks
         for key in keys:
-            for candidate in self._blocks.get(key, ())[-cap:]:
-                seen[candidate] = None
-        return Lookup(None, self._seq, self.fetch(list(seen)))
+            held = blocks.get(key)
+            if held is None:
+                continue
+            if type(held) is str:
+                seen[held] = None
+            else:
+                for candidate in held[-cap:]:
+                    seen[candidate] = None
+        return list(seen)
 
     def fetch(self, rids: Sequence[str]) -> dict[str, Stored]:
         out = {}
@@ -124,15 +154,17 @@ class InMemoryIndex(Index):
             rid = batch.record.rid
             self._records[rid] = batch.record
             for key in batch.keys:
-                self._blocks.setdefault(key, []).append(rid)
+                _add(self._blocks, key, rid)
         for rid, (entity, age) in batch.assign.items():
             seq = self._entity[rid][2] if rid in self._entity else batch.seq
             self._entity[rid] = (entity, age, seq)
         for entity, rids in batch.members_remove.items():
             gone = set(rids)
-            self._members[entity] = [r for r in self._members.get(entity, []) if r not in gone]
+            self._members[entity] = [r for r in _ids(self._members.get(entity))
+                                     if r not in gone]
         for entity, rids in batch.members_add.items():
-            self._members.setdefault(entity, []).extend(rids)
+            for rid in rids:
+                _add(self._members, entity, rid)
         for entity in batch.drop:
             self._members.pop(entity, None)
         self._aliases.update(batch.aliases)
@@ -140,7 +172,7 @@ class InMemoryIndex(Index):
         self._log.extend(batch.events)
 
     def members(self, entity_id: str) -> list[str]:
-        return list(self._members.get(entity_id, []))
+        return _ids(self._members.get(entity_id))
 
     def alias(self, entity_id: str) -> str | None:
         return self._aliases.get(entity_id)
