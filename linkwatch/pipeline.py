@@ -327,7 +327,7 @@ class Pipeline:
             held = index.get(key)
             if held is None:
                 continue
-            for raw in (held,) if type(held) is bytes else held:
+            for raw in (held,) if isinstance(held, bytes) else held:
                 old = orjson.loads(raw)
                 same, _reasons = neardup.is_near_duplicate(summary, old)
                 if same and (original is None or old["t"] < original["t"]):
@@ -338,7 +338,7 @@ class Pipeline:
             held = index.get(key)
             if held is None:
                 index[key] = body
-            elif type(held) is bytes:
+            elif isinstance(held, bytes):
                 index[key] = [held, body]
             else:
                 held.append(body)
@@ -386,7 +386,7 @@ class Pipeline:
             self._decide_person(report, person, duplicate_of,
                                 matched.get(person.person_ref or ""), prior, out)
             if person.role == "victim" and entity and rid not in seen:
-                if len(seen) > 1:
+                if len(seen) > 1 and isinstance(seen, set):
                     seen.add(rid)
                 else:  # a set of one may be shared (the report's own): replaced
                     self.victimised[entity] = {*seen, rid} if seen \

@@ -93,7 +93,7 @@ def _add(lists: dict[str, str | list[str]], key: str, rid: str) -> None:
     held = lists.get(key)
     if held is None:
         lists[key] = rid
-    elif type(held) is str:
+    elif isinstance(held, str):
         lists[key] = [held, rid]
     else:
         held.append(rid)
@@ -101,7 +101,7 @@ def _add(lists: dict[str, str | list[str]], key: str, rid: str) -> None:
 
 def _ids(held: str | list[str] | None) -> list[str]:
     """A key's record ids as a new list (``_add``)."""
-    return [] if held is None else [held] if type(held) is str else list(held)
+    return [] if held is None else [held] if isinstance(held, str) else list(held)
 
 
 class InMemoryIndex(Index):
@@ -135,7 +135,7 @@ class InMemoryIndex(Index):
             held = blocks.get(key)
             if held is None:
                 continue
-            if type(held) is str:
+            if isinstance(held, str):
                 seen[held] = None
             else:
                 for candidate in held[-cap:]:
