@@ -6,6 +6,7 @@ nodes it touched, so detectors run on that part only (bounded work).
 
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
@@ -23,6 +24,11 @@ _PERSON_LINK = {"phone": m.USES_PHONE, "email": m.USES_EMAIL}
 _NO_KEYS: dict[Any, Any] = {}  # read only: what a missing node or edge has
 _SHARED: dict[frozenset[str], set[str]] = {}  # roles/flags sets, one of each (``_shared``)
 _SHARED_MAX = 10_000  # distinct sets shared; past that each node gets its own
+
+
+def _interned(value: Any) -> Any:
+    """A text that repeats across nodes (a force's name) as one string."""
+    return sys.intern(value) if type(value) is str else value
 
 
 def _shared(values: Iterable[str]) -> set[str]:
@@ -272,8 +278,8 @@ class LinkGraph:
                     data[key] = value
         else:
             label = attrs.pop("label", None) or node_id.split(":", 1)[1]
-            g.add_node(node_id, kind=m.kind_of(node_id), label=label, first_seen=when,
-                       last_seen=when, report_ids=ids, **attrs)
+            g.add_node(node_id, kind=sys.intern(m.kind_of(node_id)), label=label,
+                       first_seen=when, last_seen=when, report_ids=ids, **attrs)
         return node_id
 
     def _edge(self, u: str, v: str, etype: str, when: datetime, report_id: str,
@@ -362,7 +368,8 @@ class LinkGraph:
                 roles=_shared((person.role,)), flags=_shared(person.flags), dob=person.dob,
                 age=person.age,
                 postcode=person.postcode, nationality=person.nationality,
-                out_of_area=fact.get("out_of_area"), home_force=fact.get("home_force"),
+                out_of_area=fact.get("out_of_area"),
+                home_force=_interned(fact.get("home_force")),
                 under_18=fact.get("under_18"), vulnerable=fact.get("vulnerable") or None,
             ))
             self._edge(report_node, pid, m.INVOLVED, when, rid, ids, role=person.role)

@@ -116,12 +116,15 @@ def _exact(body: bytes) -> bytes:
 def _sharing(record: Sequence[Any], report_id: str, postcode: str | None) -> list[Any]:
     """A resolver record's fields (``Record.as_list``) holding the report's own strings
     where they are equal (its id, the person's postcode), and its person ref interned: the
-    record is kept, and so is the report's graph, so one string each, not two."""
+    record is kept, and so is the report's graph, so one string each, not two; names
+    interned."""
     f = list(record)
     if f[1] == report_id:
         f[1] = report_id
     if isinstance(f[2], str):
         f[2] = sys.intern(f[2])
+    f[4] = [[sys.intern(part) if isinstance(part, str) else part for part in names]
+            for names in f[4]]  # given and family names repeat
     if postcode is not None and f[8] == postcode:
         f[8] = postcode
     return f
