@@ -1,6 +1,6 @@
 """Bytes of link state per report held, by component, without a broker.
 
-    python bench/state_memory.py [--reports 50000] [--json]
+    python bench/state_memory.py [--reports 50000] [--runs 3] [--json] [--trace] [--out F]
 
 Makes the soak's reports (``bench/soak.py``: a victim each, a planted mule every 50),
 puts each through intake's decode and enrichment as the accepted topic carries it, and
@@ -9,6 +9,11 @@ the bytes each part of the state holds (every object reachable from it, each cou
 once, in the order listed: a string shared by the graph and the resolver is the
 graph's), the Python heap traced while applying (``tracemalloc``) and the RSS growth.
 The soak's own figure is the link worker's RSS growth over the reports it held.
+
+Then the apply CPU: the same reports applied to ``--runs`` fresh pipelines, one after the
+other, ``apply_message`` alone timed (process CPU, microseconds per report; the median
+and the fastest run).  Timings vary with what else runs on the machine: compare with
+another commit's figure measured in the same minutes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import argparse
 import gc
 import json
 import os
+import statistics
 import sys
 import time
 import tracemalloc
@@ -27,6 +33,7 @@ from typing import Any
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import write_results  # noqa: E402
 from soak import make_report, rss_mb  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
@@ -90,17 +97,41 @@ def accepted(i: int, start: datetime, settings: Settings) -> bytes:
     return accepted_message.encode(payload)
 
 
+def accepted_all(n: int, start: datetime, settings: Settings) -> list[bytes]:
+    return [accepted(i, start, settings) for i in range(n)]
+
+
+def apply_cpu(messages: list[bytes], settings: Settings) -> float:
+    """CPU microseconds per report of ``apply_message`` over ``messages`` on a fresh
+    pipeline (the view's takes every 500 reports, as above, not timed)."""
+    pipeline = Pipeline(settings)
+    spent = 0.0
+    for i in range(0, len(messages), 500):
+        t0 = time.process_time()
+        for value in messages[i:i + 500]:
+            pipeline.apply_message(value)
+        spent += time.process_time() - t0
+        pipeline.graph.take_changes()
+        pipeline.named, pipeline.fresh = [], []
+    del pipeline
+    gc.collect()
+    return spent / len(messages) * 1e6
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--reports", type=int, default=50_000)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--trace", action="store_true",
                     help="also trace the heap (tracemalloc: slower, and its own RSS)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="fresh pipelines the reports are applied to again, CPU timed")
+    ap.add_argument("--out", help="also write the figures here (JSON, bench/_common.py)")
     args = ap.parse_args()
     settings = Settings(app_id="state-memory")
     start = datetime(2026, 1, 1, tzinfo=UTC)
     n = args.reports
-    messages = [accepted(i, start, settings) for i in range(n)]
+    messages = accepted_all(n, start, settings)
     pipeline = Pipeline(settings)
     pipeline.apply_message(messages[0])  # the first report loads what every later one shares
     gc.collect()
@@ -131,14 +162,22 @@ def main() -> None:
     seen: set[int] = set()
     by_part = {name: (deep_size(obj, seen) - before[name]) / held
                for name, obj in components(pipeline)}
-    out = {"reports": n, "graph_nodes": pipeline.graph.g.number_of_nodes(),
-           "graph_edges": pipeline.graph.g.number_of_edges(),
+    nodes, edges = pipeline.graph.g.number_of_nodes(), pipeline.graph.g.number_of_edges()
+    del pipeline, seen
+    gc.collect()
+    runs = [apply_cpu(accepted_all(n, start, settings), settings) for _ in range(args.runs)]
+    out = {"reports": n, "graph_nodes": nodes, "graph_edges": edges,
            "apply_ms_per_report": round(elapsed / held * 1000, 3),
            "bytes_per_report": {k: round(v) for k, v in by_part.items()},
            "deep_total_bytes_per_report": round(sum(by_part.values())),
            **({"traced_bytes_per_report": round(traced / held)} if args.trace else {}),
            "rss_growth_bytes_per_report": round((rss1 - rss0) * 2**20 / held),
-           "resolver_cache_mb": round(cache_mb, 1)}
+           "resolver_cache_mb": round(cache_mb, 1),
+           **({"apply_cpu_us_per_report": round(statistics.median(runs)),
+               "apply_cpu_us_per_report_fastest": round(min(runs)),
+               "apply_cpu_runs": [round(r) for r in runs]} if runs else {})}
+    if args.out:
+        write_results(args.out, out)
     if args.json:
         print(json.dumps(out, indent=2))
         return
@@ -146,6 +185,8 @@ def main() -> None:
         if isinstance(value, dict):
             for part, b in value.items():
                 print(f"  {part:<16} {b:>8,}")
+        elif isinstance(value, list):
+            print(f"{key:<30} {', '.join(f'{v:,}' for v in value)}")
         else:
             print(f"{key:<30} {value:,}")
 
