@@ -11,12 +11,13 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import networkx as nx
 
 from linkwatch.rules.normalise import canonical
 from linkwatch.schemas import AnyReport, Identifier
+from linkwatch.schemas.report import Role
 
 from . import model as m
 
@@ -41,6 +42,10 @@ def _shared(values: Iterable[str]) -> set[str]:
         if len(_SHARED) < _SHARED_MAX:
             _SHARED[key] = found
     return found
+
+
+_NO_FLAGS = _shared(())
+_ROLES = {role: _shared((role,)) for role in get_args(Role)}  # one role: the common case
 
 
 class CoOffenders:
@@ -365,7 +370,8 @@ class LinkGraph:
             fact = facts.get(ref) or {}
             touched.add(self._node(
                 pid, when, rid, ids, label=person.display_name() or ref,
-                roles=_shared((person.role,)), flags=_shared(person.flags), dob=person.dob,
+                roles=_ROLES.get(person.role) or _shared((person.role,)),
+                flags=_shared(person.flags) if person.flags else _NO_FLAGS, dob=person.dob,
                 age=person.age,
                 postcode=person.postcode, nationality=person.nationality,
                 out_of_area=fact.get("out_of_area"),

@@ -113,18 +113,68 @@ def _exact(body: bytes) -> bytes:
     return bytes(memoryview(body))
 
 
+# what a near-duplicate summary (``neardup.summary``) most often holds: left out when kept
+_SUMMARY_EMPTY: dict[str, Any] = {"exact": False, "payees": [], "others": [], "amount": None,
+                                  "what": None, "address": None, "postcode": None,
+                                  "lsoa": None}
+_SUMMARY_KEYS = frozenset({"report_id", "kind", "source", "t", "victims", "people",
+                           *_SUMMARY_EMPTY})
+_SUMMARY_NONE = tuple(k for k, v in _SUMMARY_EMPTY.items() if v is None)
+_SUMMARY_LISTS = tuple(k for k, v in _SUMMARY_EMPTY.items() if v == [])
+_COMPACT = b"~"  # a kept summary less its victims and empty fields (``_stored_summary``)
+
+
+def _victims(people: Mapping[str, Sequence[str]]) -> list[str]:
+    """A summary's ``victims``: its people's identities (``neardup._victim_ids``)."""
+    return sorted({i for ids in people.values() for i in ids})
+
+
+def _stored_summary(summary: Mapping[str, Any]) -> bytes:
+    """A near-duplicate summary as kept: exact JSON, less its ``victims`` (its people's
+    identities again) and the fields holding what ``_SUMMARY_EMPTY`` says, when it has
+    just the usual fields; ``_summary`` reads it back whole."""
+    people = summary.get("people")
+    if len(summary) == len(_SUMMARY_KEYS) and summary.keys() == _SUMMARY_KEYS \
+            and isinstance(people, Mapping) and summary["victims"] == _victims(people):
+        kept = dict(summary)
+        del kept["victims"]
+        for key in _SUMMARY_NONE:
+            if kept[key] is None:
+                del kept[key]
+        for key in _SUMMARY_LISTS:
+            if kept[key] == [] and type(kept[key]) is list:
+                del kept[key]
+        if kept["exact"] is False:
+            del kept["exact"]
+        return _COMPACT + orjson.dumps(kept)  # a new bytes, of its length
+    return _exact(orjson.dumps(summary))
+
+
+def _summary(raw: bytes) -> dict[str, Any]:
+    """The summary ``_stored_summary`` kept."""
+    if not raw.startswith(_COMPACT):
+        return orjson.loads(raw)  # type: ignore[no-any-return]
+    kept = orjson.loads(memoryview(raw)[1:])
+    whole = {"exact": False, "payees": [], "others": [], "amount": None,  # _SUMMARY_EMPTY
+             "what": None, "address": None, "postcode": None, "lsoa": None}
+    whole.update(kept)
+    whole["victims"] = _victims(kept["people"])
+    return whole
+
+
 def _sharing(record: Sequence[Any], report_id: str, postcode: str | None) -> list[Any]:
     """A resolver record's fields (``Record.as_list``) holding the report's own strings
     where they are equal (its id, the person's postcode), and its person ref interned: the
     record is kept, and so is the report's graph, so one string each, not two; names
     interned."""
-    f = list(record)
+    f = record if type(record) is list else list(record)  # the message's own: changed
     if f[1] == report_id:
         f[1] = report_id
-    if isinstance(f[2], str):
+    try:
         f[2] = sys.intern(f[2])
-    f[4] = [[sys.intern(part) if isinstance(part, str) else part for part in names]
-            for names in f[4]]  # given and family names repeat
+        f[4] = [tuple(map(sys.intern, names)) for names in f[4]]  # names repeat
+    except TypeError:
+        pass  # not text: ``Record`` takes it as it is
     if postcode is not None and f[8] == postcode:
         f[8] = postcode
     return f
@@ -331,13 +381,13 @@ class Pipeline:
             if held is None:
                 continue
             for raw in (held,) if isinstance(held, bytes) else held:
-                old = orjson.loads(raw)
+                old = _summary(raw)
                 same, _reasons = neardup.is_near_duplicate(summary, old)
                 if same and (original is None or old["t"] < original["t"]):
                     original = old
         body = None
         for key in fp["blocking"]:
-            body = body or _exact(orjson.dumps(summary))
+            body = body or _stored_summary(summary)
             held = index.get(key)
             if held is None:
                 index[key] = body

@@ -153,8 +153,15 @@ class InMemoryIndex(Index):
         if batch.record is not None:
             rid = batch.record.rid
             self._records[rid] = batch.record
-            for key in batch.keys:
-                _add(self._blocks, key, rid)
+            blocks = self._blocks
+            for key in batch.keys:  # ``_add``, inline: seven keys a record
+                held = blocks.get(key)
+                if held is None:
+                    blocks[key] = rid
+                elif isinstance(held, str):
+                    blocks[key] = [held, rid]
+                else:
+                    held.append(rid)
         for rid, (entity, age) in batch.assign.items():
             seq = self._entity[rid][2] if rid in self._entity else batch.seq
             self._entity[rid] = (entity, age, seq)
