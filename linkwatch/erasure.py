@@ -289,7 +289,7 @@ async def sweep(settings: Settings, purge_id: str, *, wait_s: float = WAIT_S) ->
     if stale:  # what the link stage computes now, from the reports that are left
         pipeline = Pipeline(settings)
         capture = _Capture(pipeline)
-        await replay(settings, pipeline, committed_only=False)
+        await replay(settings, pipeline, committed_only=False, view=False)
         now_of = capture.last
 
     state = _redis(settings)

@@ -254,6 +254,10 @@ class Pipeline:
         # (report, enrichment) applied since the view last took them: its per-report rows
         # (linkwatch/reporting/rows.py, the plan's measures) are made from them
         self.fresh: list[tuple[AnyReport, Mapping[str, Any] | None]] = []
+        # rows made of ``fresh`` before the view took them (``linkwatch.view.writer.
+        # make_report_rows``): report
+        # id, time, row JSON (``linkwatch.view.store.ReportRowText``), oldest first
+        self.fresh_rows: list[tuple[str, str, str]] = []
         self.reports = 0
         self.offset = 0  # the next accepted-topic offset this state has applied
 
@@ -267,6 +271,7 @@ class Pipeline:
         state["offenders"].watchlist = None
         state["named"] = []  # the view took them before any snapshot is written
         state["fresh"] = []
+        state["fresh_rows"] = []
         return state
 
     def restored(self, settings: Settings) -> None:
@@ -277,6 +282,7 @@ class Pipeline:
         self.settings = settings
         self.__dict__.setdefault("named", [])
         self.__dict__.setdefault("fresh", [])
+        self.__dict__.setdefault("fresh_rows", [])
         self.__dict__.setdefault("offset", 0)
         self.offenders.watchlist = shared_watchlist(settings)
         self.hubs.legit = load_allowlist(settings.allowlist_file)  # the file as it is now

@@ -32,6 +32,7 @@ from linkwatch.retention import Retention
 from linkwatch.rules.normalise import forget_cached
 from linkwatch.schemas.accepted import AcceptedDecodeError, PurgeMarker, decode, decode_head
 from linkwatch.streams import topics
+from linkwatch.view.writer import make_report_rows
 from linkwatch.watch import read_messages
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,22 @@ async def restore(settings: Settings, view_at: int | None = None
     return pipeline, await replay(settings, pipeline), None
 
 
+ROWS_EVERY = 1_000  # replayed reports between ``_settle`` calls
+
+
+def _settle(pipeline: Pipeline, view: bool) -> None:
+    """What the replay left for the view: made into rows, or dropped (``replay``)."""
+    if view:
+        make_report_rows(pipeline)
+    else:
+        pipeline.fresh, pipeline.named = [], []
+        pipeline.graph.take_changes()
+
+
 async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool = True,
                  progress: Callable[[int], Any] | None = None, until: int | None = None,
-                 purges: Sequence[tuple[int, Sequence[str]]] = (), start: int = 0) -> int:
+                 purges: Sequence[tuple[int, Sequence[str]]] = (), start: int = 0,
+                 view: bool = True) -> int:
     """Rebuild the pipeline's state from the accepted topic; nothing is published.
 
     ``committed_only``: stop at the offset the worker group has committed (a
@@ -78,6 +92,11 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
     ``start``: read from this offset, ``pipeline`` holding everything before it (a
     snapshot, ``linkwatch.snapshot``); a purge marker from there on could name reports
     the snapshot holds, so it raises ``snapshot.Stale`` and the caller replays it all.
+
+    ``view``: the state is the link stage's, whose view takes the replayed reports' rows:
+    they are made every ``ROWS_EVERY`` reports (``view.writer.make_report_rows``), not held
+    as reports until the view's first take.  ``False``: nothing takes them (the erasure
+    sweep), so what the view would take is dropped as it goes.
 
     Reports the link stage dead-lettered (``processing_error``, ``failed_sources``) are
     skipped, as they were not applied when they arrived: the rebuilt state is the live
@@ -124,8 +143,11 @@ async def replay(settings: Settings, pipeline: Pipeline, *, committed_only: bool
                         "rebuild (it was dead-lettered when it first arrived)")
                 continue
             count += 1
+            if count % ROWS_EVERY == 0:
+                _settle(pipeline, view)
             if progress:
                 progress(1)
+        _settle(pipeline, view)
         pipeline.offset = max(pipeline.offset, end)
         return count
     finally:

@@ -24,6 +24,7 @@ from linkwatch.view import GraphView, Store, ViewUnavailable, ViewWriter
 from linkwatch.view.codec import decode as decode_attrs
 from linkwatch.view.codec import encode as encode_attrs
 from linkwatch.view.store import schema_name
+from linkwatch.view.writer import make_report_rows
 
 PG = os.environ.get("LINKWATCH_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -104,6 +105,26 @@ def test_the_view_equals_the_link_state_batch_by_batch(settings: Settings,
     assert {r.report_id for r in view.report_rows()} == set(rows)
     writer.close()
     view.close()
+
+
+def test_rows_made_during_a_replay_are_the_rows_the_view_takes(tmp_path: Path,
+                                                                messages: list[bytes]) -> None:
+    """A replay makes the report rows as it goes (``make_report_rows``) instead of holding
+    the reports: the view's first take gives the same rows, in the same order."""
+    taken = []
+    for every in (None, 25):
+        settings = Settings(app_id=f"rows{every}", data_dir=str(tmp_path / str(every)))
+        pipeline = Pipeline(settings)
+        for n, p in enumerate(messages, 1):
+            pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+            if every and n % every == 0:
+                make_report_rows(pipeline)
+                assert pipeline.fresh == []
+        writer = ViewWriter(settings)
+        taken.append(writer.collect(pipeline, len(messages)).reports_rows)
+        assert pipeline.fresh == [] and pipeline.fresh_rows == []
+        writer.close()
+    assert taken[0] == taken[1] and len(taken[0]) == len(messages)
 
 
 def test_parts_of_the_graph_equal_the_same_parts_of_the_link_state(

@@ -86,6 +86,16 @@ def report_row_text(report: Any, enrichment: Any) -> ReportRowText:
     return row.report_id, row.at.isoformat(), encode(fields)
 
 
+def make_report_rows(pipeline: Any) -> None:
+    """The rows of the reports in ``pipeline.fresh`` made now, into ``fresh_rows``, which
+    ``ViewWriter.collect`` takes first.  A replay applies thousands of reports before the
+    view takes any: a row is a tenth of the report it is made from (620 B against 5.7 KB
+    for a soak report), and a process keeps the memory it once held
+    (``linkwatch.rebuild.replay``)."""
+    pipeline.fresh_rows += [report_row_text(r, e) for r, e in pipeline.fresh]
+    pipeline.fresh = []
+
+
 _ROW_FIELDS = ("report_id", "kind", "at", "category", "markers", "harm", "harm_key",
                "homicide", "knife", "serious_violence")
 _PERSON_FIELDS = ("ref", "role", "key", "home_force", "flags")
@@ -145,7 +155,9 @@ class ViewWriter:
         nodes, edges = pipeline.graph.take_changes()
         named, pipeline.named = pipeline.named, []
         fresh, pipeline.fresh = pipeline.fresh, []
+        made, pipeline.fresh_rows = pipeline.fresh_rows, []  # older than ``fresh``
         reports, self.carried = self.carried, []
+        reports += made
         reports += [report_row_text(r, e) for r, e in fresh]
         if self.full_needed:
             self.full_needed = False
