@@ -92,7 +92,8 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
     writes = Writes(view)
     pipeline, replayed, snapshot_at = await _rebuild(view.reached())
     log.info("link graph rebuilt from %d accepted reports", replayed)
-    await writes.submit(view.start(pipeline, pipeline.offset, snapshot_at))
+    view.prepare(pipeline.offset, snapshot_at)
+    writes.offer(pipeline, pipeline.offset)
     snapshots = snapshot.Writer(settings, pipeline.reports)
     batches = InOrder(stream)
     pace = Pace("link")
@@ -103,7 +104,7 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         decoded = [try_decode(e.value) for e in events]  # once each (schemas/accepted.py)
         if any(isinstance(m, PurgeMarker) for m in decoded):  # retention: forget, go on
             await batches.drain()
-            await writes.drain()
+            await writes.flush()
             pipeline, events = await rebuild.after_purge(settings, events)
             decoded = [try_decode(e.value) for e in events]
             snapshots.forget(pipeline.reports)
@@ -115,7 +116,7 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
                    for e, m in zip(events, decoded, strict=True)]
         if reached is not None:
             pipeline.offset = reached
-            await writes.submit(view.collect(pipeline, reached))
+            writes.offer(pipeline, reached)  # written now, or with the next write
         pace.lap("apply")
         items = list(zip((e.value for e in events), outputs, strict=True))
         await batches.send(events, partial(_publish, outputs),
@@ -123,7 +124,7 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
         pace.lap("publish")
         if events and snapshots.due(pipeline):
             await batches.drain()  # a snapshot holds only published reports
-            await writes.drain()   # and the view has reached it (linkwatch/view/writer.py)
+            await writes.flush()   # and the view has reached it (linkwatch/view/writer.py)
             snapshots.maybe(pipeline, events[-1].message.offset + 1)
         pace.done(len(events))
 

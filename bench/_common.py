@@ -8,12 +8,15 @@ then on ``sys.path``)::
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import platform
 import resource
+import shutil
 import subprocess  # noqa: S404 - fixed, read-only git command
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,3 +117,11 @@ def write_results(path: str | Path, results: Any, **extra: Any) -> Path:
     }
     target.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
     return target
+
+
+def scratch_dir(prefix: str = "lw-bench-") -> str:
+    """A data directory for a bench's workers (their snapshots and the link view, which
+    grows with every report), removed when the bench exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path

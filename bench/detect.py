@@ -32,7 +32,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_results  # noqa: E402
+from _common import scratch_dir, write_results  # noqa: E402
 from throughput import wait_processed  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
@@ -128,6 +128,7 @@ def run_seed(stack: Any, seed: int, args: argparse.Namespace, logs: Path) -> dic
                         decoy_size=args.decoy_size)
     app_id = f"bench-det-{uuid.uuid4().hex[:6]}"
     env = {**stack.env(), "LINKWATCH_APP_ID": app_id, "LINKWATCH_TOPIC_PREFIX": f"{app_id}.",
+           "LINKWATCH_DATA_DIR": scratch_dir(),
            "LINKWATCH_DETECTOR_HUB_IGNORE": ",".join(s.known_hubs)}
     settings = Settings(app_id=app_id, topic_prefix=f"{app_id}.",
                         KAFKA_BOOTSTRAP=stack.bootstrap, REDIS_URL=stack.redis_url)

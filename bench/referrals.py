@@ -31,7 +31,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_results  # noqa: E402
+from _common import scratch_dir, write_results  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.demo import start_worker  # noqa: E402
@@ -118,7 +118,8 @@ def run_seed(stack: Any, seed: int, background: int) -> dict[str, Any]:
     start = datetime.now(UTC) - timedelta(days=2)   # a live stream: due dates lie ahead
     scenario = generate(seed=seed, background=background, start=start)
     app_id = f"bench-ref-{uuid.uuid4().hex[:6]}"
-    env = {**stack.env(), "LINKWATCH_APP_ID": app_id, "LINKWATCH_TOPIC_PREFIX": f"{app_id}."}
+    env = {**stack.env(), "LINKWATCH_APP_ID": app_id, "LINKWATCH_TOPIC_PREFIX": f"{app_id}.",
+           "LINKWATCH_DATA_DIR": scratch_dir()}
     settings = Settings(app_id=app_id, topic_prefix=f"{app_id}.",
                         KAFKA_BOOTSTRAP=stack.bootstrap, REDIS_URL=stack.redis_url)
     asyncio.run(ensure_topics(settings))

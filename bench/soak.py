@@ -29,7 +29,7 @@ from pathlib import Path
 from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import cpu_seconds, percentile, write_results  # noqa: E402
+from _common import cpu_seconds, percentile, scratch_dir, write_results  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.demo import start_worker  # noqa: E402
@@ -281,7 +281,8 @@ def main() -> None:
     args = ap.parse_args()
     with running_stack(os.environ.get("KAFKA_BOOTSTRAP"), os.environ.get("REDIS_URL")) as stack:
         app_id = f"soak-{uuid.uuid4().hex[:6]}"
-        env = {**stack.env(), "LINKWATCH_APP_ID": app_id, "LINKWATCH_TOPIC_PREFIX": f"{app_id}."}
+        env = {**stack.env(), "LINKWATCH_APP_ID": app_id, "LINKWATCH_TOPIC_PREFIX": f"{app_id}.",
+               "LINKWATCH_DATA_DIR": scratch_dir()}
         settings = Settings(app_id=app_id, topic_prefix=f"{app_id}.",
                             KAFKA_BOOTSTRAP=stack.bootstrap, REDIS_URL=stack.redis_url)
         asyncio.run(ensure_topics(settings))

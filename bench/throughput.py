@@ -20,7 +20,7 @@ from pathlib import Path
 from aiokafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import cpu_seconds, peak_rss_mb, write_results  # noqa: E402
+from _common import cpu_seconds, peak_rss_mb, scratch_dir, write_results  # noqa: E402
 
 from linkwatch.config import Settings  # noqa: E402
 from linkwatch.demo_scenario import generate  # noqa: E402
@@ -120,6 +120,7 @@ def main() -> None:
     with running_stack(os.environ.get("KAFKA_BOOTSTRAP"), os.environ.get("REDIS_URL")) as stack:
         app_id = f"bench-{uuid.uuid4().hex[:6]}"
         env = {**stack.env(), "LINKWATCH_APP_ID": app_id, "LINKWATCH_TOPIC_PREFIX": f"{app_id}.",
+               "LINKWATCH_DATA_DIR": scratch_dir(),
                "LINKWATCH_SESSION_TIMEOUT_S": "6", "LINKWATCH_REBALANCE_TIMEOUT_S": "6"}
         settings = Settings(app_id=app_id, topic_prefix=f"{app_id}.",
                             KAFKA_BOOTSTRAP=stack.bootstrap, REDIS_URL=stack.redis_url)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # where the link stage writes its view for readers (linkwatch/view/store.py):
     # postgresql://... for readers on other machines; unset: a SQLite file in data_dir
     view_url: str | None = None
+    # at most one view write starts per interval: the batches applied in between go in one
+    # transaction (readers are this much behind at most, plus one write)
+    view_interval_s: float = Field(default=0.5, ge=0)
     log_level: str = "info"
 
     pseudonym_key: SecretStr | None = None  # HMAC key for --pseudonymise exports and shares

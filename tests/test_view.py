@@ -176,3 +176,57 @@ def test_postgres_reader_without_a_view_is_told_what_to_do() -> None:
 def test_an_unreachable_database_is_a_clear_error() -> None:
     with pytest.raises(ViewUnavailable, match="cannot be opened"):
         Store.open(Settings(app_id="x", view_url="postgresql://nobody@127.0.0.1:1/none"))
+
+
+async def test_writes_coalesce_batches_and_the_last_batch_is_written_when_idle(
+        tmp_path: Path, messages: list[bytes]) -> None:
+    """``Writes``: batches applied while a write runs, or within the interval, go in one
+    write; the view always ends at a whole batch; a stream that stops still has its last
+    batch written (by the timer, with no further offer); ``flush`` writes what is due."""
+    import asyncio
+
+    from linkwatch.view import Writes
+
+    settings = Settings(app_id=f"view-{uuid.uuid4().hex[:8]}", data_dir=str(tmp_path))
+    pipeline = Pipeline(settings)
+    writer = ViewWriter(settings)
+    written: list[int] = []
+    write = writer.write
+    writer.write = lambda rows: (write(rows), written.append(rows.offset))  # type: ignore
+    writes = Writes(writer, interval=0.3)
+    writer.prepare(0, None)
+    writes.offer(pipeline, 0)
+    await writes.flush()
+    assert written == [0]
+    view = GraphView.open(settings)
+    batches = [(i, messages[i:i + 10]) for i in range(0, 60, 10)]
+    for i, part in batches:  # six batches in quick succession: fewer writes than batches
+        for p in part:
+            pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+        writes.offer(pipeline, i + len(part))
+        await asyncio.sleep(0)
+    assert len(written) < 1 + len(batches)
+    for _ in range(100):  # no more offers: the timer writes the last batch
+        if view.state().offset == 60:
+            break
+        await asyncio.sleep(0.05)
+    assert view.state().offset == 60 and written[-1] == 60
+    assert all(o in {0, *(i + 10 for i, _ in batches)} for o in written)  # whole batches
+    assert plain(view.graph()) == plain(pipeline.graph.g)
+    # a failed write: the next one replaces the view, so nothing stays wrong
+    writer.write = lambda rows: (_ for _ in ()).throw(OSError("disk full"))  # type: ignore
+    for p in messages[60:70]:
+        pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+    writes.offer(pipeline, 70)
+    await writes.flush()
+    assert view.state().offset == 60 and writer.full_needed
+    writer.write = write  # type: ignore[method-assign]
+    for p in messages[70:80]:
+        pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+    writes.offer(pipeline, 80)
+    await writes.flush()
+    assert view.state().offset == 80
+    assert plain(view.graph()) == plain(pipeline.graph.g)
+    assert {r.report_id for r in view.report_rows()} == set(pipeline.applied)
+    view.close()
+    writer.close()

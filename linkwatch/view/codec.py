@@ -62,7 +62,7 @@ def encode(attrs: Mapping[str, Any]) -> str:
         if value is None:
             continue
         kind = _KINDS.get(type(value))
-        if kind in ("s", "t") and not all(type(v) in _SCALARS for v in value):
+        if kind in ("s", "t") and not _SCALARS.issuperset(map(type, value)):
             kind = None  # holds datetimes or tuples: tagged value by value, below
         if kind is not None:
             types[key] = kind

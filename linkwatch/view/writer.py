@@ -140,6 +140,12 @@ class ViewWriter:
     # -- on the loop -------------------------------------------------------------------
     def start(self, pipeline: Any, offset: int, snapshot_offset: int | None) -> Rows:
         """The rows that bring the view to the rebuilt state (see the module's rules)."""
+        self.prepare(offset, snapshot_offset)
+        return self.collect(pipeline, offset)
+
+    def prepare(self, offset: int, snapshot_offset: int | None) -> None:
+        """Decide whether the first write after a (re)build replaces the view or adds to
+        it (the module's rules); the state's change sets hold the rest."""
         meta = self.store.meta()
         at = int(meta.get("offset", -1))
         self.full_needed = not (snapshot_offset is not None
@@ -148,7 +154,6 @@ class ViewWriter:
         log.info("link view at %s: %s (view at offset %d, state at %d, snapshot %s)",
                  where(self.store.url), "replaced" if self.full_needed else "updated",
                  at, offset, snapshot_offset)
-        return self.collect(pipeline, offset)
 
     def collect(self, pipeline: Any, offset: int) -> Rows:
         """What changed since the last call, as rows; the whole state if a replace is due."""
@@ -243,34 +248,86 @@ def _unique(rows: Iterable[NameRow]) -> list[NameRow]:
 
 
 class Writes:
-    """The writer's rows go to the database one batch after another, in order, on a
-    thread, while the link stage goes on with the next batch; at most ``ahead`` batches
-    wait (a slow database slows the link stage, it does not fill its memory).  The link
-    stage awaits ``drain`` before a snapshot or a purge."""
+    """The writer's rows go to the database on a thread, one write at a time and at most
+    one started per ``interval`` seconds (``LINKWATCH_VIEW_INTERVAL_S``), while the link
+    stage goes on applying.  A batch applied meanwhile is not collected at once: its
+    changes wait in the state's change sets (``LinkGraph.changed``,
+    ``Pipeline.named``/``fresh``) and are collected with every other batch applied
+    before the next write starts.  So one write (one commit) covers many batches, and a
+    hub that each of them touched is encoded and written once; the commit and the
+    upserts of a small batch cost more than applying it.  The view is behind the link
+    stage by at most the interval plus one write, always at the end of a whole batch.
 
-    def __init__(self, writer: ViewWriter, ahead: int = 2) -> None:
+    Collecting happens only on the event loop while the link stage is between two
+    batches (``offer`` right after a batch is applied, a write's end or the interval's
+    timer while the link stage awaits), so the state never moves under it.  The link
+    stage awaits ``flush`` before a snapshot (the view must have reached it) and before a
+    purge rebuilds the state."""
+
+    def __init__(self, writer: ViewWriter, interval: float | None = None) -> None:
         self.writer = writer
-        self.ahead = ahead
-        self._pending: list[asyncio.Future[None]] = []
-        self._last: asyncio.Future[None] | None = None
+        self.interval = writer.settings.view_interval_s if interval is None else interval
+        self._loop = asyncio.get_running_loop()
+        self._running: asyncio.Future[None] | None = None
+        self._due: tuple[Any, int] | None = None  # (pipeline, offset) applied, uncollected
+        self._started = -float("inf")  # loop time of the last write's start
+        self._timer: asyncio.TimerHandle | None = None
 
-    async def submit(self, rows: Rows) -> None:
-        self._pending = [f for f in self._pending if not f.done()]
-        while len(self._pending) >= self.ahead:
-            await self._pending.pop(0)
-        self._last = asyncio.ensure_future(self._after(self._last, rows))
-        self._pending.append(self._last)
+    def offer(self, pipeline: Any, offset: int) -> None:
+        """``pipeline`` has applied everything up to ``offset``: write it now, or with the
+        next write."""
+        self._due = (pipeline, offset)
+        self._kick()
 
-    async def _after(self, previous: asyncio.Future[None] | None, rows: Rows) -> None:
-        if previous is not None:
-            await previous
+    def _busy(self) -> bool:
+        return self._running is not None and not self._running.done()
+
+    def _kick(self) -> None:
+        if self._due is None or self._busy():
+            return  # a running write kicks again when it ends
+        wait = self._started + self.interval - self._loop.time()
+        if wait > 0:
+            if self._timer is None:
+                self._timer = self._loop.call_later(wait, self._on_timer)
+            return
+        self._start()
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._kick()
+
+    def _start(self) -> None:
+        assert self._due is not None  # noqa: S101 - only called with a batch due
+        pipeline, offset = self._due
+        self._due = None
+        self._started = self._loop.time()
+        try:
+            rows = self.writer.collect(pipeline, offset)
+        except Exception:  # on a timer or a write's end: must not be lost in the loop
+            log.exception("link view collect failed; the next write replaces the view")
+            self.writer.broken()
+            return
+        self._running = asyncio.ensure_future(self._write(rows))
+        self._running.add_done_callback(lambda _: self._kick())  # what came meanwhile
+
+    async def _write(self, rows: Rows) -> None:
         try:
             await asyncio.to_thread(self.writer.write, rows)
-        except Exception as exc:  # noqa: BLE001 - the view is rebuilt whole next batch
-            log.warning("link view write failed (%s); the next batch replaces the view",
-                        type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - the view is rebuilt whole next write
+            log.warning("link view write failed (%s: %s); the next write replaces the view",
+                        type(exc).__name__, exc)
             self.writer.broken(rows)
 
-    async def drain(self) -> None:
-        if self._last is not None:
-            await self._last
+    async def flush(self) -> None:
+        """Return when every batch offered is in the database (or its write failed)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        while True:
+            if self._busy():
+                assert self._running is not None  # noqa: S101
+                await self._running
+            elif self._due is not None:
+                self._start()
+            else:
+                return
