@@ -241,11 +241,9 @@ def json_encoder(sort_keys: bool = False) -> Callable[[Any], str]:
     """``json.dumps(obj, ensure_ascii=False, sort_keys=...)``, its encoder made once (the
     text formats encode a small object per row; ``dumps`` builds an encoder each call)."""
     enc = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys)
-    try:
-        from json.encoder import c_make_encoder, encode_basestring
-    except ImportError:  # pragma: no cover - CPython has it
-        c_make_encoder = None
-    if c_make_encoder is None:  # pragma: no cover
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # CPython's C encoder
+    encode_basestring = json.encoder.encode_basestring
+    if c_make_encoder is None:  # pragma: no cover - another Python
         return enc.encode
     # what JSONEncoder.iterencode(obj, _one_shot=True) makes, without the cycle check
     # (rows are flat) and without being made again for each row

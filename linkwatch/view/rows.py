@@ -95,6 +95,12 @@ class ViewRows:
     def graph(self) -> nx.MultiDiGraph:
         return self.view.read_graph()
 
+    def count(self) -> tuple[int, int]:
+        """Nodes and edges stored (edges whose ends are not both nodes are not written)."""
+        (nodes, edges), = self.store.rows("SELECT (SELECT COUNT(*) FROM nodes),"
+                                          " (SELECT COUNT(*) FROM edges)")
+        return int(nodes), int(edges)
+
     # -- nodes -----------------------------------------------------------------------
     def nodes(self, pseudo: Pseudonymiser) -> Iterator[Flat]:
         ids: list[str] = []
@@ -126,7 +132,7 @@ class ViewRows:
         order = self._ids
         if order is None:  # nodes() not read first: their order all the same
             order = [r[0] for r in self.store.scan("nodes")]
-        by_source: dict[str, dict[str, dict[str, str]]] = dict.fromkeys(order)  # type: ignore[arg-type]
+        by_source: dict[str, dict[str, dict[str, str]] | None] = dict.fromkeys(order)
         for u, v, k, data in self.store.scan("edges"):
             if u not in by_source or v not in by_source:
                 continue  # an end not read (never in one snapshot; kept safe all the same)
@@ -170,8 +176,9 @@ class ViewRows:
         types = raw.pop(_TYPES, None)
         if types:
             key = (*types.items(), coarsened)
-            plan = self._plans.get(key, False)
-            if plan is False:
+            if key in self._plans:
+                plan = self._plans[key]
+            else:
                 plan = self._plans[key] = _plan(types, coarsened)
             if plan is None:
                 return None
