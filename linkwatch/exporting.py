@@ -25,6 +25,7 @@ from linkwatch.graph.export import (
 )
 from linkwatch.schemas._base import _aware
 from linkwatch.view import GraphView, ViewUnavailable
+from linkwatch.view.store import gc_paused
 
 
 class ExportRequestError(ValueError):
@@ -121,7 +122,10 @@ def export_view(view: GraphView, fmt: str, out_dir: Path, *, handling: str,
             return paths, rows.nodes_read, rows.edges_read
     sub = view.select(alert=alert, cluster_id=cluster_id, entity=entity, hops=hops,
                       since=since, until=until)
-    with _progress(console, fmt, sub.number_of_nodes() + sub.number_of_edges()) as advance:
+    # the collector paused while the writer walks the graph: full collections would walk
+    # all of it again and again (the writers make no lasting cycles)
+    with _progress(console, fmt, sub.number_of_nodes() + sub.number_of_edges()) as advance, \
+            gc_paused():
         paths = export_graph(sub, fmt, out_dir, handling=handling,
                              pseudonymise_key=pseudonymise_key, progress=advance)
     return paths, sub.number_of_nodes(), sub.number_of_edges()

@@ -105,19 +105,34 @@ class _GraphMLKeys:
         self.nx = GraphMLWriter(infer_numeric_types=True)  # its type rules, nothing else
         self.ids: dict[tuple[str, str], str] = {}
         self.types: dict[tuple[str, str], set[type]] = {}
+        # per scope: attribute -> (its <data> start tag, the types of its values)
+        self.tags: dict[str, dict[Any, tuple[str, set[type]]]] = {}
+
+    def _tag(self, scope: str, k: Any, indent: str) -> tuple[str, set[type]]:
+        name = str(k)
+        key = self.ids.get((name, scope))
+        if key is None:
+            key = self.ids[(name, scope)] = f"d{len(self.ids)}"
+            self.types[(name, scope)] = set()
+        tag = self.tags.setdefault(scope, {})[k] = (f'{indent}<data key="{key}">',
+                                                    self.types[(name, scope)])
+        return tag
 
     def data(self, scope: str, attrs: dict[str, Any], indent: str) -> str:
-        ids, types = self.ids, self.types
-        out = []
+        """The ``<data>`` elements of one node or edge (its values escaped as lxml does;
+        the common row, with nothing to escape, is checked once)."""
+        tags = self.tags.get(scope) or {}
+        starts, texts = [], []
         for k, v in attrs.items():
-            name = str(k)
-            key = ids.get((name, scope))
-            if key is None:
-                key = ids[(name, scope)] = f"d{len(ids)}"
-                types[(name, scope)] = set()
-            types[(name, scope)].add(type(v))
-            out.append(f'{indent}<data key="{key}">{_xml_text(str(v))}</data>\n')
-        return "".join(out)
+            tag = tags.get(k) or self._tag(scope, k, indent)
+            tag[1].add(type(v))
+            starts.append(tag[0])
+            texts.append(v if type(v) is str else str(v))
+        joined = "".join(texts)
+        if _TEXT_SPECIAL.search(joined) is not None or not joined.isprintable():
+            texts = [_xml_text(t) for t in texts]
+        return "".join([f"{start}{text}</data>\n"
+                        for start, text in zip(starts, texts, strict=True)])
 
     def declarations(self) -> str:
         """The ``<key>`` elements, newest first (as networkx inserts them)."""
