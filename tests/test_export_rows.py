@@ -10,6 +10,7 @@ its edges table is not in the graph's order."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(params=["plain", "same_type"])
-def view(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, GraphView]:
+def view(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, GraphView]]:
     settings = Settings(app_id=f"rows-{request.param}", data_dir=str(tmp_path / "data"))
     write_view(settings, tricky_graph(same_type_edges=request.param == "same_type"))
     v = GraphView.open(settings)

@@ -11,15 +11,19 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET  # noqa: S405 - escaping our own XML, not parsing
 
 import networkx as nx
+from networkx.readwrite.gexf import GEXFWriter
 from networkx.readwrite.graphml import GraphMLWriter
 
 from ._common import Context, Flat, Progress, Rows, json_encoder
 
+_GEXF = GEXFWriter(version="1.2draft")  # its namespaces and version, nothing else
 _JSON = json_encoder()  # json.dumps(..., ensure_ascii=False)
 
 
@@ -219,7 +223,22 @@ def _stream_graphml(rows: Rows, path: Path, body_path: Path, ctx: Context) -> li
 
 def write_gexf(rows: Rows, out: Path, ctx: Context) -> list[Path]:
     """GEXF keeps ``type`` for directed/undirected, so the link type is ``link_type``
-    (and the edge label); the marking is the graph name and every element's ``handling``."""
+    (and the edge label); the marking is the graph name and every element's ``handling``.
+    Streamed row by row, byte for byte what ``nx.generate_gexf`` gives for the graph of
+    those rows; a graph that uses GEXF's own attributes (``start``, ``viz``, a numeric edge
+    ``id``...) is written by networkx itself."""
+    path, body_path = out / "graph.gexf", out / ".graph.gexf.body"
+    try:
+        return _stream_gexf(rows, path, body_path, ctx)
+    except _NotPlain:
+        quiet = Context(ctx.handling, ctx.pseudo, Progress(None))  # rows already counted
+        return _gexf_by_networkx(rows, path, quiet)
+    finally:
+        if body_path.exists():
+            os.unlink(body_path)
+
+
+def _gexf_by_networkx(rows: Rows, path: Path, ctx: Context) -> list[Path]:
     flat = flat_graph(rows, ctx)
     for _, data in flat.nodes(data=True):
         data["handling"] = ctx.handling
@@ -227,8 +246,182 @@ def write_gexf(rows: Rows, out: Path, ctx: Context) -> list[Path]:
         data["link_type"] = data.pop("type")
         data["label"] = data["link_type"]
         data["handling"] = ctx.handling
-    path = out / "graph.gexf"
     _write_marked(nx.generate_gexf(flat), path, ctx.handling)
+    return [path]
+
+
+class _NotPlain(Exception):
+    """A row the streamed GEXF does not write as networkx would: networkx writes it all."""
+
+
+# what networkx's GEXF writer does with these attributes is not a plain attvalue
+_GEXF_NODE_OWN = frozenset({"pid", "start", "end", "parents", "spells", "viz"})
+_GEXF_EDGE_OWN = frozenset({"start", "end", "spells", "viz"})
+_GEXF_TYPES = {str: "string", int: "long", float: "double", bool: "boolean"}
+_ET_ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
+# str.splitlines() would break a line at these (generate_gexf's lines are split so)
+_LINE_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e]")
+_FLOATS = {"inf": "INF", "nan": "NaN", "-inf": "-INF"}
+_GEXF_SPECIAL = re.compile('[&<>"\r\n\t\x0b\x0c\x1c\x1d\x1e]')
+_NODE_XML = ["id", "label"]
+_EDGE_XML = ["source", "target", "id", "label", "weight"]
+
+
+def _ascii(text: str) -> str:
+    """As ElementTree's ``tostring`` (US-ASCII) writes text: other characters as
+    character references."""
+    if text.isascii():
+        return text
+    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+class _GexfAttributes:
+    """networkx's GEXF attribute ids: one counter over nodes, then edges, an id per title
+    and class the first time it is met, its type that of the first value."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}
+        self.templates: dict[str, dict[tuple[Any, ...], str]] = {"node": {}, "edge": {}}
+        self.count = 0
+
+    def _id(self, scope: str, k: Any, v: Any) -> str:
+        title = str("networkx_key" if k == "key" else k)
+        entry = self.ids[scope].get(title)
+        if entry is None:
+            if type(v) not in _GEXF_TYPES:
+                raise _NotPlain
+            entry = self.ids[scope][title] = (str(self.count), _GEXF_TYPES[type(v)])
+            self.count += 1
+        return entry[0]
+
+    def values(self, scope: str, data: dict[Any, Any]) -> tuple[str, list[str]]:
+        """The attvalues of one node or edge: a template of them (rows with the same
+        attributes share one) and the value texts (not escaped yet)."""
+        names = tuple(data)
+        template = self.templates[scope].get(names)
+        if template is None:
+            template = self.templates[scope][names] = "".join(
+                [f'          <attvalue for="{self._id(scope, k, v)}" value="{{}}" />\n'
+                 for k, v in data.items()])
+        return template, [v if type(v) is str else _gexf_text(v) for v in data.values()]
+
+    def declarations(self, scope: str) -> str:
+        ids = self.ids[scope]
+        if not ids:
+            return ""
+        lines = [f'    <attributes mode="static" class="{scope}">\n']
+        lines += [f'      <attribute id="{attr}" title="{_et_attr(title)}" type="{kind}" />\n'
+                  for title, (attr, kind) in ids.items()]
+        lines.append("    </attributes>\n")
+        return "".join(lines)
+
+
+def _gexf_text(v: Any) -> str:
+    """A value as networkx's GEXF writer puts it (``str``; booleans lower case, infinite
+    floats as GEXF spells them)."""
+    t = type(v)
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return str(v)
+    if t is float:
+        text = str(v)
+        return _FLOATS.get(text, text)
+    raise _NotPlain  # networkx refuses it, or writes a list of spells
+
+
+def _et_attr(text: str) -> str:
+    if _ET_ATTR_SPECIAL.search(text) is not None:
+        # ElementTree's own rules
+        return str(ET._escape_attrib(text))  # type: ignore[attr-defined]  # noqa: SLF001
+    return text
+
+
+def _gexf_element(tag: str, names: list[str], values: list[str], template: str,
+                  texts: list[str]) -> str:
+    """``<node>`` or ``<edge>`` (its XML attributes ``names`` = ``values``) with its
+    attvalues, as ElementTree writes it pretty-printed in US-ASCII."""
+    joined = "".join(values) + "".join(texts)
+    if _GEXF_SPECIAL.search(joined) is not None:
+        if _LINE_BREAKS.search(joined) is not None:
+            raise _NotPlain  # generate_gexf's str.splitlines() breaks the line there
+        values = [_et_attr(v) for v in values]
+        texts = [_et_attr(t) for t in texts]
+    start = " ".join([f'{n}="{v}"' for n, v in zip(names[:len(values)], values, strict=True)])
+    if not template:
+        element = f"      <{tag} {start} />\n"
+    else:
+        element = (f"      <{tag} {start}>\n        <attvalues>\n{template.format(*texts)}"
+                   f"        </attvalues>\n      </{tag}>\n")
+    if joined.isascii():
+        return element
+    return element.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def _stream_gexf(rows: Rows, path: Path, body_path: Path, ctx: Context) -> list[Path]:
+    attrs = _GexfAttributes()
+    today = time.strftime("%Y-%m-%d")  # networkx: the day its writer is made
+    tick = ctx.progress.tick
+    gexf_ids: dict[str, str] = {}  # node -> its "id" attribute, which GEXF takes as its id
+    nodes = edges = 0
+    with body_path.open("w", encoding="utf-8") as body:
+        write = body.write
+        write("    <nodes>\n")
+        for rec in rows.nodes(ctx.pseudo):
+            data = _node_attrs(rec)
+            data["handling"] = ctx.handling
+            if rec.id in gexf_ids or not _GEXF_NODE_OWN.isdisjoint(data):
+                raise _NotPlain  # one node twice (networkx merges), or GEXF's own attribute
+            node_id = str(data.pop("id", rec.id))
+            gexf_ids[rec.id] = node_id
+            label = str(data.pop("label", rec.id))
+            write(_gexf_element("node", _NODE_XML, [node_id, label],
+                                *attrs.values("node", data)))
+            nodes += 1
+            tick()
+        write("    </nodes>\n    <edges>\n")
+        seen: set[tuple[str, str, str]] = set()
+        edge_id = 0
+        for rec in rows.edges(ctx.pseudo):
+            ends = (rec.source, rec.target, rec.kind)
+            data = _edge_attrs(rec)
+            if ends in seen or not _GEXF_EDGE_OWN.isdisjoint(data):
+                raise _NotPlain  # networkx merges the two
+            seen.add(ends)
+            data["link_type"] = data.pop("type")
+            data["label"] = data["link_type"]
+            data["handling"] = ctx.handling
+            data["key"] = rec.kind
+            explicit = data.pop("id", None)
+            if explicit is None:
+                eid = str(edge_id)
+                edge_id += 1
+            else:
+                eid = str(explicit)
+                if eid.isdigit():  # networkx's own numbering steps around these
+                    raise _NotPlain
+            values = [gexf_ids[rec.source], gexf_ids[rec.target], eid, str(data.pop("label"))]
+            if "weight" in data:
+                values.append(str(data.pop("weight")))
+            write(_gexf_element("edge", _EDGE_XML, values, *attrs.values("edge", data)))
+            edges += 1
+            tick()
+        write("    </edges>\n")
+    if not nodes or not edges:
+        raise _NotPlain  # networkx writes an empty <nodes /> or <edges />
+    name = _ascii(_et_attr(f"linkwatch export [{ctx.handling}]"))
+    if _LINE_BREAKS.search(name) is not None:
+        raise _NotPlain
+    with path.open("w", encoding="utf-8") as fh, body_path.open(encoding="utf-8") as body:
+        fh.write(f"<?xml version='1.0' encoding='utf-8'?>\n<!-- Handling: {ctx.handling} -->\n"
+                 f'<gexf xmlns="{_GEXF.NS_GEXF}" xmlns:xsi="{_GEXF.NS_XSI}" '
+                 f'xsi:schemaLocation="{_GEXF.SCHEMALOCATION}" version="{_GEXF.VERSION}">\n'
+                 f'  <meta lastmodifieddate="{today}">\n'
+                 f"    <creator>NetworkX {nx.__version__}</creator>\n  </meta>\n"
+                 f'  <graph defaultedgetype="directed" mode="static" name="{name}">\n'
+                 f'{_ascii(attrs.declarations("edge"))}{_ascii(attrs.declarations("node"))}')
+        shutil.copyfileobj(body, fh, 1 << 20)
+        fh.write("  </graph>\n</gexf>\n")
     return [path]
 
 

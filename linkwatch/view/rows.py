@@ -52,6 +52,7 @@ _TIME = {"d": datetime, "D": date}
 # A plan for one ``$types``: how first_seen, last_seen and report_ids are stored ("" when
 # untyped), or None when the row takes the graph's path.
 _Plan = tuple[str, str, str] | None
+_UNSEEN = object()
 
 
 def _plan(types: dict[str, str], coarsened: bool) -> _Plan:
@@ -75,7 +76,7 @@ class ViewRows:
         self.nodes_read = self.edges_read = 0
         self._ids: list[str] | None = None
         self._times: dict[str, dict[str, str]] = {"d": {}, "D": {}}
-        self._plans: dict[tuple[Any, ...], _Plan] = {}
+        self._plans: dict[bool, dict[tuple[Any, ...], _Plan]] = {False: {}, True: {}}
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> ViewRows:
@@ -175,35 +176,42 @@ class ViewRows:
         plain kind (the graph's path)."""
         types = raw.pop(_TYPES, None)
         if types:
-            key = (*types.items(), coarsened)
-            if key in self._plans:
-                plan = self._plans[key]
-            else:
-                plan = self._plans[key] = _plan(types, coarsened)
+            plans = self._plans[coarsened]
+            key = tuple(types.items())
+            plan = plans.get(key, _UNSEEN)
+            if plan is _UNSEEN:
+                plan = plans[key] = _plan(types, coarsened)
             if plan is None:
                 return None
-            first_kind, last_kind, ids_kind = plan
+            first_kind, last_kind, ids_kind = plan  # type: ignore[misc]
         else:
             first_kind = last_kind = ids_kind = ""
         first = raw.pop("first_seen", None)
-        if first is not None:
-            if not first_kind:
-                return None
+        if first is None:
+            first = ""
+        elif first_kind:
             first = self._times[first_kind].get(first) or self._time(first_kind, first)
+        else:
+            return None
         last = raw.pop("last_seen", None)
-        if last is not None:
-            if not last_kind:
-                return None
+        if last is None:
+            last = ""
+        elif last_kind:
             last = self._times[last_kind].get(last) or self._time(last_kind, last)
+        else:
+            return None
         ids = raw.pop("report_ids", None)
-        if ids is not None:
-            if ids_kind == "s":
+        if ids is None:
+            ids = []
+        elif ids_kind == "s":
+            if len(ids) > 1:
                 ids = sorted(set(ids))
-            elif ids_kind == "t":
+        elif ids_kind == "t":
+            if len(ids) > 1:
                 ids = sorted(ids)
-            else:
-                return None
-        return first or "", last or "", ids or [], types
+        else:
+            return None
+        return first, last, ids, types
 
     def _time(self, kind: str, value: str) -> str:
         cache = self._times[kind]
