@@ -1,4 +1,4 @@
-"""``linkwatch export`` of the whole view in csv, json, graphml and gexf is written row by
+"""``linkwatch export`` of the whole view in csv, json, graphml, gexf and i2 is written row by
 row from the view's tables (``linkwatch.view.ViewRows``), without the graph: the files are
 byte for byte those the graph gave before (``tests/data/export_rows``, written by the code
 before the change; ``export_cases.write_golden``), and those the graph gives now.

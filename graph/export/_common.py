@@ -184,7 +184,7 @@ Scalar = str | bool | int | float
 @dataclass(slots=True)
 class Flat:
     """One node (``source`` empty) or edge as the text formats write it (csv, json,
-    graphml, gexf): ids pseudonymised, first/last seen as ISO 8601 text (``""`` when
+    graphml, gexf, i2): ids pseudonymised, first/last seen as ISO 8601 text (``""`` when
     unknown), the report ids sorted and joined by ``;`` (``reports`` of them), and the
     other attributes in the graph's order, each through ``text``."""
 

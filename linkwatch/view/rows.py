@@ -1,6 +1,6 @@
 """The whole link view as the text exports' rows (``graph.export.Rows``), without the graph.
 
-``linkwatch export`` of everything in csv, json, graphml or gexf writes each node and edge
+``linkwatch export`` of everything in csv, json, graphml, gexf or i2 writes each node and edge
 as text: its attributes decoded only as far as the file needs them.  A row's ``$types``
 (``codec``) say which of its JSON values stand for a set, a tuple or a time; a time is
 written as its ISO 8601 text, a set or tuple as its members sorted and joined by ``;``.
