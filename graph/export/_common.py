@@ -43,6 +43,7 @@ _COORD_ATTRS = frozenset({"lat", "lon"})
 _CORE = ("kind", "label", "first_seen", "last_seen", "report_ids", "type")
 
 ProgressFn = Callable[[int], None]
+BUFFER = 1 << 20  # bytes buffered per export file (written row by row: fewer system calls)
 
 
 class Pseudonymiser:

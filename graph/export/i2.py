@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET  # noqa: S405 - writing our own XML, not
 
 from linkwatch.graph import model as m
 
-from ._common import Context, Rows, cell, cells, one_line, write_private
+from ._common import BUFFER, Context, Rows, cell, cells, one_line, write_private
 
 ANB_VERSIONS = "i2 Analyst's Notebook 9.2 to 10.x (classic, unaligned import)"
 
@@ -90,7 +90,7 @@ with an extra ' (so no spreadsheet or importer runs it as a formula); plain numb
 def write_i2(rows: Rows, out: Path, ctx: Context) -> list[Path]:
     entities, links, readme = out / "i2_entities.csv", out / "i2_links.csv", out / "i2_README.txt"
     when, handling, tick = _When(), cell(ctx.handling), ctx.progress.tick
-    with entities.open("w", encoding="utf-8-sig", newline="") as fh:
+    with entities.open("w", encoding="utf-8-sig", newline="", buffering=BUFFER) as fh:
         w = csv.writer(fh)
         w.writerow(ENTITY_HEADER)
         for rec in rows.nodes(ctx.pseudo):
@@ -99,7 +99,7 @@ def write_i2(rows: Rows, out: Path, ctx: Context) -> list[Path]:
             row.append(handling)
             w.writerow(row)
             tick()
-    with links.open("w", encoding="utf-8-sig", newline="") as fh:
+    with links.open("w", encoding="utf-8-sig", newline="", buffering=BUFFER) as fh:
         w = csv.writer(fh)
         w.writerow(LINK_HEADER)
         for rec in rows.edges(ctx.pseudo):

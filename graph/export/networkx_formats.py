@@ -21,7 +21,7 @@ import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
 from networkx.readwrite.graphml import GraphMLWriter
 
-from ._common import Context, Flat, Progress, Rows, json_encoder
+from ._common import BUFFER, Context, Flat, Progress, Rows, json_encoder
 
 _GEXF = GEXFWriter(version="1.2draft")  # its namespaces and version, nothing else
 _JSON = json_encoder()  # json.dumps(..., ensure_ascii=False)
@@ -188,7 +188,7 @@ def _stream_graphml(rows: Rows, path: Path, body_path: Path, ctx: Context) -> li
     graph_data = keys.data("graph", _graph_attrs(ctx), "")
     tick = ctx.progress.tick
     try:
-        with body_path.open("w", encoding="utf-8") as body:
+        with body_path.open("w", encoding="utf-8", buffering=BUFFER) as body:
             write = body.write
             for rec in rows.nodes(ctx.pseudo):
                 data = keys.data("node", _node_attrs(rec), "  ")
@@ -206,7 +206,8 @@ def _stream_graphml(rows: Rows, path: Path, body_path: Path, ctx: Context) -> li
                          f'target="{_xml_attr(rec.target)}" id="{_xml_attr(rec.kind)}"')
                 write(f"{start}>\n{data}</edge>\n" if data else f"{start}/>\n")
                 tick()
-        with path.open("w", encoding="utf-8") as fh, body_path.open(encoding="utf-8") as body:
+        with path.open("w", encoding="utf-8", buffering=BUFFER) as fh, \
+                body_path.open(encoding="utf-8") as body:
             fh.write("<?xml version='1.0' encoding='utf-8'?>\n"
                      f'<graphml xmlns="{GraphMLWriter.NS_GRAPHML}" '
                      f'xmlns:xsi="{GraphMLWriter.NS_XSI}" '
@@ -364,7 +365,7 @@ def _stream_gexf(rows: Rows, path: Path, body_path: Path, ctx: Context) -> list[
     tick = ctx.progress.tick
     gexf_ids: dict[str, str] = {}  # node -> its "id" attribute, which GEXF takes as its id
     nodes = edges = 0
-    with body_path.open("w", encoding="utf-8") as body:
+    with body_path.open("w", encoding="utf-8", buffering=BUFFER) as body:
         write = body.write
         write("    <nodes>\n")
         for rec in rows.nodes(ctx.pseudo):
@@ -412,7 +413,8 @@ def _stream_gexf(rows: Rows, path: Path, body_path: Path, ctx: Context) -> list[
     name = _ascii(_et_attr(f"linkwatch export [{ctx.handling}]"))
     if _LINE_BREAKS.search(name) is not None:
         raise _NotPlain
-    with path.open("w", encoding="utf-8") as fh, body_path.open(encoding="utf-8") as body:
+    with path.open("w", encoding="utf-8", buffering=BUFFER) as fh, \
+                body_path.open(encoding="utf-8") as body:
         fh.write(f"<?xml version='1.0' encoding='utf-8'?>\n<!-- Handling: {ctx.handling} -->\n"
                  f'<gexf xmlns="{_GEXF.NS_GEXF}" xmlns:xsi="{_GEXF.NS_XSI}" '
                  f'xsi:schemaLocation="{_GEXF.SCHEMALOCATION}" version="{_GEXF.VERSION}">\n'
@@ -431,7 +433,8 @@ def write_json(rows: Rows, out: Path, ctx: Context) -> list[Path]:
     graph_attrs = _graph_attrs(ctx)
     node_link, cyto = out / "graph.node-link.json", out / "graph.cytoscape.json"
     encode, tick = _JSON, ctx.progress.tick
-    with node_link.open("w", encoding="utf-8") as nl, cyto.open("w", encoding="utf-8") as cy:
+    with node_link.open("w", encoding="utf-8", buffering=BUFFER) as nl, \
+            cyto.open("w", encoding="utf-8", buffering=BUFFER) as cy:
         nl.write('{"directed": true, "multigraph": true, "graph": '
                  f"{json.dumps(graph_attrs)},\n\"nodes\": [\n")
         cy.write(f'{{"data": {json.dumps(graph_attrs)}, "directed": true, "multigraph": true,'

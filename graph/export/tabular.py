@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ._common import Context, Rows, Scalar, cell, cells, json_encoder, one_line
+from ._common import BUFFER, Context, Rows, Scalar, cell, cells, json_encoder, one_line
 
 NODE_HEADER = ["Id", "Label", "kind", "first_seen", "last_seen", "report_ids", "handling",
                "attributes"]
@@ -28,7 +28,7 @@ def write_csv(rows: Rows, out: Path, ctx: Context) -> list[Path]:
     BOM (pandas, Gephi and csv readers take it as it is)."""
     nodes_path, edges_path = out / "nodes.csv", out / "edges.csv"
     handling, tick = cell(ctx.handling), ctx.progress.tick
-    with nodes_path.open("w", encoding="utf-8", newline="") as fh:
+    with nodes_path.open("w", encoding="utf-8", newline="", buffering=BUFFER) as fh:
         w = csv.writer(fh)
         w.writerow(NODE_HEADER)
         for rec in rows.nodes(ctx.pseudo):
@@ -37,7 +37,7 @@ def write_csv(rows: Rows, out: Path, ctx: Context) -> list[Path]:
             row += (handling, _attrs(rec.extra))  # "{...}" or "": no formula
             w.writerow(row)
             tick()
-    with edges_path.open("w", encoding="utf-8", newline="") as fh:
+    with edges_path.open("w", encoding="utf-8", newline="", buffering=BUFFER) as fh:
         w = csv.writer(fh)
         w.writerow(EDGE_HEADER)
         for rec in rows.edges(ctx.pseudo):
