@@ -10,16 +10,19 @@ its edges table is not in the graph's order."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from export_cases import GOLDEN, HANDLING, KEY, tricky_graph, write_view
+from test_view import BACKENDS, PG
 
 from linkwatch.config import Settings
 from linkwatch.exporting import export_view
 from linkwatch.graph.export import STREAMED, export_graph
 from linkwatch.view import GraphView
+from linkwatch.view.store import schema_name
 
 _TODAY = re.compile(rb'lastmodifieddate="[0-9-]+"')  # GEXF's meta: the day it was written
 
@@ -29,9 +32,22 @@ def files(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.iterdir())}
 
 
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """A view on SQLite, or on PostgreSQL (its own schema, dropped after)."""
+    app_id = f"rows-{uuid.uuid4().hex[:8]}"
+    if request.param == "sqlite":
+        yield Settings(app_id=app_id, data_dir=str(tmp_path / "data"))
+        return
+    yield Settings(app_id=app_id, data_dir=str(tmp_path / "data"), view_url=PG)
+    import psycopg
+
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema_name(app_id)}" CASCADE')
+
+
 @pytest.fixture(params=["plain", "same_type"])
-def view(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, GraphView]]:
-    settings = Settings(app_id=f"rows-{request.param}", data_dir=str(tmp_path / "data"))
+def view(request: pytest.FixtureRequest, settings: Settings) -> Iterator[tuple[str, GraphView]]:
     write_view(settings, tricky_graph(same_type_edges=request.param == "same_type"))
     v = GraphView.open(settings)
     yield request.param, v
