@@ -111,7 +111,7 @@ def write_golden(out: Path = GOLDEN) -> None:
             view = GraphView.open(settings)
             whole = view.select()
             view.close()
-            for fmt in ("csv", "json", "graphml", "gexf", "i2"):
+            for fmt in ("csv", "json", "graphml", "gexf", "i2", "neo4j"):
                 for pseudo, key in (("", None), ("-pseudonymised", KEY)):
                     export_graph(whole, fmt, out / f"{case}-{fmt}{pseudo}", handling=HANDLING,
                                  pseudonymise_key=key)
