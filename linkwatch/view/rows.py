@@ -80,7 +80,7 @@ class ViewRows:
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> ViewRows:
-        """One snapshot of the tables, the collector paused (``reader.gc_paused``: the
+        """One snapshot of the tables, the collector paused (``store.gc_paused``: the
         rows make no cycles, and a full collection would walk all that is held)."""
         self._stack = contextlib.ExitStack()
         with self._stack as stack:
