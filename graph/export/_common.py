@@ -32,8 +32,14 @@ PERSONAL_KINDS = frozenset({
     "person", "phone", "email", "account", "iban", "card", "address", "postcode",
     "handle", "username", "imei", "vehicle",
 })
-# Person attributes that identify on their own; dropped when pseudonymising.
-_IDENTIFYING_ATTRS = frozenset({"dob", "postcode"})
+# What a pseudonymised node of a personal kind keeps besides its pseudonym, first/last
+# seen and report ids: a person's descriptive attributes (the age as a band), and nothing
+# of a phone, account, address...  An attribute not named here (a date of birth, a home
+# postcode, an identifier in clear that a future stage adds) is not written.
+_KEPT_PSEUDONYMISED = {"person": frozenset({"age", "flags", "home_force", "nationality",
+                                            "out_of_area", "roles", "under_18",
+                                            "vulnerable"}),
+                       "vehicle": frozenset({"make", "colour"})}
 # Pseudonymised packages coarsen what narrows a person down: coordinates to this many
 # decimal places (0.01 degree: about 1.1 km north-south, 0.7 km east-west in the UK),
 # ages to 10-year bands ("30-39").
@@ -121,12 +127,14 @@ def node_record(node_id: str, data: dict[str, Any], pseudo: Pseudonymiser) -> Re
 
 
 def coarsen(kind: str, extra: dict[str, Any]) -> dict[str, Any]:
-    """A pseudonymised node's attributes: a person's date of birth and home postcode
-    dropped, the age as a 10-year band, coordinates rounded to ``COORD_DECIMALS``."""
-    out = dict(extra)
-    if kind == "person":
-        for key in _IDENTIFYING_ATTRS:
-            out.pop(key, None)
+    """A pseudonymised node's attributes: for a personal kind only those
+    ``_KEPT_PSEUDONYMISED`` names (a person's date of birth and home postcode go), the age
+    as a 10-year band, coordinates rounded to ``COORD_DECIMALS``."""
+    if kind in PERSONAL_KINDS:
+        kept = _KEPT_PSEUDONYMISED.get(kind, frozenset())
+        out = {k: v for k, v in extra.items() if k in kept}
+    else:
+        out = dict(extra)
     if "age" in out:
         out["age"] = age_band(out["age"])
         if out["age"] is None:
@@ -139,6 +147,17 @@ def coarsen(kind: str, extra: dict[str, Any]) -> dict[str, Any]:
         else:
             del out[key]
     return out
+
+
+def coarsen_edge(u: str, v: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """A pseudonymised edge's attributes: at a node of a personal kind only its role and
+    weight (a number as written, say, would undo the pseudonym at its end)."""
+    if m.kind_of(u) in PERSONAL_KINDS or m.kind_of(v) in PERSONAL_KINDS:
+        return {k: v_ for k, v_ in extra.items() if k in _KEPT_EDGE_PSEUDONYMISED}
+    return extra
+
+
+_KEPT_EDGE_PSEUDONYMISED = frozenset({"role", "weight"})
 
 
 def age_band(age: Any) -> str | None:
@@ -162,6 +181,8 @@ def edge_record(u: str, v: str, key: str, data: dict[str, Any], pseudo: Pseudony
                 ) -> Record:
     etype = str(data.get("type") or key)
     extra = {k: v_ for k, v_ in data.items() if k not in _CORE and v_ is not None}
+    if pseudo.active:
+        extra = coarsen_edge(u, v, extra)
     source, target = pseudo.node_id(u), pseudo.node_id(v)
     return Record(f"{source}|{etype}|{target}", etype, etype, data.get("first_seen"),
                   data.get("last_seen"), sorted(data.get("report_ids") or ()), extra,

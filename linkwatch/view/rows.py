@@ -33,6 +33,7 @@ from linkwatch.graph.export._common import (
     Flat,
     Pseudonymiser,
     coarsen,
+    coarsen_edge,
     edge_record,
     flat,
     node_record,
@@ -164,6 +165,8 @@ class ViewRows:
         raw.pop("kind", None)
         raw.pop("label", None)
         extra = self._extra(raw, types) if raw else {}
+        if pseudo.active:
+            extra = coarsen_edge(u, v, extra)
         source, target = (pseudo.node_id(u), pseudo.node_id(v)) if pseudo.active else (u, v)
         return Flat(f"{source}|{etype}|{target}", etype, etype, first, last,
                     ARRAY_SEP.join(ids), len(ids), extra, source, target)

@@ -13,7 +13,7 @@ CALL (row) {
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_nodes_person.csv' AS row
 CALL (row) {
   MERGE (n:Entity {id: row.`id:ID`})
-  SET n:Person, n.kind = row.kind, n.label = row.label, n.first_seen = datetime(row.`first_seen:datetime`), n.last_seen = datetime(row.`last_seen:datetime`), n.report_ids = split(row.`report_ids:string[]`, ';'), n.handling = row.handling, n.roles = split(row.`roles:string[]`, ';'), n.flags = split(row.`flags:string[]`, ';'), n.age = row.`age`, n.lat = toFloat(row.`lat:double`), n.lon = toFloat(row.`lon:double`), n.aliases = split(row.`aliases:string[]`, ';'), n.seen = row.`seen`, n.score = toFloat(row.`score:double`), n.big = toInteger(row.`big:long`), n.tiny = toFloat(row.`tiny:double`), n.verified = toBoolean(row.`verified:boolean`)
+  SET n:Person, n.kind = row.kind, n.label = row.label, n.first_seen = datetime(row.`first_seen:datetime`), n.last_seen = datetime(row.`last_seen:datetime`), n.report_ids = split(row.`report_ids:string[]`, ';'), n.handling = row.handling, n.roles = split(row.`roles:string[]`, ';'), n.flags = split(row.`flags:string[]`, ';'), n.age = row.`age`
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_nodes_phone.csv' AS row
@@ -25,13 +25,13 @@ CALL (row) {
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_nodes_email.csv' AS row
 CALL (row) {
   MERGE (n:Entity {id: row.`id:ID`})
-  SET n:Email, n.kind = row.kind, n.label = row.label, n.first_seen = datetime(row.`first_seen:datetime`), n.last_seen = datetime(row.`last_seen:datetime`), n.report_ids = split(row.`report_ids:string[]`, ';'), n.handling = row.handling, n.value = row.`value`, n.name = row.`name`, n.id = row.`id`
+  SET n:Email, n.kind = row.kind, n.label = row.label, n.first_seen = datetime(row.`first_seen:datetime`), n.last_seen = datetime(row.`last_seen:datetime`), n.report_ids = split(row.`report_ids:string[]`, ';'), n.handling = row.handling
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_nodes_address.csv' AS row
 CALL (row) {
   MERGE (n:Entity {id: row.`id:ID`})
-  SET n:Address, n.kind = row.kind, n.label = row.label, n.first_seen = datetime(row.`first_seen:datetime`), n.last_seen = datetime(row.`last_seen:datetime`), n.report_ids = split(row.`report_ids:string[]`, ';'), n.handling = row.handling, n.since = date(row.`since:date`), n.tags = split(row.`tags:string[]`, ';')
+  SET n:Address, n.kind = row.kind, n.label = row.label, n.first_seen = datetime(row.`first_seen:datetime`), n.last_seen = datetime(row.`last_seen:datetime`), n.report_ids = split(row.`report_ids:string[]`, ';'), n.handling = row.handling
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_nodes_url.csv' AS row
@@ -51,7 +51,7 @@ WITH row WHERE row.`:TYPE` = 'CONTACTED'
 CALL (row) {
   MATCH (a:Entity {id: row.`:START_ID`}), (b:Entity {id: row.`:END_ID`})
   MERGE (a)-[r:CONTACTED]->(b)
-  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.numbers = split(row.`numbers:string[]`, ';'), r.id = row.`id`, r.source = row.`source`, r.since = datetime(row.`since:datetime`), r.note = row.`note`, r.weight = toInteger(row.`weight:long`), r.seen_on = split(row.`seen_on:string[]`, ';'), r.amount = toFloat(row.`amount:double`)
+  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.weight = toInteger(row.`weight:long`)
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_relationships.csv' AS row
@@ -59,7 +59,7 @@ WITH row WHERE row.`:TYPE` = 'CO_OFFENDER'
 CALL (row) {
   MATCH (a:Entity {id: row.`:START_ID`}), (b:Entity {id: row.`:END_ID`})
   MERGE (a)-[r:CO_OFFENDER]->(b)
-  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.numbers = split(row.`numbers:string[]`, ';'), r.id = row.`id`, r.source = row.`source`, r.since = datetime(row.`since:datetime`), r.note = row.`note`, r.weight = toInteger(row.`weight:long`), r.seen_on = split(row.`seen_on:string[]`, ';'), r.amount = toFloat(row.`amount:double`)
+  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.weight = toInteger(row.`weight:long`)
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_relationships.csv' AS row
@@ -67,7 +67,7 @@ WITH row WHERE row.`:TYPE` = 'INVOLVED'
 CALL (row) {
   MATCH (a:Entity {id: row.`:START_ID`}), (b:Entity {id: row.`:END_ID`})
   MERGE (a)-[r:INVOLVED]->(b)
-  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.numbers = split(row.`numbers:string[]`, ';'), r.id = row.`id`, r.source = row.`source`, r.since = datetime(row.`since:datetime`), r.note = row.`note`, r.weight = toInteger(row.`weight:long`), r.seen_on = split(row.`seen_on:string[]`, ';'), r.amount = toFloat(row.`amount:double`)
+  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.weight = toInteger(row.`weight:long`)
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_relationships.csv' AS row
@@ -75,7 +75,7 @@ WITH row WHERE row.`:TYPE` = 'LIVES_AT'
 CALL (row) {
   MATCH (a:Entity {id: row.`:START_ID`}), (b:Entity {id: row.`:END_ID`})
   MERGE (a)-[r:LIVES_AT]->(b)
-  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.numbers = split(row.`numbers:string[]`, ';'), r.id = row.`id`, r.source = row.`source`, r.since = datetime(row.`since:datetime`), r.note = row.`note`, r.weight = toInteger(row.`weight:long`), r.seen_on = split(row.`seen_on:string[]`, ';'), r.amount = toFloat(row.`amount:double`)
+  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.weight = toInteger(row.`weight:long`)
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_relationships.csv' AS row
@@ -83,7 +83,7 @@ WITH row WHERE row.`:TYPE` = 'MENTIONS'
 CALL (row) {
   MATCH (a:Entity {id: row.`:START_ID`}), (b:Entity {id: row.`:END_ID`})
   MERGE (a)-[r:MENTIONS]->(b)
-  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.numbers = split(row.`numbers:string[]`, ';'), r.id = row.`id`, r.source = row.`source`, r.since = datetime(row.`since:datetime`), r.note = row.`note`, r.weight = toInteger(row.`weight:long`), r.seen_on = split(row.`seen_on:string[]`, ';'), r.amount = toFloat(row.`amount:double`)
+  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.weight = toInteger(row.`weight:long`)
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_relationships.csv' AS row
@@ -91,7 +91,7 @@ WITH row WHERE row.`:TYPE` = 'USES_EMAIL'
 CALL (row) {
   MATCH (a:Entity {id: row.`:START_ID`}), (b:Entity {id: row.`:END_ID`})
   MERGE (a)-[r:USES_EMAIL]->(b)
-  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.numbers = split(row.`numbers:string[]`, ';'), r.id = row.`id`, r.source = row.`source`, r.since = datetime(row.`since:datetime`), r.note = row.`note`, r.weight = toInteger(row.`weight:long`), r.seen_on = split(row.`seen_on:string[]`, ';'), r.amount = toFloat(row.`amount:double`)
+  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.weight = toInteger(row.`weight:long`)
 } IN TRANSACTIONS OF 1000 ROWS;
 
 LOAD CSV WITH HEADERS FROM 'file:///neo4j_relationships.csv' AS row
@@ -99,5 +99,5 @@ WITH row WHERE row.`:TYPE` = 'USES_PHONE'
 CALL (row) {
   MATCH (a:Entity {id: row.`:START_ID`}), (b:Entity {id: row.`:END_ID`})
   MERGE (a)-[r:USES_PHONE]->(b)
-  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.numbers = split(row.`numbers:string[]`, ';'), r.id = row.`id`, r.source = row.`source`, r.since = datetime(row.`since:datetime`), r.note = row.`note`, r.weight = toInteger(row.`weight:long`), r.seen_on = split(row.`seen_on:string[]`, ';'), r.amount = toFloat(row.`amount:double`)
+  SET r.first_seen = datetime(row.`first_seen:datetime`), r.last_seen = datetime(row.`last_seen:datetime`), r.report_ids = split(row.`report_ids:string[]`, ';'), r.handling = row.handling, r.role = row.`role`, r.weight = toInteger(row.`weight:long`)
 } IN TRANSACTIONS OF 1000 ROWS;
