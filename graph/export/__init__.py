@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -26,8 +27,10 @@ from ._common import (
     DEFAULT_HANDLING,
     PERSONAL_KINDS,
     Context,
+    GraphRows,
     Progress,
     Pseudonymiser,
+    Rows,
     cell,
     plain,
     private_dir,
@@ -35,7 +38,7 @@ from ._common import (
 )
 from ._select import select
 
-Writer = Callable[[nx.MultiDiGraph, Path, Context], list[Path]]
+Writer = Callable[[Any, Path, Context], list[Path]]  # a graph, or Rows (``STREAMED``)
 
 
 class ExportError(Exception):
@@ -93,10 +96,12 @@ def _writer(fmt: str) -> Writer:
 
 
 FORMATS = ("graphml", "gexf", "json", "csv", "i2", "neo4j", "ftm", "stix")
+# written from ``Rows`` (row by row, no graph needed); the others from the graph
+STREAMED = frozenset({"graphml", "gexf", "json", "csv", "i2"})
 
 
 def export_graph(
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | Rows,
     fmt: str,
     out: Path,
     *,
@@ -105,6 +110,9 @@ def export_graph(
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
     """Write ``g`` as ``fmt`` into the folder ``out`` (created); return the files written.
+
+    ``g`` is a graph, or ``Rows`` (``linkwatch.view.ViewRows``: the whole link view read
+    as it is written, for the ``STREAMED`` formats; the others build its graph).
 
     ``pseudonymise_key`` replaces person names and personal identifiers (node kinds
     in ``PERSONAL_KINDS``) by keyed HMAC-SHA256 pseudonyms, the same in every file
@@ -126,7 +134,11 @@ def export_graph(
     ctx = Context(handling=handling, pseudo=Pseudonymiser(pseudonymise_key), progress=ticker)
     staging = Path(tempfile.mkdtemp(prefix=".linkwatch-export-", dir=out))  # mode 0700
     try:
-        written = _writer(fmt)(g, staging, ctx)
+        if fmt in STREAMED:
+            source: Any = GraphRows(g) if isinstance(g, nx.Graph) else g
+        else:
+            source = g if isinstance(g, nx.Graph) else g.graph()
+        written = _writer(fmt)(source, staging, ctx)
         final = []
         for path in written:
             os.chmod(path, 0o600)
@@ -138,5 +150,5 @@ def export_graph(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-__all__ = ["FORMATS", "PERSONAL_KINDS", "BadKey", "ExportError", "UnknownFormat", "cell",
-           "export_graph", "plain", "select", "write_private"]
+__all__ = ["FORMATS", "PERSONAL_KINDS", "STREAMED", "BadKey", "ExportError", "GraphRows",
+           "Rows", "UnknownFormat", "cell", "export_graph", "plain", "select", "write_private"]

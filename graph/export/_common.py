@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import math
 import os
 import re
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 
@@ -31,8 +32,14 @@ PERSONAL_KINDS = frozenset({
     "person", "phone", "email", "account", "iban", "card", "address", "postcode",
     "handle", "username", "imei", "vehicle",
 })
-# Person attributes that identify on their own; dropped when pseudonymising.
-_IDENTIFYING_ATTRS = frozenset({"dob", "postcode"})
+# What a pseudonymised node of a personal kind keeps besides its pseudonym, first/last
+# seen and report ids: a person's descriptive attributes (the age as a band), and nothing
+# of a phone, account, address...  An attribute not named here (a date of birth, a home
+# postcode, an identifier in clear that a future stage adds) is not written.
+_KEPT_PSEUDONYMISED = {"person": frozenset({"age", "flags", "home_force", "nationality",
+                                            "out_of_area", "roles", "under_18",
+                                            "vulnerable"}),
+                       "vehicle": frozenset({"make", "colour"})}
 # Pseudonymised packages coarsen what narrows a person down: coordinates to this many
 # decimal places (0.01 degree: about 1.1 km north-south, 0.7 km east-west in the UK),
 # ages to 10-year bands ("30-39").
@@ -42,6 +49,7 @@ _COORD_ATTRS = frozenset({"lat", "lon"})
 _CORE = ("kind", "label", "first_seen", "last_seen", "report_ids", "type")
 
 ProgressFn = Callable[[int], None]
+BUFFER = 1 << 20  # bytes buffered per export file (written row by row: fewer system calls)
 
 
 class Pseudonymiser:
@@ -103,24 +111,30 @@ class Record:
 
 def node_records(g: nx.MultiDiGraph, pseudo: Pseudonymiser) -> Iterator[Record]:
     for node_id, data in g.nodes(data=True):
-        kind = data.get("kind") or m.kind_of(node_id)
-        out_id = pseudo.node_id(node_id)
-        private = out_id != node_id
-        label = out_id.split(":", 1)[-1] if private else str(data.get("label") or node_id)
-        extra = {k: v for k, v in data.items() if k not in _CORE and v is not None}
-        if pseudo.active:
-            extra = coarsen(kind, extra)
-        yield Record(out_id, kind, label, data.get("first_seen"), data.get("last_seen"),
-                     sorted(data.get("report_ids") or ()), extra, raw_id=node_id)
+        yield node_record(node_id, data, pseudo)
+
+
+def node_record(node_id: str, data: dict[str, Any], pseudo: Pseudonymiser) -> Record:
+    kind = data.get("kind") or m.kind_of(node_id)
+    out_id = pseudo.node_id(node_id)
+    private = out_id != node_id
+    label = out_id.split(":", 1)[-1] if private else str(data.get("label") or node_id)
+    extra = {k: v for k, v in data.items() if k not in _CORE and v is not None}
+    if pseudo.active:
+        extra = coarsen(kind, extra)
+    return Record(out_id, kind, label, data.get("first_seen"), data.get("last_seen"),
+                  sorted(data.get("report_ids") or ()), extra, raw_id=node_id)
 
 
 def coarsen(kind: str, extra: dict[str, Any]) -> dict[str, Any]:
-    """A pseudonymised node's attributes: a person's date of birth and home postcode
-    dropped, the age as a 10-year band, coordinates rounded to ``COORD_DECIMALS``."""
-    out = dict(extra)
-    if kind == "person":
-        for key in _IDENTIFYING_ATTRS:
-            out.pop(key, None)
+    """A pseudonymised node's attributes: for a personal kind only those
+    ``_KEPT_PSEUDONYMISED`` names (a person's date of birth and home postcode go), the age
+    as a 10-year band, coordinates rounded to ``COORD_DECIMALS``."""
+    if kind in PERSONAL_KINDS:
+        kept = _KEPT_PSEUDONYMISED.get(kind, frozenset())
+        out = {k: v for k, v in extra.items() if k in kept}
+    else:
+        out = dict(extra)
     if "age" in out:
         out["age"] = age_band(out["age"])
         if out["age"] is None:
@@ -133,6 +147,17 @@ def coarsen(kind: str, extra: dict[str, Any]) -> dict[str, Any]:
         else:
             del out[key]
     return out
+
+
+def coarsen_edge(u: str, v: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """A pseudonymised edge's attributes: at a node of a personal kind only its role and
+    weight (a number as written, say, would undo the pseudonym at its end)."""
+    if m.kind_of(u) in PERSONAL_KINDS or m.kind_of(v) in PERSONAL_KINDS:
+        return {k: v_ for k, v_ in extra.items() if k in _KEPT_EDGE_PSEUDONYMISED}
+    return extra
+
+
+_KEPT_EDGE_PSEUDONYMISED = frozenset({"role", "weight"})
 
 
 def age_band(age: Any) -> str | None:
@@ -149,13 +174,19 @@ def age_band(age: Any) -> str | None:
 
 def edge_records(g: nx.MultiDiGraph, pseudo: Pseudonymiser) -> Iterator[Record]:
     for u, v, key, data in g.edges(keys=True, data=True):
-        etype = str(data.get("type") or key)
-        extra = {k: v_ for k, v_ in data.items() if k not in _CORE and v_ is not None}
-        yield Record(f"{pseudo.node_id(u)}|{etype}|{pseudo.node_id(v)}", etype, etype,
-                     data.get("first_seen"), data.get("last_seen"),
-                     sorted(data.get("report_ids") or ()), extra,
-                     source=pseudo.node_id(u), target=pseudo.node_id(v),
-                     raw_source=u, raw_target=v)
+        yield edge_record(u, v, key, data, pseudo)
+
+
+def edge_record(u: str, v: str, key: str, data: dict[str, Any], pseudo: Pseudonymiser
+                ) -> Record:
+    etype = str(data.get("type") or key)
+    extra = {k: v_ for k, v_ in data.items() if k not in _CORE and v_ is not None}
+    if pseudo.active:
+        extra = coarsen_edge(u, v, extra)
+    source, target = pseudo.node_id(u), pseudo.node_id(v)
+    return Record(f"{source}|{etype}|{target}", etype, etype, data.get("first_seen"),
+                  data.get("last_seen"), sorted(data.get("report_ids") or ()), extra,
+                  source=source, target=target, raw_source=u, raw_target=v)
 
 
 def text(value: Any) -> str | bool | int | float:
@@ -167,6 +198,87 @@ def text(value: Any) -> str | bool | int | float:
     if isinstance(value, set | frozenset | tuple | list):
         return ARRAY_SEP.join(sorted(str(text(v)) for v in value))
     return str(value)
+
+
+Scalar = str | bool | int | float
+
+
+@dataclass(slots=True)
+class Flat:
+    """One node (``source`` empty) or edge as the text formats write it (csv, json,
+    graphml, gexf, i2): ids pseudonymised, first/last seen as ISO 8601 text (``""`` when
+    unknown), the report ids sorted and joined by ``;`` (``reports`` of them), and the
+    other attributes in the graph's order, each through ``text``."""
+
+    id: str
+    kind: str
+    label: str
+    first_seen: str
+    last_seen: str
+    report_ids: str
+    reports: int
+    extra: dict[str, Scalar]
+    source: str = ""
+    target: str = ""
+
+
+def flat(rec: Record) -> Flat:
+    return Flat(rec.id, rec.kind, rec.label, iso(rec.first_seen), iso(rec.last_seen),
+                ARRAY_SEP.join(rec.report_ids), len(rec.report_ids),
+                {k: text(v) for k, v in rec.extra.items()}, rec.source, rec.target)
+
+
+class Rows(Protocol):
+    """What the text formats are written from: the nodes, then the edges (both ends
+    among the nodes), in the order ``MultiDiGraph.nodes`` and ``.edges`` give them.
+    ``GraphRows`` reads a graph; ``linkwatch.view.ViewRows`` reads the link view's
+    tables as they stand, without building the graph."""
+
+    def nodes(self, pseudo: Pseudonymiser) -> Iterator[Flat]: ...
+
+    def edges(self, pseudo: Pseudonymiser) -> Iterator[Flat]: ...
+
+    def graph(self) -> nx.MultiDiGraph:
+        """The graph itself (for the formats that look things up in it)."""
+        ...
+
+
+class GraphRows:
+    """``Rows`` of a graph in memory."""
+
+    def __init__(self, g: nx.MultiDiGraph) -> None:
+        self.g = g
+
+    def nodes(self, pseudo: Pseudonymiser) -> Iterator[Flat]:
+        return (flat(rec) for rec in node_records(self.g, pseudo))
+
+    def edges(self, pseudo: Pseudonymiser) -> Iterator[Flat]:
+        return (flat(rec) for rec in edge_records(self.g, pseudo))
+
+    def graph(self) -> nx.MultiDiGraph:
+        return self.g
+
+
+def json_encoder(sort_keys: bool = False) -> Callable[[Any], str]:
+    """``json.dumps(obj, ensure_ascii=False, sort_keys=...)``, its encoder made once (the
+    text formats encode a small object per row; ``dumps`` builds an encoder each call)."""
+    enc = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys)
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # CPython's C encoder
+    encode_basestring = json.encoder.encode_basestring
+    if c_make_encoder is None:  # pragma: no cover - another Python
+        return enc.encode
+    # what JSONEncoder.iterencode(obj, _one_shot=True) makes, without the cycle check
+    # (rows are flat) and without being made again for each row
+    chunks = c_make_encoder(None, enc.default, encode_basestring, None, enc.key_separator,
+                            enc.item_separator, sort_keys, False, True)
+    join = "".join
+
+    def encode(obj: Any) -> str:
+        if isinstance(obj, str):
+            return str(encode_basestring(obj))
+        return join(chunks(obj, 0))
+
+    return encode
 
 
 def iso(value: datetime | date | None) -> str:
@@ -201,8 +313,16 @@ def plain(value: str) -> str:
     return value[1:] if value.startswith("'") else value
 
 
+_FORMULA_FIRST = frozenset(FORMULA_START)
+
+
 def cells(row: list[Any]) -> list[Any]:
-    return [cell(v) for v in row]
+    """``cell`` of each: ``row`` itself when every cell is text that starts with no
+    formula character (the common case, checked first: an export passes millions)."""
+    for v in row:
+        if v.__class__ is not str or v[:1] in _FORMULA_FIRST:
+            return [cell(v) for v in row]
+    return row
 
 
 def private_dir(path: Path) -> Path:

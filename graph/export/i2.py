@@ -18,11 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET  # noqa: S405 - writing our own XML, not parsing
 
-import networkx as nx
-
 from linkwatch.graph import model as m
 
-from ._common import Context, cells, edge_records, node_records, one_line, write_private
+from ._common import BUFFER, Context, Rows, cell, cells, one_line, write_private
 
 ANB_VERSIONS = "i2 Analyst's Notebook 9.2 to 10.x (classic, unaligned import)"
 
@@ -89,25 +87,28 @@ with an extra ' (so no spreadsheet or importer runs it as a formula); plain numb
 """
 
 
-def write_i2(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
+def write_i2(rows: Rows, out: Path, ctx: Context) -> list[Path]:
     entities, links, readme = out / "i2_entities.csv", out / "i2_links.csv", out / "i2_README.txt"
-    with entities.open("w", encoding="utf-8-sig", newline="") as fh:
+    when, handling, tick = _When(), cell(ctx.handling), ctx.progress.tick
+    with entities.open("w", encoding="utf-8-sig", newline="", buffering=BUFFER) as fh:
         w = csv.writer(fh)
         w.writerow(ENTITY_HEADER)
-        for rec in node_records(g, ctx.pseudo):
-            etype = ENTITY_TYPES.get(rec.kind, "Entity")
-            w.writerow(cells([etype, rec.id, one_line(rec.label), *_when(rec.first_seen),
-                              *_when(rec.last_seen), ";".join(rec.report_ids), ctx.handling]))
-            ctx.progress.tick()
-    with links.open("w", encoding="utf-8-sig", newline="") as fh:
+        for rec in rows.nodes(ctx.pseudo):
+            row = cells([ENTITY_TYPES.get(rec.kind, "Entity"), rec.id, one_line(rec.label),
+                         *when(rec.first_seen), *when(rec.last_seen), rec.report_ids])
+            row.append(handling)
+            w.writerow(row)
+            tick()
+    with links.open("w", encoding="utf-8-sig", newline="", buffering=BUFFER) as fh:
         w = csv.writer(fh)
         w.writerow(LINK_HEADER)
-        for rec in edge_records(g, ctx.pseudo):
-            w.writerow(cells([rec.source, _type_of(rec.source), rec.target,
-                              _type_of(rec.target), LINK_TYPES.get(rec.kind, rec.kind),
-                              "With", *_when(rec.first_seen), *_when(rec.last_seen),
-                              ";".join(rec.report_ids), ctx.handling]))
-            ctx.progress.tick()
+        for rec in rows.edges(ctx.pseudo):
+            row = cells([rec.source, _type_of(rec.source), rec.target, _type_of(rec.target),
+                         LINK_TYPES.get(rec.kind, rec.kind), "With", *when(rec.first_seen),
+                         *when(rec.last_seen), rec.report_ids])
+            row.append(handling)
+            w.writerow(row)
+            tick()
     write_private(readme, _README.format(
         handling=ctx.handling, date_fmt="DD/MM/YYYY", time_fmt="HH:MM:SS",
         versions=ANB_VERSIONS,
@@ -192,9 +193,18 @@ def _type_of(node_id: str) -> str:
     return ENTITY_TYPES.get(m.kind_of(node_id), "Entity")
 
 
-def _when(value: datetime | None) -> tuple[str, str]:
-    if value is None:
-        return "", ""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.strftime(DATE_FORMAT), value.strftime(TIME_FORMAT)
+class _When:
+    """An ISO 8601 first/last seen (``Flat``) as i2's date and time cells (in UTC), each
+    distinct time worked out once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, str]] = {"": ("", "")}
+
+    def __call__(self, iso: str) -> tuple[str, str]:
+        out = self._seen.get(iso)
+        if out is None:
+            value = datetime.fromisoformat(iso)
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC)
+            out = self._seen[iso] = (value.strftime(DATE_FORMAT), value.strftime(TIME_FORMAT))
+        return out

@@ -41,12 +41,14 @@ _CYPHER = {"datetime": "datetime({})", "date": "date({})", "long": "toInteger({}
 
 
 def write_neo4j(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
-    node_cols = _columns((r.kind, r.extra) for r in node_records(g, ctx.pseudo))
-    rel_cols = _columns(("", r.extra) for r in edge_records(g, ctx.pseudo)).get("", {})
+    # each node and edge made a record once: the columns need them all before the rows
+    nodes, edges = list(node_records(g, ctx.pseudo)), list(edge_records(g, ctx.pseudo))
+    node_cols = _columns((r.kind, r.extra) for r in nodes)
+    rel_cols = _columns(("", r.extra) for r in edges).get("", {})
     files: dict[str, tuple[IO[str], Any]] = {}
     paths: list[Path] = []
     try:
-        for rec in node_records(g, ctx.pseudo):
+        for rec in nodes:
             if rec.kind not in files:
                 path = out / f"neo4j_nodes_{rec.kind}.csv"
                 kind_fh = path.open("w", encoding="utf-8", newline="")
@@ -64,12 +66,11 @@ def write_neo4j(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
     with rel_path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(REL_HEADER + _header(rel_cols))
-        for rec in edge_records(g, ctx.pseudo):
+        for rec in edges:
             w.writerow(cells([rec.source, rec.target, _rel_type(rec.kind), *_common(rec),
                               ctx.handling, *_extras(rec, rel_cols)]))
             ctx.progress.tick()
-    rel_types = sorted({_rel_type(str(d.get("type") or k))
-                        for _, _, k, d in g.edges(keys=True, data=True)})
+    rel_types = sorted({_rel_type(rec.kind) for rec in edges})  # str(type or key)
     script = out / "neo4j_load.cypher"
     write_private(script, _cypher(paths, node_cols, rel_path, rel_cols, rel_types,
                                   ctx.handling))

@@ -11,44 +11,46 @@ Every cell goes through ``_common.cell`` (spreadsheet formula injection).
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
-import networkx as nx
-
-from ._common import Context, cells, edge_records, iso, node_records, one_line, text
+from ._common import BUFFER, Context, Rows, Scalar, cell, cells, json_encoder, one_line
 
 NODE_HEADER = ["Id", "Label", "kind", "first_seen", "last_seen", "report_ids", "handling",
                "attributes"]
 EDGE_HEADER = ["Source", "Target", "Type", "Label", "Weight", "relation", "first_seen",
                "last_seen", "report_ids", "handling", "attributes"]
 DIRECTED = "Directed"
+_SORTED_JSON = json_encoder(sort_keys=True)
 
 
-def write_csv(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
+def write_csv(rows: Rows, out: Path, ctx: Context) -> list[Path]:
     """``attributes`` holds the remaining attributes as a JSON object.  UTF-8 without a
     BOM (pandas, Gephi and csv readers take it as it is)."""
     nodes_path, edges_path = out / "nodes.csv", out / "edges.csv"
-    with nodes_path.open("w", encoding="utf-8", newline="") as fh:
+    handling, tick = cell(ctx.handling), ctx.progress.tick
+    with nodes_path.open("w", encoding="utf-8", newline="", buffering=BUFFER) as fh:
         w = csv.writer(fh)
         w.writerow(NODE_HEADER)
-        for rec in node_records(g, ctx.pseudo):
-            w.writerow(cells([rec.id, one_line(rec.label), rec.kind, iso(rec.first_seen),
-                              iso(rec.last_seen), ";".join(rec.report_ids), ctx.handling,
-                              _attrs(rec.extra)]))
-            ctx.progress.tick()
-    with edges_path.open("w", encoding="utf-8", newline="") as fh:
+        for rec in rows.nodes(ctx.pseudo):
+            row = cells([rec.id, one_line(rec.label), rec.kind, rec.first_seen,
+                         rec.last_seen, rec.report_ids])
+            row += (handling, _attrs(rec.extra))  # "{...}" or "": no formula
+            w.writerow(row)
+            tick()
+    with edges_path.open("w", encoding="utf-8", newline="", buffering=BUFFER) as fh:
         w = csv.writer(fh)
         w.writerow(EDGE_HEADER)
-        for rec in edge_records(g, ctx.pseudo):
-            w.writerow(cells([rec.source, rec.target, DIRECTED, rec.kind,
-                              max(len(rec.report_ids), 1), rec.kind, iso(rec.first_seen),
-                              iso(rec.last_seen), ";".join(rec.report_ids), ctx.handling,
-                              _attrs(rec.extra)]))
-            ctx.progress.tick()
+        for rec in rows.edges(ctx.pseudo):
+            kind = cell(rec.kind)
+            row = cells([rec.source, rec.target])
+            row += (DIRECTED, kind, max(rec.reports, 1), kind)
+            row += cells([rec.first_seen, rec.last_seen, rec.report_ids])
+            row += (handling, _attrs(rec.extra))
+            w.writerow(row)
+            tick()
     return [nodes_path, edges_path]
 
 
-def _attrs(extra: dict[str, object]) -> str:
-    return json.dumps({k: text(v) for k, v in sorted(extra.items())}, ensure_ascii=False) \
-        if extra else ""
+def _attrs(extra: dict[str, Scalar]) -> str:
+    """``json.dumps`` of ``extra`` by key, as Python writes it (``", "``, ``": "``)."""
+    return _SORTED_JSON(extra) if extra else ""

@@ -8,9 +8,9 @@ export``, ``share``, ``search``, the API) read the parts they need from there
 design, and what else was weighed.
 """
 
-from .reader import GraphView, ViewState
+from .reader import GraphView, ViewRows, ViewState
 from .store import Store, ViewUnavailable, url_of
 from .writer import ViewWriter, Writes
 
-__all__ = ["GraphView", "Store", "ViewState", "ViewUnavailable", "ViewWriter", "Writes",
+__all__ = ["GraphView", "Store", "ViewRows", "ViewState", "ViewUnavailable", "ViewWriter", "Writes",
            "url_of"]

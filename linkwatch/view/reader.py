@@ -23,11 +23,12 @@ from linkwatch.reporting.rows import PersonRow, ReportRow
 from linkwatch.rules.resolve import Record
 
 from .codec import decode
-from .store import Store, ViewUnavailable, where
+from .rows import ViewRows
+from .store import Store, ViewUnavailable, gc_paused, where
 
 BIG = 2_000  # a node with more neighbours than this: its edges are read from the other end
 
-__all__ = ["GraphView", "ViewState", "ViewUnavailable"]
+__all__ = ["GraphView", "ViewRows", "ViewState", "ViewUnavailable"]
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,21 @@ class GraphView:
     def graph(self) -> nx.MultiDiGraph:
         """The whole link graph."""
         with self.store.snapshot():
+            return self.read_graph()
+
+    def read_graph(self) -> nx.MultiDiGraph:
+        """The whole link graph, read in the caller's snapshot (``graph``, ``ViewRows``).
+        The collector is paused meanwhile: the graph's million new objects would set off
+        full collections that walk all of them, more than half the read's time."""
+        with gc_paused():
             g = _graph((r[0], decode(r[4])) for r in self.store.scan("nodes"))
             _add_edges(g, ((r[0], r[1], r[2], decode(r[3])) for r in self.store.scan("edges")))
         return g
+
+    def rows(self) -> ViewRows:
+        """The whole graph as the text exports' rows, without building it:
+        ``with view.rows() as rows: export_graph(rows, "csv", out)``."""
+        return ViewRows(self)
 
     # -- names (search) ----------------------------------------------------------------
     def name_candidates(self, keys: Iterable[str], cap: int) -> list[tuple[str, Record]]:

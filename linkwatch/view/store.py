@@ -22,6 +22,7 @@ after some whole batch, never half of one.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import re
 import sqlite3
@@ -279,3 +280,15 @@ class Store:
             cur.itersize = 20_000
             cur.execute(sql)
             yield from cur
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk read (back on after, if it was on)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()

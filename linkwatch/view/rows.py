@@ -1,0 +1,244 @@
+"""The whole link view as the text exports' rows (``graph.export.Rows``), without the graph.
+
+``linkwatch export`` of everything in csv, json, graphml, gexf or i2 writes each node and edge
+as text: its attributes decoded only as far as the file needs them.  A row's ``$types``
+(``codec``) say which of its JSON values stand for a set, a tuple or a time; a time is
+written as its ISO 8601 text, a set or tuple as its members sorted and joined by ``;``.
+Those texts are made from the stored JSON directly (each distinct time once), not from
+datetimes and sets, and no graph is built: what takes a whole-graph read most of its time.
+A row whose attributes are not the plain kind (nested values, a core attribute of an
+unusual type, a coordinate to coarsen that is not a number) is decoded whole and goes
+through the graph's own path (``_common.node_record``), so the files are the same, byte
+for byte, as those written from ``GraphView.graph()`` (the tests compare them).
+
+Rows come in the graph's order: nodes as stored, edges grouped by their source node in
+that order, then by target in the order first met, as ``MultiDiGraph.edges`` gives them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import orjson
+
+from linkwatch.graph import model as m
+from linkwatch.graph.export._common import (
+    _CORE,
+    ARRAY_SEP,
+    Flat,
+    Pseudonymiser,
+    coarsen,
+    coarsen_edge,
+    edge_record,
+    flat,
+    node_record,
+    text,
+)
+
+from .codec import _plain, decode
+from .store import gc_paused
+
+if TYPE_CHECKING:
+    from .reader import GraphView
+
+_TYPES = "$types"
+_SCALAR = frozenset({str, int, float, bool})
+_COARSENED = frozenset({"age", "lat", "lon"})  # what ``coarsen`` reads (numbers)
+_TIME = {"d": datetime, "D": date}
+# A plan for one ``$types``: how first_seen, last_seen and report_ids are stored ("" when
+# untyped), or None when the row takes the graph's path.
+_Plan = tuple[str, str, str] | None
+_UNSEEN = object()
+
+
+def _plan(types: dict[str, str], coarsened: bool) -> _Plan:
+    core = {"first_seen": "", "last_seen": "", "report_ids": ""}
+    for name, kind in types.items():
+        if name in ("first_seen", "last_seen") and kind in _TIME:
+            core[name] = kind
+        elif name == "report_ids" and kind in ("s", "t"):
+            core[name] = kind
+        elif name in _CORE or (coarsened and name in _COARSENED):
+            return None  # the graph's path
+    return core["first_seen"], core["last_seen"], core["report_ids"]
+
+
+class ViewRows:
+    """The nodes and edges of the view, in one snapshot: ``with view.rows() as rows:``."""
+
+    def __init__(self, view: GraphView) -> None:
+        self.view = view
+        self.store = view.store
+        self.nodes_read = self.edges_read = 0
+        self._ids: list[str] | None = None
+        self._times: dict[str, dict[str, str]] = {"d": {}, "D": {}}
+        self._plans: dict[bool, dict[tuple[Any, ...], _Plan]] = {False: {}, True: {}}
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> ViewRows:
+        """One snapshot of the tables, the collector paused (``store.gc_paused``: the
+        rows make no cycles, and a full collection would walk all that is held)."""
+        self._stack = contextlib.ExitStack()
+        with self._stack as stack:
+            stack.enter_context(self.store.snapshot())
+            stack.enter_context(gc_paused())
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stack.__exit__(kind, exc, tb)
+
+    def graph(self) -> nx.MultiDiGraph:
+        return self.view.read_graph()
+
+    def count(self) -> tuple[int, int]:
+        """Nodes and edges stored (edges whose ends are not both nodes are not written)."""
+        (nodes, edges), = self.store.rows("SELECT (SELECT COUNT(*) FROM nodes),"
+                                          " (SELECT COUNT(*) FROM edges)")
+        return int(nodes), int(edges)
+
+    # -- nodes -----------------------------------------------------------------------
+    def nodes(self, pseudo: Pseudonymiser) -> Iterator[Flat]:
+        ids: list[str] = []
+        self.nodes_read = 0
+        for node_id, _kind, _nbrs, _reports, data in self.store.scan("nodes"):
+            ids.append(node_id)
+            yield self._node(node_id, data, pseudo)
+        self._ids = ids
+        self.nodes_read = len(ids)
+
+    def _node(self, node_id: str, data: str, pseudo: Pseudonymiser) -> Flat:
+        raw = orjson.loads(data)
+        core = self._core(raw, pseudo.active)
+        if core is None:
+            return flat(node_record(node_id, decode(data), pseudo))
+        first, last, ids, types = core
+        kind = raw.pop("kind", None) or m.kind_of(node_id)
+        label = raw.pop("label", None)
+        raw.pop("type", None)
+        extra = self._extra(raw, types) if raw else {}
+        if pseudo.active:
+            extra = coarsen(kind, extra)
+        out_id = pseudo.node_id(node_id) if pseudo.active else node_id
+        label = out_id.split(":", 1)[-1] if out_id != node_id else str(label or node_id)
+        return Flat(out_id, kind, label, first, last, ARRAY_SEP.join(ids), len(ids), extra)
+
+    # -- edges -----------------------------------------------------------------------
+    def edges(self, pseudo: Pseudonymiser) -> Iterator[Flat]:
+        order = self._ids
+        if order is None:  # nodes() not read first: their order all the same
+            order = [r[0] for r in self.store.scan("nodes")]
+        by_source: dict[str, dict[str, dict[str, str]] | None] = dict.fromkeys(order)
+        for u, v, k, data in self.store.scan("edges"):
+            if u not in by_source or v not in by_source:
+                continue  # an end not read (never in one snapshot; kept safe all the same)
+            targets = by_source[u]
+            if targets is None:
+                targets = by_source[u] = {}
+            keys = targets.get(v)
+            if keys is None:
+                targets[v] = {k: data}
+            else:
+                keys[k] = data
+        self.edges_read = 0
+        for u, targets in by_source.items():
+            if targets is None:
+                continue
+            for v, keys in targets.items():
+                for k, data in keys.items():
+                    self.edges_read += 1
+                    yield self._edge(u, v, k, data, pseudo)
+
+    def _edge(self, u: str, v: str, key: str, data: str, pseudo: Pseudonymiser) -> Flat:
+        raw = orjson.loads(data)
+        core = self._core(raw, False)
+        if core is None:
+            return flat(edge_record(u, v, key, decode(data), pseudo))
+        first, last, ids, types = core
+        etype = str(raw.pop("type", None) or key)
+        raw.pop("kind", None)
+        raw.pop("label", None)
+        extra = self._extra(raw, types) if raw else {}
+        if pseudo.active:
+            extra = coarsen_edge(u, v, extra)
+        source, target = (pseudo.node_id(u), pseudo.node_id(v)) if pseudo.active else (u, v)
+        return Flat(f"{source}|{etype}|{target}", etype, etype, first, last,
+                    ARRAY_SEP.join(ids), len(ids), extra, source, target)
+
+    # -- one row's attributes --------------------------------------------------------
+    def _core(self, raw: dict[str, Any], coarsened: bool
+              ) -> tuple[str, str, list[Any], dict[str, str] | None] | None:
+        """Pops ``$types``, first_seen, last_seen and report_ids from ``raw``: the times as
+        ISO text, the report ids sorted, and the types; ``None`` when the row is not the
+        plain kind (the graph's path)."""
+        types = raw.pop(_TYPES, None)
+        if types:
+            plans = self._plans[coarsened]
+            key = tuple(types.items())
+            plan = plans.get(key, _UNSEEN)
+            if plan is _UNSEEN:
+                plan = plans[key] = _plan(types, coarsened)
+            if plan is None:
+                return None
+            first_kind, last_kind, ids_kind = plan  # type: ignore[misc]
+        else:
+            first_kind = last_kind = ids_kind = ""
+        first = raw.pop("first_seen", None)
+        if first is None:
+            first = ""
+        elif first_kind:
+            first = self._times[first_kind].get(first) or self._time(first_kind, first)
+        else:
+            return None
+        last = raw.pop("last_seen", None)
+        if last is None:
+            last = ""
+        elif last_kind:
+            last = self._times[last_kind].get(last) or self._time(last_kind, last)
+        else:
+            return None
+        ids = raw.pop("report_ids", None)
+        if ids is None:
+            ids = []
+        elif ids_kind == "s":
+            if len(ids) > 1:
+                ids = sorted(set(ids))
+        elif ids_kind == "t":
+            if len(ids) > 1:
+                ids = sorted(ids)
+        else:
+            return None
+        return first, last, ids, types
+
+    def _time(self, kind: str, value: str) -> str:
+        cache = self._times[kind]
+        out = cache.get(value)
+        if out is None:
+            out = cache[value] = _TIME[kind].fromisoformat(value).isoformat()
+        return out
+
+    def _extra(self, raw: dict[str, Any], types: dict[str, str] | None) -> dict[str, Any]:
+        """The attributes besides the core ones (popped), each as ``_common.text`` gives
+        it."""
+        extra: dict[str, Any] = {}
+        for name, value in raw.items():
+            if value is None:
+                continue
+            kind = types.get(name) if types else None
+            if kind is None:
+                extra[name] = value if type(value) in _SCALAR else text(value)
+            elif kind in _TIME:
+                extra[name] = self._time(kind, value)
+            elif kind == "s":  # of scalars (``codec.encode``)
+                extra[name] = ARRAY_SEP.join(sorted([str(v) for v in set(value)]))
+            elif kind == "t":
+                extra[name] = ARRAY_SEP.join(sorted([str(v) for v in value]))
+            else:
+                extra[name] = text(_plain(value))
+        return extra
