@@ -21,7 +21,7 @@ import contextlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import networkx as nx
 import orjson
@@ -41,10 +41,16 @@ from linkwatch.graph.export._common import (
 )
 
 from .codec import _plain, decode
-from .store import gc_paused
+from .store import Store, gc_paused
 
-if TYPE_CHECKING:
-    from .reader import GraphView
+
+class _View(Protocol):
+    """What rows need of a ``reader.GraphView`` (named so, not imported: the reader
+    imports this module)."""
+
+    store: Store
+
+    def read_graph(self) -> nx.MultiDiGraph: ...
 
 _TYPES = "$types"
 _SCALAR = frozenset({str, int, float, bool})
@@ -71,7 +77,7 @@ def _plan(types: dict[str, str], coarsened: bool) -> _Plan:
 class ViewRows:
     """The nodes and edges of the view, in one snapshot: ``with view.rows() as rows:``."""
 
-    def __init__(self, view: GraphView) -> None:
+    def __init__(self, view: _View) -> None:
         self.view = view
         self.store = view.store
         self.nodes_read = self.edges_read = 0
