@@ -261,16 +261,7 @@ class LinkGraph:
         self.changed.add(node_id)
         data = g._node.get(node_id)  # noqa: SLF001 - plain dict read
         if data is not None:
-            if when < data["first_seen"]:
-                data["first_seen"] = when
-            if when > data["last_seen"]:
-                data["last_seen"] = when
-            held = data["report_ids"]
-            if report_id not in held:
-                if len(held) == 1:  # maybe shared: replaced, never changed
-                    data["report_ids"] = {*held, report_id}
-                else:
-                    held.add(report_id)
+            if _seen_in(data, when, report_id):
                 self.report_times.added(node_id, report_id)
             for key, value in attrs.items():
                 if isinstance(value, set):
@@ -296,17 +287,7 @@ class LinkGraph:
         self.changed.add(v)
         data = g._succ.get(u, _NO_KEYS).get(v, _NO_KEYS).get(etype)  # noqa: SLF001 - plain dict reads
         if data is not None:
-            if when < data["first_seen"]:
-                data["first_seen"] = when
-            if when > data["last_seen"]:
-                data["last_seen"] = when
-            held = data["report_ids"]
-            new = report_id not in held
-            if new:
-                if len(held) == 1:  # maybe shared: replaced, never changed
-                    data["report_ids"] = {*held, report_id}
-                else:
-                    held.add(report_id)
+            new = _seen_in(data, when, report_id)
             data.update({k: v_ for k, v_ in attrs.items() if v_ is not None})
         else:
             g.add_edge(u, v, key=etype, type=etype, first_seen=when, last_seen=when,
@@ -488,6 +469,23 @@ class LinkGraph:
 
     def __len__(self) -> int:
         return self.g.number_of_nodes()
+
+
+def _seen_in(data: dict[str, Any], when: datetime, report_id: str) -> bool:
+    """A node's or edge's first/last seen widened to ``when`` and ``report_id`` added to
+    its report ids; whether it was new there."""
+    if when < data["first_seen"]:
+        data["first_seen"] = when
+    if when > data["last_seen"]:
+        data["last_seen"] = when
+    held = data["report_ids"]
+    if report_id in held:
+        return False
+    if len(held) == 1:  # maybe shared by a report's new nodes and edges: replaced
+        data["report_ids"] = {*held, report_id}
+    else:
+        held.add(report_id)
+    return True
 
 
 def _prefix(kind: str) -> str:
