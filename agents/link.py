@@ -90,6 +90,13 @@ async def link_reports(stream):  # type: ignore[no-untyped-def]
     # the readers' view (linkwatch/view): brought to the rebuilt state, then each batch
     view = ViewWriter(settings)
     writes = Writes(view)
+    try:
+        await _link(stream, view, writes)
+    finally:  # a stopped owner's timer must not write its state over a new owner's view
+        writes.stop()
+
+
+async def _link(stream, view: ViewWriter, writes: Writes) -> None:  # type: ignore[no-untyped-def]
     pipeline, replayed, snapshot_at = await _rebuild(view.reached())
     log.info("link graph rebuilt from %d accepted reports", replayed)
     view.prepare(pipeline.offset, snapshot_at)

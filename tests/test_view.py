@@ -228,5 +228,12 @@ async def test_writes_coalesce_batches_and_the_last_batch_is_written_when_idle(
     assert view.state().offset == 80
     assert plain(view.graph()) == plain(pipeline.graph.g)
     assert {r.report_id for r in view.report_rows()} == set(pipeline.applied)
+    # a stopped link stage (rebalance, shutdown): its timer writes nothing more
+    for p in messages[80:90]:
+        pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+    writes.offer(pipeline, 90)  # within the interval: left to the timer
+    writes.stop()
+    await asyncio.sleep(0.5)
+    assert view.state().offset == 80
     view.close()
     writer.close()

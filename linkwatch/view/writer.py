@@ -318,6 +318,14 @@ class Writes:
                         type(exc).__name__, exc)
             self.writer.broken(rows)
 
+    def stop(self) -> None:
+        """The link stage stops: nothing more is collected (a write running on its thread
+        ends on its own; the next owner's first write replaces or adds to the view)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._due = None
+
     async def flush(self) -> None:
         """Return when every batch offered is in the database (or its write failed)."""
         if self._timer is not None:
