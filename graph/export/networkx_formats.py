@@ -81,24 +81,24 @@ _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&qu
                                "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def _xml_text(value: str) -> str:
-    if _TEXT_SPECIAL.search(value) is not None:
+def _escaped(value: str, special: re.Pattern[str], escapes: dict[int, str]) -> str:
+    """``value`` escaped for XML as networkx's writer does; a character XML cannot hold
+    raises ``ValueError`` (as lxml does)."""
+    if special.search(value) is not None:
         if _XML_BAD.search(value) is not None:
             raise ValueError(_XML_BAD_MESSAGE)
-        return value.translate(_TEXT_ESCAPES)
+        return value.translate(escapes)
     if value.isprintable() or _XML_BAD.search(value) is None:
         return value
     raise ValueError(_XML_BAD_MESSAGE)
+
+
+def _xml_text(value: str) -> str:
+    return _escaped(value, _TEXT_SPECIAL, _TEXT_ESCAPES)
 
 
 def _xml_attr(value: str) -> str:
-    if _ATTR_SPECIAL.search(value) is not None:
-        if _XML_BAD.search(value) is not None:
-            raise ValueError(_XML_BAD_MESSAGE)
-        return value.translate(_ATTR_ESCAPES)
-    if value.isprintable() or _XML_BAD.search(value) is None:
-        return value
-    raise ValueError(_XML_BAD_MESSAGE)
+    return _escaped(value, _ATTR_SPECIAL, _ATTR_ESCAPES)
 
 
 class _GraphMLKeys:

@@ -195,19 +195,9 @@ class ViewRows:
             first_kind, last_kind, ids_kind = plan  # type: ignore[misc]
         else:
             first_kind = last_kind = ids_kind = ""
-        first = raw.pop("first_seen", None)
-        if first is None:
-            first = ""
-        elif first_kind:
-            first = self._times[first_kind].get(first) or self._time(first_kind, first)
-        else:
-            return None
-        last = raw.pop("last_seen", None)
-        if last is None:
-            last = ""
-        elif last_kind:
-            last = self._times[last_kind].get(last) or self._time(last_kind, last)
-        else:
+        first = self._seen(raw.pop("first_seen", None), first_kind)
+        last = self._seen(raw.pop("last_seen", None), last_kind)
+        if first is None or last is None:
             return None
         ids = raw.pop("report_ids", None)
         if ids is None:
@@ -228,6 +218,15 @@ class ViewRows:
         if out is None:
             out = cache[value] = _TIME[kind].fromisoformat(value).isoformat()
         return out
+
+    def _seen(self, value: Any, kind: str) -> Any:
+        """A first/last seen as the file writes it ("" when there is none); ``None`` when
+        its stored type is not a time (the row goes through the graph)."""
+        if value is None:
+            return ""
+        if kind:
+            return self._times[kind].get(value) or self._time(kind, value)
+        return None
 
     def _extra(self, raw: dict[str, Any], types: dict[str, str] | None) -> dict[str, Any]:
         """The attributes besides the core ones (popped), each as ``_common.text`` gives

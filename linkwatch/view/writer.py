@@ -318,23 +318,24 @@ class Writes:
                         type(exc).__name__, exc)
             self.writer.broken(rows)
 
-    def stop(self) -> None:
-        """The link stage stops: nothing more is collected (a write running on its thread
-        ends on its own; the next owner's first write replaces or adds to the view)."""
+    def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def stop(self) -> None:
+        """The link stage stops: nothing more is collected (a write running on its thread
+        ends on its own; the next owner's first write replaces or adds to the view)."""
+        self._cancel_timer()
         self._due = None
 
     async def flush(self) -> None:
         """Return when every batch offered is in the database (or its write failed)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
         while True:
-            if self._busy():
-                assert self._running is not None  # noqa: S101
-                await self._running
+            running = self._running
+            if running is not None and not running.done():
+                await running
             elif self._due is not None:
                 self._start()
             else:
