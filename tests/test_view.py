@@ -237,3 +237,31 @@ async def test_writes_coalesce_batches_and_the_last_batch_is_written_when_idle(
     assert view.state().offset == 80
     view.close()
     writer.close()
+
+
+def test_a_collect_that_fails_loses_no_report_row(tmp_path: Path, messages: list[bytes],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from linkwatch.view import writer as writer_module
+
+    settings = Settings(app_id=f"view-{uuid.uuid4().hex[:8]}", data_dir=str(tmp_path))
+    pipeline = Pipeline(settings)
+    writer = ViewWriter(settings)
+    writer.write(writer.start(pipeline, 0, None))
+    for p in messages[:20]:
+        pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+
+    def broken(g: Any, node: str) -> Any:
+        raise RuntimeError("a bug while encoding a node")
+
+    with monkeypatch.context() as patch:  # after the report rows were made
+        patch.setattr(writer_module, "node_row", broken)
+        with pytest.raises(RuntimeError):
+            writer.collect(pipeline, 20)
+    rows = writer.collect(pipeline, 20)
+    assert rows.full  # the change sets taken are gone: the view is replaced
+    writer.write(rows)
+    view = GraphView.open(settings)
+    assert {r.report_id for r in view.report_rows()} == set(pipeline.applied)
+    assert plain(view.graph()) == plain(pipeline.graph.g)
+    view.close()
+    writer.close()

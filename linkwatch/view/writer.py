@@ -156,14 +156,22 @@ class ViewWriter:
                  at, offset, snapshot_offset)
 
     def collect(self, pipeline: Any, offset: int) -> Rows:
-        """What changed since the last call, as rows; the whole state if a replace is due."""
+        """What changed since the last call, as rows; the whole state if a replace is due.
+        If it fails, no report row is lost: they are carried to the next call, which
+        replaces the view (the change sets it took are gone)."""
+        make_report_rows(pipeline)  # fails before it takes ``fresh``, or not at all
+        reports = self.carried + pipeline.fresh_rows
+        self.carried, pipeline.fresh_rows = [], []
+        try:
+            return self._rows(pipeline, offset, reports)
+        except Exception:
+            self.broken()
+            self.carried = reports + self.carried
+            raise
+
+    def _rows(self, pipeline: Any, offset: int, reports: list[ReportRowText]) -> Rows:
         nodes, edges = pipeline.graph.take_changes()
         named, pipeline.named = pipeline.named, []
-        fresh, pipeline.fresh = pipeline.fresh, []
-        made, pipeline.fresh_rows = pipeline.fresh_rows, []  # older than ``fresh``
-        reports, self.carried = self.carried, []
-        reports += made
-        reports += [report_row_text(r, e) for r, e in fresh]
         if self.full_needed:
             self.full_needed = False
             rows = self.everything(pipeline, offset)
