@@ -1,6 +1,7 @@
 """Sustained load: reports at a steady rate through the full pipeline, then a burst.
 
     python bench/soak.py [--rate 1000] [--minutes 10] [--burst-seconds 20]
+                         [--linger-ms 10] [--partitions 4]
 
 Every report carries a victim (so each gives a referral) and every 50th report
 completes a planted mule account (three unrelated victims paying one account),
@@ -10,6 +11,11 @@ for by intake, and accepted minus committed by the link stage) and RSS of the
 workers and the broker, and the CPU each process used (cores, and ms per report
 sent in the steady phase), sampled every 5 s.  Writes bench/results/soak.csv,
 soak.png and soak.json.
+
+``--linger-ms`` is the upstream producer's (this script's) linger, ``--partitions`` the
+partitions of every topic.  On the embedded broker (Tansu) they decide its cost: each of
+its fetches lists every record batch the partition holds (``bench/broker_tail.py``), and
+a small linger spread over many partitions puts each report in a batch of its own.
 """
 
 from __future__ import annotations
@@ -102,8 +108,8 @@ def make_report(i: int, start: datetime) -> tuple[dict, str | None]:
 
 
 async def pace(settings: Settings, rate: int, seconds: float, first: int,
-               sent_at: dict[str, float], start: datetime) -> int:
-    prod = producer(settings)
+               sent_at: dict[str, float], start: datetime, linger_ms: int) -> int:
+    prod = producer(settings, linger_ms=linger_ms)
     await prod.start()
     i = first
     t0 = time.perf_counter()
@@ -182,11 +188,12 @@ async def run(args: argparse.Namespace, settings: Settings, pids: dict[str, int]
 
     sampler = asyncio.create_task(sample())
     cpu0 = cpu_now()
-    n = await pace(settings, args.rate, args.minutes * 60, 0, sent_at, start)
+    n = await pace(settings, args.rate, args.minutes * 60, 0, sent_at, start, args.linger_ms)
     steady_n = n
     cpu1 = cpu_now()
     burst_t0 = time.time()
-    n = await pace(settings, 0, args.burst_seconds, n, sent_at, start)  # as fast as it goes
+    n = await pace(settings, 0, args.burst_seconds, n, sent_at, start,  # as fast as it goes
+                   args.linger_ms)
     burst_sent = n - steady_n
     deadline = time.time() + 600
     while time.time() < deadline and len({r["referral_id"] for _, r in referrals}) < n:
@@ -213,6 +220,7 @@ async def run(args: argparse.Namespace, settings: Settings, pids: dict[str, int]
     ref_ms = lat([(t, r) for t, r in referrals if steady(r)], lambda r: r["report_id"])
     summary = {
         "rate_target": args.rate, "minutes": args.minutes, "reports_steady": steady_n,
+        "upstream_linger_ms": args.linger_ms, "partitions": settings.partitions,
         "burst_reports": burst_sent, "burst_seconds_to_drain": round(burst_done - burst_t0, 1),
         "burst_reports_per_s": round(burst_sent / max(burst_done - burst_t0, 1e-9)),
         "alerts": len(alerts), "referrals": len({r["referral_id"] for _, r in referrals}),
@@ -278,12 +286,14 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--burst-seconds", type=float, default=20.0)
+    ap.add_argument("--linger-ms", type=int, default=10, help="the upstream producer's linger")
+    ap.add_argument("--partitions", type=int, default=4, help="partitions of every topic")
     args = ap.parse_args()
     with running_stack(os.environ.get("KAFKA_BOOTSTRAP"), os.environ.get("REDIS_URL")) as stack:
         app_id = f"soak-{uuid.uuid4().hex[:6]}"
         env = {**stack.env(), "LINKWATCH_APP_ID": app_id, "LINKWATCH_TOPIC_PREFIX": f"{app_id}.",
-               "LINKWATCH_DATA_DIR": scratch_dir()}
-        settings = Settings(app_id=app_id, topic_prefix=f"{app_id}.",
+               "LINKWATCH_DATA_DIR": scratch_dir(), "LINKWATCH_PARTITIONS": str(args.partitions)}
+        settings = Settings(app_id=app_id, topic_prefix=f"{app_id}.", partitions=args.partitions,
                             KAFKA_BOOTSTRAP=stack.bootstrap, REDIS_URL=stack.redis_url)
         asyncio.run(ensure_topics(settings))
         intake = start_worker(env, str(RESULTS / "soak-intake.log"), stages=("intake",))
