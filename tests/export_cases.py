@@ -99,8 +99,8 @@ def add_indicators(g: nx.MultiDiGraph) -> None:
                markers={"phishing\nsms", "b"}, channel="e-mail")
     for node, extra in (
             ("domain:shop.example.com", {"report_ids": {"NC-0002", "NC-0002;x"}}),
-            ("ip:203.0.113.7", {"report_ids": {"NC-0002"}, "asn": 64500}),
-            ("ip:2001:db8::1", {"report_ids": {"NC-0002"}}),
+            ("ip:203.0.113.7", {"report_ids": {"NC-0002"}}),
+            ("ip:2001:db8::1", {"report_ids": {"NC-0002"}, "asn": 64500}),
             ("ip:not-an-ip", {"report_ids": {"NC-0002"}}),
             ("hash:" + "ab" * 32, {"report_ids": {"NC-0002"}}),
             ("hash:abc", {"report_ids": {"NC-0002"}}),
