@@ -11,14 +11,13 @@ every CSV this package writes; the files are UTF-8 without a BOM.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ._common import (
     ARRAY_SEP,
@@ -107,72 +106,89 @@ def _again(core: Callable[[Flat, str], _Core],
 
 class _Table:
     """One CSV file whose extra columns, and their types, all its rows decide.  Rows are
-    written to a part file as they come, each value in its own type, with the columns
-    known so far (a column is added after those: earlier rows lack only trailing cells).
-    ``finish`` writes the header, then the part file: as it is; or each row given its
-    missing trailing cells; or, should a column have ended ``string`` after holding a
-    flag, a datetime or a set (whose cells a text column writes otherwise), every row
-    again from its typed record (rare: a column of mixed types)."""
+    written to part files as they come, each value in its own type, with the columns
+    known so far: a column first met is added after those, and a new part file begun, so
+    the rows of a part lack only the same trailing cells.  ``finish`` writes the header,
+    then each part: the last as it is, the others each row given its missing cells; or,
+    should a column have ended ``string`` after holding a flag, a datetime or a set
+    (whose cells a text column writes otherwise), every row again from its typed record
+    (rare: a column of mixed types)."""
 
     def __init__(self, path: Path, core: list[str]) -> None:
         self.path, self.core = path, core
         self.cols: dict[str, str] = {}
         self._seen: dict[str, set[str]] = {}  # the types a column's values had
-        self._width: int | None = None
-        self._ragged = False
-        self._part = path.with_name(f".{path.name}.part")
-        self._fh: io.TextIOWrapper | None = self._part.open(
-            "w", encoding="utf-8", newline="", buffering=BUFFER)
-        self._writer = csv.writer(self._fh)
+        self._parts: list[tuple[Path, int]] = []  # each part file, its rows' extra cells
+        self._width = -1
+        self._fh: IO[str] | None = None
+        self._writer: Any = None
 
     def add(self, core: _Core, rec: Flat) -> None:
-        cols, values = self.cols, {}
-        for name, t, value in _typed(rec):
-            old = cols.get(name)
-            if old != t:
-                if old is None:
-                    self._seen[name] = {t}
-                    cols[name] = t
-                else:  # a column with mixed types: text, or double if both numbers
-                    self._seen[name].add(t)
-                    cols[name] = "double" if {old, t} <= {"long", "double"} else "string"
-            values[name] = value
+        cols, row = self.cols, core[0]
+        if rec.extra:
+            values = {}
+            for name, t, value in _typed(rec):
+                old = cols.get(name)
+                if old != t:
+                    if old is None:
+                        self._seen[name] = {t}
+                        cols[name] = t
+                    else:  # a column with mixed types: text, or double if both numbers
+                        self._seen[name].add(t)
+                        cols[name] = "double" if {old, t} <= {"long", "double"} else "string"
+                values[name] = value
+            row += [values.get(n, "") for n in cols]
+        elif cols:
+            row += [""] * len(cols)
         if self._width != len(cols):
-            self._ragged = self._width is not None
-            self._width = len(cols)
-        self._writer.writerow(cells([*core[0], *[values.get(n, "") for n in cols]]))
+            self._part(len(cols))
+        self._writer.writerow(cells(row))
+
+    def _part(self, width: int) -> None:
+        self.close()
+        part = self.path.with_name(f".{self.path.name}.{len(self._parts)}.part")
+        self._parts.append((part, width))
+        self._width = width
+        self._fh = part.open("w", encoding="utf-8", newline="", buffering=BUFFER)
+        self._writer = csv.writer(self._fh)
 
     def finish(self, again: Callable[[], Iterable[_Core]]) -> None:
         """The file, its header first; ``again()``: its rows anew (typed records)."""
-        assert self._fh is not None
-        self._fh.close()
-        self._fh = None
-        head = io.StringIO()
-        csv.writer(head).writerow(self.core + _header(self.cols))
+        self.close()
+        width = len(self.cols)
         retyped = any(t == "string" and self._seen[name] & _RETYPED
                       for name, t in self.cols.items())
-        if not retyped and not self._ragged:
-            with self.path.open("wb") as fh, self._part.open("rb") as part:
-                fh.write(head.getvalue().encode("utf-8"))
-                shutil.copyfileobj(part, fh, BUFFER)
-        else:
-            with self.path.open("w", encoding="utf-8", newline="", buffering=BUFFER) as fh:
-                fh.write(head.getvalue())
-                w, width = csv.writer(fh), len(self.core) + len(self.cols)
-                if retyped:
-                    for core, rec in again():
-                        assert rec.record is not None
-                        w.writerow(cells([*core, *_extras(rec.record.extra, self.cols)]))
-                else:
-                    with self._part.open(encoding="utf-8", newline="") as part:
-                        for row in csv.reader(part):
-                            w.writerow(row + [""] * (width - len(row)))
-        os.remove(self._part)
+        with self.path.open("w", encoding="utf-8", newline="", buffering=BUFFER) as fh:
+            w = csv.writer(fh)
+            w.writerow(self.core + _header(self.cols))
+            if retyped:
+                for core, rec in again():
+                    assert rec.record is not None
+                    w.writerow(cells([*core, *_extras(rec.record.extra, self.cols)]))
+            else:
+                for part, cells_of in self._parts:
+                    _copy(part, fh, width - cells_of)
+        for part, _ in self._parts:
+            os.remove(part)
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+def _copy(part: Path, fh: Any, missing: int) -> None:
+    """A part file's rows onto ``fh``: as they are (bytes), or each given ``missing``
+    trailing empty cells."""
+    if not missing:
+        fh.flush()
+        with part.open("rb") as src:
+            shutil.copyfileobj(src, fh.buffer, BUFFER)
+        return
+    w, pad = csv.writer(fh), [""] * missing
+    with part.open(encoding="utf-8", newline="") as src:
+        for row in csv.reader(src):
+            w.writerow(row + pad)
 
 
 def _label(kind: str) -> str:
@@ -183,21 +199,25 @@ def _rel_type(etype: str) -> str:
     return etype.upper()
 
 
-def _typed(rec: Flat) -> Iterator[tuple[str, str, str]]:
+def _typed(rec: Flat) -> list[tuple[str, str, str]]:
     """Each extra attribute of ``rec``: its name, neo4j type and cell in that type."""
+    out = []
     if rec.record is not None:
         for name, value in rec.record.extra.items():
             t = _neo4j_type(value)
-            yield name, t, _cell(value, t)
-        return
+            out.append((name, t, _cell(value, t)))
+        return out
     kinds = rec.types
     for name, value in rec.extra.items():
         kind = kinds.get(name) if kinds else None
-        if kind is None:  # a JSON scalar
+        if kind is not None:  # ISO 8601 text, or the members sorted and joined (``Flat``)
+            out.append((name, _OF_KIND[kind], str(value)))
+        elif value.__class__ is str:  # the JSON scalars, the commonest first
+            out.append((name, "string", one_line(value)))  # type: ignore[arg-type]
+        else:
             t = _neo4j_type(value)
-            yield name, t, _cell(value, t)
-        else:  # ISO 8601 text, or the members sorted and joined by ";" (``Flat``)
-            yield name, _OF_KIND[kind], str(value)
+            out.append((name, t, _cell(value, t)))
+    return out
 
 
 def _neo4j_type(value: Any) -> str:
