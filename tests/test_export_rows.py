@@ -17,12 +17,15 @@ from pathlib import Path
 
 import pytest
 from export_cases import CASES, GOLDEN, HANDLING, KEY, stix_clock, tricky_graph, write_view
+from test_snapshot import _payloads
 from test_view import BACKENDS, PG
 
 from linkwatch.config import Settings
 from linkwatch.exporting import export_view
 from linkwatch.graph.export import FORMATS, STREAMED, export_graph
-from linkwatch.view import GraphView
+from linkwatch.pipeline import Pipeline
+from linkwatch.schemas import accepted
+from linkwatch.view import GraphView, ViewWriter
 from linkwatch.view.store import schema_name
 
 _TODAY = re.compile(rb'lastmodifieddate="[0-9-]+"')  # GEXF's meta: the day it was written
@@ -165,3 +168,57 @@ def test_the_collector_is_back_on_after_rows(view: tuple[str, GraphView],
     assert gc.isenabled()
     v.graph()
     assert gc.isenabled()
+
+
+@pytest.fixture(scope="module")
+def messages() -> list[bytes]:
+    return _payloads()  # test_snapshot's: the demo scenario through intake, as bytes
+
+
+def test_after_a_purge_rows_write_what_the_graph_writes(settings: Settings,
+                                                        messages: list[bytes],
+                                                        tmp_path: Path) -> None:
+    """A view written as the link stage writes it (batch by batch), replaced after a purge
+    of the oldest third of its reports (``ViewWriter.broken``: the state rebuilt without
+    them), then added to: every format from the rows is what the graph gives."""
+    half, batch = len(messages) // 2, 37
+    rid = {p: accepted.decode(p).report.report_id for p in messages}  # type: ignore[union-attr]
+    purged = {rid[p] for p in messages[:len(messages) // 3]}
+    pipeline, writer = Pipeline(settings), ViewWriter(settings)
+    writer.write(writer.start(pipeline, 0, None))
+    for i in range(0, half, batch):
+        for p in messages[i:min(i + batch, half)]:
+            pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+        writer.write(writer.collect(pipeline, min(i + batch, half)))
+    pipeline = Pipeline(settings)  # the purge: the state rebuilt without the purged reports
+    for p in messages[:half]:
+        if rid[p] not in purged:
+            pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+    writer.broken()
+    writer.write(writer.collect(pipeline, half))
+    for i in range(half, len(messages), batch):
+        for p in messages[i:i + batch]:
+            pipeline.apply(accepted.decode(p))  # type: ignore[arg-type]
+        writer.write(writer.collect(pipeline, i + batch))
+    writer.close()
+    view = GraphView.open(settings)
+    try:
+        graph = view.graph()
+        assert graph.number_of_nodes() == pipeline.graph.g.number_of_nodes()
+        assert not {f"report:{r}" for r in purged} & set(graph)
+        for fmt in WRITTEN:
+            for key in (None, KEY):
+                out = tmp_path / f"{fmt}-{bool(key)}"
+                with view.rows() as rows, stix_clock():
+                    export_graph(rows, fmt, out / "rows", handling=HANDLING,
+                                 pseudonymise_key=key)
+                with stix_clock():
+                    export_graph(graph, fmt, out / "graph", handling=HANDLING,
+                                 pseudonymise_key=key)
+                assert files(out / "rows") == files(out / "graph"), (fmt, key)
+    finally:
+        view.close()
+    bundle = (tmp_path / "stix-False" / "rows" / "bundle.stix.json").read_text("utf-8")
+    assert bundle.count('"type": "indicator"') >= 3 and '"type": "report"' in bundle
+    written = "".join(p.read_text("utf-8") for p in (tmp_path / "neo4j-False" / "rows").iterdir())
+    assert not any(f"report:{r}," in written for r in purged)
