@@ -10,9 +10,11 @@ text formats were written row by row (``write_golden``)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
-from datetime import UTC, date, datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 import networkx as nx
@@ -27,9 +29,10 @@ HANDLING = "OFFICIAL-SENSITIVE"
 T0 = datetime(2026, 11, 24, 21, 5, tzinfo=UTC)
 
 
-def tricky_graph(same_type_edges: bool = False) -> nx.MultiDiGraph:
+def tricky_graph(same_type_edges: bool = False, indicators: bool = False) -> nx.MultiDiGraph:
     """``same_type_edges``: also two edges between one pair whose keys differ but whose
-    ``type`` is the same (the link stage never makes them: its key is the type)."""
+    ``type`` is the same (the link stage never makes them: its key is the type).
+    ``indicators``: also a second report and the indicators STIX shares (``indicators``)."""
     g = nx.MultiDiGraph()
     g.add_node("report:AF-0001", kind="report", label="AF-0001", first_seen=T0, last_seen=T0,
                report_ids={"AF-0001"}, report_kind="fraud", reported_at=T0,
@@ -78,7 +81,71 @@ def tricky_graph(same_type_edges: bool = False) -> nx.MultiDiGraph:
     if same_type_edges:
         g.add_edge("person:E2", "person:E1", key="paid_to", type="co_offender",
                    report_ids={"AF-0001"}, amount=1200.5)
+    if indicators:
+        add_indicators(g)
     return g
+
+
+def add_indicators(g: nx.MultiDiGraph) -> None:
+    """A second report (no label, no time reported) naming indicators of every kind STIX
+    shares, some it cannot (an ip that is not one, a hash of no known length), links
+    between two indicators (a multi-edge among them), a report id holding ``;``, a
+    non-ASCII e-mail; and columns the Neo4j files cannot type from their first value: one
+    holding a flag and a text, a tuple and a text, a set with a line break in a member,
+    and attributes first met on a later node or edge."""
+    t1 = T0 + timedelta(days=1)
+    g.add_node("report:NC-0002", kind="report", first_seen=t1, last_seen=t1 + timedelta(hours=2),
+               report_ids={"NC-0002"}, report_kind="cyber", force=True, weapons="none",
+               markers={"phishing\nsms", "b"}, channel="e-mail")
+    for node, extra in (
+            ("domain:shop.example.com", {"report_ids": {"NC-0002", "NC-0002;x"}}),
+            ("ip:203.0.113.7", {"report_ids": {"NC-0002"}}),
+            ("ip:2001:db8::1", {"report_ids": {"NC-0002"}, "asn": 64500}),
+            ("ip:not-an-ip", {"report_ids": {"NC-0002"}}),
+            ("hash:" + "ab" * 32, {"report_ids": {"NC-0002"}}),
+            ("hash:abc", {"report_ids": {"NC-0002"}}),
+            ("wallet:bc1qsynthetic0000000000", {"report_ids": {"NC-0002"}}),
+            ("email:zoë@exämple.com", {"report_ids": {"NC-0002"}, "label": "Zoë's mail"})):
+        g.add_node(node, kind=node.split(":", 1)[0], first_seen=t1, last_seen=t1, **extra)
+    for target in ("domain:shop.example.com", "ip:203.0.113.7", "ip:2001:db8::1",
+                   "ip:not-an-ip", "hash:" + "ab" * 32, "hash:abc",
+                   "wallet:bc1qsynthetic0000000000", "email:zoë@exämple.com",
+                   "phone:+447700900123"):
+        g.add_edge("report:NC-0002", target, key="mentions", type="mentions",
+                   first_seen=t1, last_seen=t1, report_ids={"NC-0002"})
+    g.add_edge("phone:+447700900123", "email:zoë@exämple.com", key="contacted",
+               type="contacted", first_seen=t1, last_seen=t1 + timedelta(hours=1),
+               report_ids={"NC-0002"}, confirmed=True)
+    g.add_edge("phone:+447700900123", "email:zoë@exämple.com", key="uses_identifier",
+               type="uses_identifier", first_seen=t1, last_seen=t1, report_ids={"NC-0002"})
+    g.add_edge("url:https://shop.example.com/pay?a=1&b=<2>", "domain:shop.example.com",
+               key="uses_identifier", type="uses_identifier", first_seen=T0, last_seen=t1,
+               report_ids={"AF-0001", "NC-0002"}, confirmed="unknown")
+    g.add_edge("domain:shop.example.com", "ip:203.0.113.7", key="uses_identifier",
+               type="uses_identifier", first_seen=t1, last_seen=t1, report_ids={"NC-0002"},
+               seen_on=(date(2026, 11, 25),))
+
+
+CASES = {"plain": {}, "same_type": {"same_type_edges": True}, "indicators": {"indicators": True}}
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)  # "now" of a STIX export (``stix_clock``)
+
+
+@contextlib.contextmanager
+def stix_clock(now: datetime = NOW) -> Iterator[None]:
+    """The STIX writer's clock stopped at ``now``: an indicator seen at no known time is
+    dated when the bundle is written, and the golden files were written at another time."""
+    from linkwatch.graph.export import stix
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return now.astimezone(tz)
+
+    real, stix.datetime = stix.datetime, Clock  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        stix.datetime = real  # type: ignore[misc]
 
 
 def write_view(settings: Settings, g: nx.MultiDiGraph, seed: int = 7) -> None:
@@ -104,17 +171,19 @@ def write_golden(out: Path = GOLDEN) -> None:
     from linkwatch.graph.export import export_graph
     from linkwatch.view import GraphView
 
-    for case, g in (("plain", tricky_graph()), ("same_type", tricky_graph(True))):
+    for case, kwargs in CASES.items():
+        g = tricky_graph(**kwargs)
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(app_id="golden", data_dir=tmp)
             write_view(settings, g)
             view = GraphView.open(settings)
             whole = view.select()
             view.close()
-            for fmt in ("csv", "json", "graphml", "gexf", "i2", "neo4j"):
+            for fmt in ("csv", "json", "graphml", "gexf", "i2", "neo4j", "stix"):
                 for pseudo, key in (("", None), ("-pseudonymised", KEY)):
-                    export_graph(whole, fmt, out / f"{case}-{fmt}{pseudo}", handling=HANDLING,
-                                 pseudonymise_key=key)
+                    with stix_clock():
+                        export_graph(whole, fmt, out / f"{case}-{fmt}{pseudo}",
+                                     handling=HANDLING, pseudonymise_key=key)
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def _writer(fmt: str) -> Writer:
 
 FORMATS = ("graphml", "gexf", "json", "csv", "i2", "neo4j", "ftm", "stix")
 # written from ``Rows`` (row by row, no graph needed); the others from the graph
-STREAMED = frozenset({"graphml", "gexf", "json", "csv", "i2"})
+STREAMED = frozenset({"graphml", "gexf", "json", "csv", "i2", "neo4j", "stix"})
 
 
 def export_graph(

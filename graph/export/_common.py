@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -206,9 +206,14 @@ Scalar = str | bool | int | float
 @dataclass(slots=True)
 class Flat:
     """One node (``source`` empty) or edge as the text formats write it (csv, json,
-    graphml, gexf, i2): ids pseudonymised, first/last seen as ISO 8601 text (``""`` when
-    unknown), the report ids sorted and joined by ``;`` (``reports`` of them), and the
-    other attributes in the graph's order, each through ``text``."""
+    graphml, gexf, i2, neo4j): ids pseudonymised, first/last seen as ISO 8601 text (``""``
+    when unknown), the report ids sorted and joined by ``;`` (``reports`` of them), and the
+    other attributes in the graph's order, each through ``text``.
+
+    What a value was before ``text`` (Neo4j types its columns by it): ``record``, the
+    typed ``Record`` the row was made from, when it was; else ``types``, the view's codec
+    kind of each attribute that is not plain JSON (``"d"`` a datetime, ``"D"`` a date,
+    ``"s"``/``"t"`` a set/tuple of scalars, no member holding a line break)."""
 
     id: str
     kind: str
@@ -220,23 +225,42 @@ class Flat:
     extra: dict[str, Scalar]
     source: str = ""
     target: str = ""
+    types: dict[str, str] | None = None
+    record: Record | None = None
 
 
 def flat(rec: Record) -> Flat:
     return Flat(rec.id, rec.kind, rec.label, iso(rec.first_seen), iso(rec.last_seen),
                 ARRAY_SEP.join(rec.report_ids), len(rec.report_ids),
-                {k: text(v) for k, v in rec.extra.items()}, rec.source, rec.target)
+                {k: text(v) for k, v in rec.extra.items()}, rec.source, rec.target,
+                record=rec)
 
 
 class Rows(Protocol):
-    """What the text formats are written from: the nodes, then the edges (both ends
-    among the nodes), in the order ``MultiDiGraph.nodes`` and ``.edges`` give them.
+    """What the formats are written from: the nodes, then the edges (both ends among
+    the nodes), in the order ``MultiDiGraph.nodes`` and ``.edges`` give them, as text
+    (``nodes``, ``edges``) or typed (``node_records``, ``edge_records``: what a format
+    that needs only some reads, or reads again); and nodes looked up by id.
     ``GraphRows`` reads a graph; ``linkwatch.view.ViewRows`` reads the link view's
     tables as they stand, without building the graph."""
 
     def nodes(self, pseudo: Pseudonymiser) -> Iterator[Flat]: ...
 
     def edges(self, pseudo: Pseudonymiser) -> Iterator[Flat]: ...
+
+    def node_records(self, pseudo: Pseudonymiser, kinds: Container[str] | None = None
+                     ) -> Iterator[Record]:
+        """The nodes of ``kinds`` (all when ``None``)."""
+        ...
+
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
+                     ) -> Iterator[Record]:
+        """The edges with an end among the node ids ``touching`` (all when ``None``)."""
+        ...
+
+    def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The attributes of each of ``ids`` held, as the graph holds them."""
+        ...
 
     def graph(self) -> nx.MultiDiGraph:
         """The graph itself (for the formats that look things up in it)."""
@@ -254,6 +278,22 @@ class GraphRows:
 
     def edges(self, pseudo: Pseudonymiser) -> Iterator[Flat]:
         return (flat(rec) for rec in edge_records(self.g, pseudo))
+
+    def node_records(self, pseudo: Pseudonymiser, kinds: Container[str] | None = None
+                     ) -> Iterator[Record]:
+        for node_id, data in self.g.nodes(data=True):
+            if kinds is None or (data.get("kind") or m.kind_of(node_id)) in kinds:
+                yield node_record(node_id, data, pseudo)
+
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
+                     ) -> Iterator[Record]:
+        for u, v, key, data in self.g.edges(keys=True, data=True):
+            if touching is None or u in touching or v in touching:
+                yield edge_record(u, v, key, data, pseudo)
+
+    def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        nodes = self.g.nodes
+        return {n: nodes[n] for n in ids if n in nodes}
 
     def graph(self) -> nx.MultiDiGraph:
         return self.g

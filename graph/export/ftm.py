@@ -27,7 +27,9 @@ handling marking; report references are ``recordId`` on intervals and reports,
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
@@ -68,6 +70,7 @@ def entity_id(node_id: str) -> str:
 
 def write_ftm(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
     path = out / "entities.ftm.json"
+    users = functools.cache(functools.partial(_users, g, ctx=ctx))  # an account paid by many
     with path.open("w", encoding="utf-8") as fh:
         for rec in node_records(g, ctx.pseudo):
             proxy = _node(rec, ctx)
@@ -76,7 +79,7 @@ def write_ftm(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
             ctx.progress.tick()
         for rec in edge_records(g, ctx.pseudo):
             if not folded(rec.kind, m.kind_of(rec.source), m.kind_of(rec.target)):
-                proxy = _edge(rec, g, ctx)
+                proxy = _edge(rec, users, ctx)
                 fh.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True)
                          + "\n")
             ctx.progress.tick()
@@ -170,7 +173,7 @@ def _enrich(proxy: EntityProxy, g: nx.MultiDiGraph, rec: Record, ctx: Context) -
             proxy.add(_MENTIONED[kind], value, quiet=True)
 
 
-def _edge(rec: Record, g: nx.MultiDiGraph, ctx: Context) -> EntityProxy:
+def _edge(rec: Record, users_of: Callable[[str], list[str]], ctx: Context) -> EntityProxy:
     src_kind, dst_kind = m.kind_of(rec.source), m.kind_of(rec.target)
     src, dst = entity_id(rec.source), entity_id(rec.target)
     if src_kind == dst_kind == "person":
@@ -187,10 +190,10 @@ def _edge(rec: Record, g: nx.MultiDiGraph, ctx: Context) -> EntityProxy:
     elif rec.kind == m.CONTACTED and src_kind == "phone" and dst_kind == "person":
         proxy = _base("Call", rec.id, rec, ctx)
         proxy.add("receiver", dst)
-        proxy.add("caller", [entity_id(u) for u in _users(g, rec.raw_source, ctx)])
+        proxy.add("caller", [entity_id(u) for u in users_of(rec.raw_source)])
         if not ctx.pseudo.active:
             proxy.add("callerNumber", rec.source.split(":", 1)[1], quiet=True)
-    elif rec.kind == m.PAID_TO and (users := _users(g, rec.raw_target, ctx)):
+    elif rec.kind == m.PAID_TO and (users := users_of(rec.raw_target)):
         proxy = _base("Payment", rec.id, rec, ctx)
         proxy.add("payer", src)
         proxy.add("beneficiary", [entity_id(u) for u in users])

@@ -11,21 +11,24 @@ every CSV this package writes; the files are UTF-8 without a BOM.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-import networkx as nx
-
 from ._common import (
     ARRAY_SEP,
+    BUFFER,
     Context,
+    Flat,
+    Pseudonymiser,
     Record,
+    Rows,
     cells,
-    edge_records,
-    iso,
-    node_records,
+    flat,
     one_line,
     write_private,
 )
@@ -38,45 +41,154 @@ REL_HEADER = [":START_ID", ":END_ID", ":TYPE", "first_seen:datetime", "last_seen
 _CYPHER = {"datetime": "datetime({})", "date": "date({})", "long": "toInteger({})",
            "double": "toFloat({})", "boolean": "toBoolean({})",
            "string[]": "split({}, ';')", "string": "{}"}
+# the neo4j type of a value the view stores with a codec kind (``Flat.types``)
+_OF_KIND = {"d": "datetime", "D": "date", "s": "string[]", "t": "string[]"}
+# types whose cells a ``string`` column writes otherwise (``str(value)``: ``True``, a
+# datetime with a space, a set or tuple as Python shows it)
+_RETYPED = frozenset({"boolean", "datetime", "string[]"})
 
 
-def write_neo4j(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
-    # each node and edge made a record once: the columns need them all before the rows
-    nodes, edges = list(node_records(g, ctx.pseudo)), list(edge_records(g, ctx.pseudo))
-    node_cols = _columns((r.kind, r.extra) for r in nodes)
-    rel_cols = _columns(("", r.extra) for r in edges).get("", {})
-    files: dict[str, tuple[IO[str], Any]] = {}
-    paths: list[Path] = []
+def write_neo4j(rows: Rows, out: Path, ctx: Context) -> list[Path]:
+    """Written as the rows are read: a header names each column's type, which only all
+    of the column's values decide, so each file's rows go to a part file first
+    (``_Table``) and the header is written before them once all are read."""
+    nodes: dict[str, _Table] = {}
+    rels = _Table(out / "neo4j_relationships.csv", REL_HEADER)
+    rel_types: set[str] = set()
     try:
-        for rec in nodes:
-            if rec.kind not in files:
-                path = out / f"neo4j_nodes_{rec.kind}.csv"
-                kind_fh = path.open("w", encoding="utf-8", newline="")
-                files[rec.kind] = (kind_fh, csv.writer(kind_fh))
-                files[rec.kind][1].writerow(NODE_HEADER + _header(node_cols[rec.kind]))
-                paths.append(path)
-            files[rec.kind][1].writerow(cells(
-                [rec.id, rec.kind, one_line(rec.label), *_common(rec), f"Entity;{_label(rec.kind)}",
-                 ctx.handling, *_extras(rec, node_cols[rec.kind])]))
+        for rec in rows.nodes(ctx.pseudo):
+            table = nodes.get(rec.kind)
+            if table is None:
+                table = nodes[rec.kind] = _Table(out / f"neo4j_nodes_{rec.kind}.csv",
+                                                 NODE_HEADER)
+            table.add(_node_core(rec, ctx.handling), rec)
             ctx.progress.tick()
+        for rec in rows.edges(ctx.pseudo):
+            rels.add(_rel_core(rec, ctx.handling), rec)
+            rel_types.add(_rel_type(rec.kind))  # str(type or key)
+            ctx.progress.tick()
+        for kind, table in nodes.items():
+            table.finish(partial(_again, _node_core, rows.node_records, ctx, {kind}))
+        rels.finish(partial(_again, _rel_core, rows.edge_records, ctx, None))
     finally:
-        for open_fh, _ in files.values():
-            open_fh.close()
-    rel_path = out / "neo4j_relationships.csv"
-    with rel_path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(REL_HEADER + _header(rel_cols))
-        for rec in edges:
-            w.writerow(cells([rec.source, rec.target, _rel_type(rec.kind), *_common(rec),
-                              ctx.handling, *_extras(rec, rel_cols)]))
-            ctx.progress.tick()
-    rel_types = sorted({_rel_type(rec.kind) for rec in edges})  # str(type or key)
+        for table in (*nodes.values(), rels):
+            table.close()
+    paths = [t.path for t in nodes.values()]
+    node_cols = {kind: t.cols for kind, t in nodes.items()}
     script = out / "neo4j_load.cypher"
-    write_private(script, _cypher(paths, node_cols, rel_path, rel_cols, rel_types,
+    write_private(script, _cypher(paths, node_cols, rels.path, rels.cols, sorted(rel_types),
                                   ctx.handling))
     readme = out / "neo4j_README.md"
-    write_private(readme, _readme(paths, rel_path, ctx.handling))
-    return [*paths, rel_path, script, readme]
+    write_private(readme, _readme(paths, rels.path, ctx.handling))
+    return [*paths, rels.path, script, readme]
+
+
+_Core = tuple[list[Any], Flat]
+
+
+def _node_core(rec: Flat, handling: str) -> _Core:
+    return [rec.id, rec.kind, one_line(rec.label), rec.first_seen, rec.last_seen,
+            rec.report_ids, f"Entity;{_label(rec.kind)}", handling], rec
+
+
+def _rel_core(rec: Flat, handling: str) -> _Core:
+    return [rec.source, rec.target, _rel_type(rec.kind), rec.first_seen, rec.last_seen,
+            rec.report_ids, handling], rec
+
+
+def _again(core: Callable[[Flat, str], _Core],
+           records: Callable[[Pseudonymiser, Any], Iterator[Record]], ctx: Context,
+           which: Any) -> Iterator[_Core]:
+    """The rows of one file again, typed: ``records(pseudo, which)``."""
+    for rec in records(ctx.pseudo, which):
+        yield core(flat(rec), ctx.handling)
+
+
+class _Table:
+    """One CSV file whose extra columns, and their types, all its rows decide.  Rows are
+    written to part files as they come, each value in its own type, with the columns
+    known so far: a column first met is added after those, and a new part file begun, so
+    the rows of a part lack only the same trailing cells.  ``finish`` writes the header,
+    then each part: the last as it is, the others each row given its missing cells; or,
+    should a column have ended ``string`` after holding a flag, a datetime or a set
+    (whose cells a text column writes otherwise), every row again from its typed record
+    (rare: a column of mixed types)."""
+
+    def __init__(self, path: Path, core: list[str]) -> None:
+        self.path, self.core = path, core
+        self.cols: dict[str, str] = {}
+        self._seen: dict[str, set[str]] = {}  # the types a column's values had
+        self._parts: list[tuple[Path, int]] = []  # each part file, its rows' extra cells
+        self._width = -1
+        self._fh: IO[str] | None = None
+        self._writer: Any = None
+
+    def add(self, core: _Core, rec: Flat) -> None:
+        cols, row = self.cols, core[0]
+        if rec.extra:
+            values = {}
+            for name, t, value in _typed(rec):
+                old = cols.get(name)
+                if old != t:
+                    if old is None:
+                        self._seen[name] = {t}
+                        cols[name] = t
+                    else:  # a column with mixed types: text, or double if both numbers
+                        self._seen[name].add(t)
+                        cols[name] = "double" if {old, t} <= {"long", "double"} else "string"
+                values[name] = value
+            row += [values.get(n, "") for n in cols]
+        elif cols:
+            row += [""] * len(cols)
+        if self._width != len(cols):
+            self._part(len(cols))
+        self._writer.writerow(cells(row))
+
+    def _part(self, width: int) -> None:
+        self.close()
+        part = self.path.with_name(f".{self.path.name}.{len(self._parts)}.part")
+        self._parts.append((part, width))
+        self._width = width
+        self._fh = part.open("w", encoding="utf-8", newline="", buffering=BUFFER)
+        self._writer = csv.writer(self._fh)
+
+    def finish(self, again: Callable[[], Iterable[_Core]]) -> None:
+        """The file, its header first; ``again()``: its rows anew (typed records)."""
+        self.close()
+        width = len(self.cols)
+        retyped = any(t == "string" and self._seen[name] & _RETYPED
+                      for name, t in self.cols.items())
+        with self.path.open("w", encoding="utf-8", newline="", buffering=BUFFER) as fh:
+            w = csv.writer(fh)
+            w.writerow(self.core + _header(self.cols))
+            if retyped:
+                for core, rec in again():
+                    assert rec.record is not None
+                    w.writerow(cells([*core, *_extras(rec.record.extra, self.cols)]))
+            else:
+                for part, cells_of in self._parts:
+                    _copy(part, fh, width - cells_of)
+        for part, _ in self._parts:
+            os.remove(part)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _copy(part: Path, fh: Any, missing: int) -> None:
+    """A part file's rows onto ``fh``: as they are (bytes), or each given ``missing``
+    trailing empty cells."""
+    if not missing:
+        fh.flush()
+        with part.open("rb") as src:
+            shutil.copyfileobj(src, fh.buffer, BUFFER)
+        return
+    w, pad = csv.writer(fh), [""] * missing
+    with part.open(encoding="utf-8", newline="") as src:
+        for row in csv.reader(src):
+            w.writerow(row + pad)
 
 
 def _label(kind: str) -> str:
@@ -87,8 +199,25 @@ def _rel_type(etype: str) -> str:
     return etype.upper()
 
 
-def _common(rec: Record) -> list[str]:
-    return [iso(rec.first_seen), iso(rec.last_seen), ARRAY_SEP.join(rec.report_ids)]
+def _typed(rec: Flat) -> list[tuple[str, str, str]]:
+    """Each extra attribute of ``rec``: its name, neo4j type and cell in that type."""
+    out = []
+    if rec.record is not None:
+        for name, value in rec.record.extra.items():
+            t = _neo4j_type(value)
+            out.append((name, t, _cell(value, t)))
+        return out
+    kinds = rec.types
+    for name, value in rec.extra.items():
+        kind = kinds.get(name) if kinds else None
+        if kind is not None:  # ISO 8601 text, or the members sorted and joined (``Flat``)
+            out.append((name, _OF_KIND[kind], str(value)))
+        elif value.__class__ is str:  # the JSON scalars, the commonest first
+            out.append((name, "string", one_line(value)))  # type: ignore[arg-type]
+        else:
+            t = _neo4j_type(value)
+            out.append((name, t, _cell(value, t)))
+    return out
 
 
 def _neo4j_type(value: Any) -> str:
@@ -107,38 +236,24 @@ def _neo4j_type(value: Any) -> str:
     return "string"
 
 
-def _columns(items: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, str]]:
-    """kind -> {attribute: neo4j type}; a column with mixed types becomes ``string``."""
-    cols: dict[str, dict[str, str]] = {}
-    for kind, extra in items:
-        known = cols.setdefault(kind, {})
-        for key, value in extra.items():
-            t = _neo4j_type(value)
-            old = known.setdefault(key, t)
-            if old != t:
-                known[key] = "double" if {old, t} == {"long", "double"} else "string"
-    return cols
-
-
 def _header(cols: dict[str, str]) -> list[str]:
     return [name if t == "string" else f"{name}:{t}" for name, t in cols.items()]
 
 
-def _extras(rec: Record, cols: dict[str, str]) -> list[str]:
-    row = []
-    for name, t in cols.items():
-        value = rec.extra.get(name)
-        if value is None:
-            row.append("")
-        elif t == "string[]":
-            row.append(ARRAY_SEP.join(sorted(one_line(str(v)) for v in value)))
-        elif t in ("datetime", "date"):
-            row.append(value.isoformat())
-        elif t == "boolean":
-            row.append("true" if value else "false")
-        else:
-            row.append(one_line(str(value)))
-    return row
+def _extras(extra: dict[str, Any], cols: dict[str, str]) -> list[str]:
+    return [_cell(value, t) if (value := extra.get(name)) is not None else ""
+            for name, t in cols.items()]
+
+
+def _cell(value: Any, t: str) -> str:
+    """``value`` in a column of type ``t``."""
+    if t == "string[]":
+        return ARRAY_SEP.join(sorted(one_line(str(v)) for v in value))
+    if t in ("datetime", "date"):
+        return str(value.isoformat())
+    if t == "boolean":
+        return "true" if value else "false"
+    return one_line(str(value))
 
 
 def _set_clause(var: str, cols: dict[str, str]) -> str:

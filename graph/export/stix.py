@@ -15,7 +15,9 @@ observable), not the deprecated ``x-`` custom objects: ``linkwatch-phone-number`
 on indicators, observed data, relationships and reports (the report references and
 the node kind) are a ``property-extension``.  Every object carries a TLP 2.0 marking
 (the published OASIS marking definitions) and a statement marking with the handling
-code.  The bundle is written object by object.
+code.  The bundle is written object by object, from the rows (``_common.Rows``): the
+nodes of the indicator kinds, then the edges at them, then the reports that name one,
+looked up by id; nothing else is read whole.
 """
 
 from __future__ import annotations
@@ -26,14 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import stix2
 from stix2.properties import StringProperty
 from stix2.v21 import CustomObservable
 
 from linkwatch.graph import model as m
 
-from ._common import PERSONAL_KINDS, Context, Record, edge_records, node_records
+from ._common import PERSONAL_KINDS, Context, Record, Rows
 
 _NAMESPACE = uuid.UUID("6f0c7a0e-4a0e-5c1b-9a53-6c696e6b7761")  # fixed: ids stable per node
 INDICATOR_KINDS = frozenset({"url", "domain", "ip", "email", "hash", "phone", "wallet"})
@@ -167,7 +168,7 @@ def observable(kind: str, value: str, private: bool, **props: Any) -> tuple[Any,
     return None
 
 
-def write_stix(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
+def write_stix(rows: Rows, out: Path, ctx: Context) -> list[Path]:
     path = out / "bundle.stix.json"
     tlp = tlp2_marking(TLP_OF_HANDLING.get(ctx.handling.upper(), "red"))
     statement = stix2.MarkingDefinition(
@@ -179,21 +180,23 @@ def write_stix(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
                             name="linkwatch", identity_class="system",
                             object_marking_refs=[tlp.id, statement.id])
     common = {"created_by_ref": author.id, "object_marking_refs": [tlp.id, statement.id]}
-    indicator_of: dict[str, str] = {}
+    indicator_of: dict[str, str] = {}  # node id -> its indicator's id
+    refs_of: dict[str, set[str]] = {}  # report node -> the indicators it names
     with path.open("w", encoding="utf-8") as fh:
         fh.write(f'{{"type": "bundle", "id": "bundle--{uuid.uuid4()}", "objects": [\n')
         writer = _ObjectWriter(fh)
         for obj in (tlp, statement, author, *extension_definitions(common["object_marking_refs"])):
             writer.write(obj)
-        for rec in node_records(g, ctx.pseudo):
-            if rec.kind in INDICATOR_KINDS:
-                made = _indicator(rec, ctx, common)
-                if made:
-                    indicator_of[rec.raw_id] = made[-2].id
-                    for obj in made:
-                        writer.write(obj)
+        for rec in rows.node_records(ctx.pseudo, INDICATOR_KINDS):
+            made = _indicator(rec, ctx, common)
+            if made:
+                indicator_of[rec.raw_id] = made[-2].id
+                for obj in made:
+                    writer.write(obj)
             ctx.progress.tick()
-        for rec in edge_records(g, ctx.pseudo):
+        # the edges at an indicator, in the graph's order: a report's come grouped, in the
+        # order of the nodes, so ``refs_of`` holds the reports in that order
+        for rec in rows.edge_records(ctx.pseudo, indicator_of):
             a, b = indicator_of.get(rec.raw_source), indicator_of.get(rec.raw_target)
             if a and b:
                 writer.write(stix2.Relationship(
@@ -201,22 +204,32 @@ def write_stix(g: nx.MultiDiGraph, out: Path, ctx: Context) -> list[Path]:
                     relationship_type="related-to", description=rec.kind,
                     created=rec.first_seen, modified=rec.last_seen,
                     **_props(rec.report_ids), **common))
+            if b and m.kind_of(rec.raw_source) == "report":
+                refs_of.setdefault(rec.raw_source, set()).add(b)
             ctx.progress.tick()
-        for node, data in g.nodes(data=True):
-            if m.kind_of(node) != "report":
-                continue
-            refs = sorted({indicator_of[v] for v in g.successors(node) if v in indicator_of})
-            if refs:
-                rid = data.get("label") or node.split(":", 1)[1]
-                writer.write(stix2.Report(
-                    id=_sid("report", node), name=f"linkwatch report {rid}",
-                    published=data.get("reported_at") or data["first_seen"],
-                    created=data["first_seen"], modified=data["last_seen"],
-                    report_types=["threat-report"], object_refs=refs,
-                    labels=[data.get("report_kind") or "report"],
-                    **_props([rid]), **common))
+        reports = list(refs_of)
+        for i in range(0, len(reports), _LOOKUP):
+            part = reports[i:i + _LOOKUP]
+            found = rows.node_attrs(part)
+            for node in part:
+                writer.write(_report(node, found[node], sorted(refs_of.pop(node)), common))
         fh.write("\n]}\n")
     return [path]
+
+
+_LOOKUP = 500  # report nodes looked up at a time
+
+
+def _report(node: str, data: dict[str, Any], refs: list[str], common: dict[str, Any]
+            ) -> stix2.Report:
+    rid = data.get("label") or node.split(":", 1)[1]
+    return stix2.Report(
+        id=_sid("report", node), name=f"linkwatch report {rid}",
+        published=data.get("reported_at") or data["first_seen"],
+        created=data["first_seen"], modified=data["last_seen"],
+        report_types=["threat-report"], object_refs=refs,
+        labels=[data.get("report_kind") or "report"],
+        **_props([rid]), **common)
 
 
 def _indicator(rec: Record, ctx: Context, common: dict[str, Any]) -> list[Any] | None:

@@ -1,24 +1,29 @@
-"""The whole link view as the text exports' rows (``graph.export.Rows``), without the graph.
+"""The whole link view as the exports' rows (``graph.export.Rows``), without the graph.
 
-``linkwatch export`` of everything in csv, json, graphml, gexf or i2 writes each node and edge
-as text: its attributes decoded only as far as the file needs them.  A row's ``$types``
+``linkwatch export`` of everything in csv, json, graphml, gexf, i2 or neo4j writes each node
+and edge as text: its attributes decoded only as far as the file needs them.  A row's ``$types``
 (``codec``) say which of its JSON values stand for a set, a tuple or a time; a time is
 written as its ISO 8601 text, a set or tuple as its members sorted and joined by ``;``.
 Those texts are made from the stored JSON directly (each distinct time once), not from
 datetimes and sets, and no graph is built: what takes a whole-graph read most of its time.
-A row whose attributes are not the plain kind (nested values, a core attribute of an
-unusual type, a coordinate to coarsen that is not a number) is decoded whole and goes
-through the graph's own path (``_common.node_record``), so the files are the same, byte
-for byte, as those written from ``GraphView.graph()`` (the tests compare them).
+A row whose attributes are not the plain kind (nested values, a set member holding a line
+break, a core attribute of an unusual type, a coordinate to coarsen that is not a number)
+is decoded whole and goes through the graph's own path (``_common.node_record``), so the
+files are the same, byte for byte, as those written from ``GraphView.graph()`` (the tests
+compare them).  ``node_records`` and ``edge_records`` give typed records (decoded whole),
+of the kinds asked for, or the edges at the nodes asked for: only those rows are decoded
+(stix shares a few kinds of node; neo4j reads a file's rows again when a column's type
+turns out to be other than its first values said).
 
 Rows come in the graph's order: nodes as stored, edges grouped by their source node in
 that order, then by target in the order first met, as ``MultiDiGraph.edges`` gives them.
+``node_attrs`` looks nodes up by id (stix: the reports that name an indicator).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Container, Iterable, Iterator
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -32,6 +37,7 @@ from linkwatch.graph.export._common import (
     ARRAY_SEP,
     Flat,
     Pseudonymiser,
+    Record,
     coarsen,
     coarsen_edge,
     edge_record,
@@ -40,7 +46,7 @@ from linkwatch.graph.export._common import (
     text,
 )
 
-from .codec import _plain, decode
+from .codec import decode
 from .store import Store, gc_paused
 
 
@@ -52,10 +58,13 @@ class _View(Protocol):
 
     def read_graph(self) -> nx.MultiDiGraph: ...
 
+    def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+
 _TYPES = "$types"
 _SCALAR = frozenset({str, int, float, bool})
 _COARSENED = frozenset({"age", "lat", "lon"})  # what ``coarsen`` reads (numbers)
 _TIME = {"d": datetime, "D": date}
+_PLAIN_KINDS = frozenset({"d", "D", "s", "t"})  # what ``_extra`` writes from the JSON itself
 # A plan for one ``$types``: how first_seen, last_seen and report_ids are stored ("" when
 # untyped), or None when the row takes the graph's path.
 _Plan = tuple[str, str, str] | None
@@ -69,7 +78,7 @@ def _plan(types: dict[str, str], coarsened: bool) -> _Plan:
             core[name] = kind
         elif name == "report_ids" and kind in ("s", "t"):
             core[name] = kind
-        elif name in _CORE or (coarsened and name in _COARSENED):
+        elif name in _CORE or (coarsened and name in _COARSENED) or kind not in _PLAIN_KINDS:
             return None  # the graph's path
     return core["first_seen"], core["last_seen"], core["report_ids"]
 
@@ -129,21 +138,55 @@ class ViewRows:
         label = raw.pop("label", None)
         raw.pop("type", None)
         extra = self._extra(raw, types) if raw else {}
+        if extra is None:
+            return flat(node_record(node_id, decode(data), pseudo))
         if pseudo.active:
             extra = coarsen(kind, extra)
         out_id = pseudo.node_id(node_id) if pseudo.active else node_id
         label = out_id.split(":", 1)[-1] if out_id != node_id else str(label or node_id)
-        return Flat(out_id, kind, label, first, last, ARRAY_SEP.join(ids), len(ids), extra)
+        return Flat(out_id, kind, label, first, last, ARRAY_SEP.join(ids), len(ids), extra,
+                    types=types)
+
+    def node_records(self, pseudo: Pseudonymiser, kinds: Container[str] | None = None
+                     ) -> Iterator[Record]:
+        """The nodes of ``kinds`` (the view's kind column; all when ``None``), typed: only
+        those are decoded."""
+        ids: list[str] = []
+        self.nodes_read = 0
+        for node_id, kind, _nbrs, _reports, data in self.store.scan("nodes"):
+            ids.append(node_id)
+            if kinds is None or kind in kinds:
+                yield node_record(node_id, decode(data), pseudo)
+        self._ids = ids
+        self.nodes_read = len(ids)
 
     # -- edges -----------------------------------------------------------------------
     def edges(self, pseudo: Pseudonymiser) -> Iterator[Flat]:
+        for u, v, k, data in self._edge_rows():
+            yield self._edge(u, v, k, data, pseudo)
+
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
+                     ) -> Iterator[Record]:
+        """The edges at a node of ``touching`` (all when ``None``), typed: only those are
+        decoded."""
+        for u, v, k, data in self._edge_rows(touching):
+            yield edge_record(u, v, k, decode(data), pseudo)
+
+    def _edge_rows(self, touching: Container[str] | None = None
+                   ) -> Iterator[tuple[str, str, str, str]]:
+        """(source, target, key, data) of every edge (``edges_read`` counts them), or of
+        those at a node of ``touching`` (only those held meanwhile), in the graph's order."""
         order = self._ids
         if order is None:  # nodes() not read first: their order all the same
             order = [r[0] for r in self.store.scan("nodes")]
         by_source: dict[str, dict[str, dict[str, str]] | None] = dict.fromkeys(order)
+        self.edges_read = 0
         for u, v, k, data in self.store.scan("edges"):
             if u not in by_source or v not in by_source:
                 continue  # an end not read (never in one snapshot; kept safe all the same)
+            self.edges_read += 1
+            if touching is not None and u not in touching and v not in touching:
+                continue
             targets = by_source[u]
             if targets is None:
                 targets = by_source[u] = {}
@@ -152,14 +195,12 @@ class ViewRows:
                 targets[v] = {k: data}
             else:
                 keys[k] = data
-        self.edges_read = 0
         for u, targets in by_source.items():
             if targets is None:
                 continue
             for v, keys in targets.items():
                 for k, data in keys.items():
-                    self.edges_read += 1
-                    yield self._edge(u, v, k, data, pseudo)
+                    yield u, v, k, data
 
     def _edge(self, u: str, v: str, key: str, data: str, pseudo: Pseudonymiser) -> Flat:
         raw = orjson.loads(data)
@@ -171,11 +212,16 @@ class ViewRows:
         raw.pop("kind", None)
         raw.pop("label", None)
         extra = self._extra(raw, types) if raw else {}
+        if extra is None:
+            return flat(edge_record(u, v, key, decode(data), pseudo))
         if pseudo.active:
             extra = coarsen_edge(u, v, extra)
         source, target = (pseudo.node_id(u), pseudo.node_id(v)) if pseudo.active else (u, v)
         return Flat(f"{source}|{etype}|{target}", etype, etype, first, last,
-                    ARRAY_SEP.join(ids), len(ids), extra, source, target)
+                    ARRAY_SEP.join(ids), len(ids), extra, source, target, types)
+
+    def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return self.view.nodes(ids)
 
     # -- one row's attributes --------------------------------------------------------
     def _core(self, raw: dict[str, Any], coarsened: bool
@@ -228,9 +274,11 @@ class ViewRows:
             return self._times[kind].get(value) or self._time(kind, value)
         return None
 
-    def _extra(self, raw: dict[str, Any], types: dict[str, str] | None) -> dict[str, Any]:
+    def _extra(self, raw: dict[str, Any], types: dict[str, str] | None
+               ) -> dict[str, Any] | None:
         """The attributes besides the core ones (popped), each as ``_common.text`` gives
-        it."""
+        it; ``None`` when a set or tuple member holds a line break (the row goes through
+        the graph: neo4j writes each member on one line)."""
         extra: dict[str, Any] = {}
         for name, value in raw.items():
             if value is None:
@@ -240,10 +288,10 @@ class ViewRows:
                 extra[name] = value if type(value) in _SCALAR else text(value)
             elif kind in _TIME:
                 extra[name] = self._time(kind, value)
-            elif kind == "s":  # of scalars (``codec.encode``)
-                extra[name] = ARRAY_SEP.join(sorted([str(v) for v in set(value)]))
-            elif kind == "t":
-                extra[name] = ARRAY_SEP.join(sorted([str(v) for v in value]))
-            else:
-                extra[name] = text(_plain(value))
+            else:  # a set or tuple of scalars (``codec.encode``; ``_plan``)
+                joined = ARRAY_SEP.join(sorted([str(v) for v in (set(value) if kind == "s"
+                                                                   else value)]))
+                if "\n" in joined or "\r" in joined:
+                    return None
+                extra[name] = joined
         return extra
