@@ -8,6 +8,7 @@ from typing import Any
 
 import networkx as nx
 
+from linkwatch.graph.store import whole
 from linkwatch.schemas import severity_rank
 from linkwatch.view.codec import Capped, smallest
 
@@ -77,7 +78,8 @@ def cytoscape(g: nx.MultiDiGraph, limit: int = MAX_NODES,
     chosen = set(nodes[:limit])
     elements: dict[str, list[dict[str, Any]]] = {"nodes": [], "edges": []}
     for n in nodes[:limit]:
-        elements["nodes"].append({"data": {"id": n, **_attrs(g.nodes[n], ELEMENT_IDS)}})
+        elements["nodes"].append({"data": {"id": n, **_attrs(whole(g, g.nodes[n]),
+                                                             ELEMENT_IDS)}})
     for u, v, k, d in g.edges(keys=True, data=True):
         if u in chosen and v in chosen:
             elements["edges"].append({"data": {"id": f"{u}|{k}|{v}", "source": u, "target": v,

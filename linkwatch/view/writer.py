@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 
 from linkwatch.config import Settings
+from linkwatch.graph.store import whole
 from linkwatch.rules.resolve._resolver import block_keys
 
 from .codec import encode
@@ -66,7 +67,7 @@ def node_row(g: Any, node: str) -> NodeRow:
     data = g._node[node]  # noqa: SLF001 - plain dict reads
     nbrs = len(g._succ[node]) + len(g._pred[node])  # noqa: SLF001
     return (node, str(data.get("kind") or node.split(":", 1)[0]), nbrs,
-            len(data.get("report_ids") or ()), encode(data))
+            len(data.get("report_ids") or ()), encode(whole(g, data)))
 
 
 def edge_row(g: Any, key: tuple[str, str, str]) -> EdgeRow:
