@@ -312,7 +312,6 @@ class LinkGraph:
         self.__dict__.setdefault("changed_edges", set())
         if "report_nodes" not in state:  # pickled when every report id was kept in a set
             self.report_nodes = len(self.__dict__.pop("reports_seen", ()))
-        self.g.graph[LEFT_OUT] = True  # new nodes leave defaults out (older ones hold them)
         if "report_times" not in state:  # pickled before the index existed
             self.report_times = ReportTimes(self.g)
             self.g.graph["report_times"] = self.report_times

@@ -31,6 +31,7 @@ import orjson
 
 from linkwatch.config import Settings
 from linkwatch.graph.store import whole
+from linkwatch.pipeline import persons
 from linkwatch.rules.resolve._resolver import block_keys
 
 from .codec import encode
@@ -107,12 +108,12 @@ def name_rows(node: str, record: Any, seq: int) -> list[NameRow]:
     return [(key, record.rid, node, seq, body) for key in block_keys(record)]
 
 
-def person_node(g: Any, persons_of: Mapping[str, Mapping[str, Any]], record: Any,
+def person_node(g: Any, persons_of: Mapping[str, Any], record: Any,
                 entity_id: str) -> str | None:
     """The person node one resolved record went into: ``person:<entity id when it was
     resolved>`` (an entity merged later keeps its older nodes)."""
     nodes = g._node  # noqa: SLF001
-    for entity, (ref, *_rest) in (persons_of.get(record.report_id) or {}).items():
+    for entity, (ref, _t) in persons(persons_of.get(record.report_id)).items():
         if ref == record.person_ref and f"person:{entity}" in nodes:
             return f"person:{entity}"
     node = f"person:{entity_id}"
