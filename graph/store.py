@@ -11,7 +11,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, get_args
 
 import networkx as nx
@@ -24,25 +24,30 @@ from . import model as m
 
 _PERSON_LINK = {"phone": m.USES_PHONE, "email": m.USES_EMAIL}
 _NO_KEYS: dict[Any, Any] = {}  # read only: what a missing node or edge has
+# Memory (issue 21): a node with no edge out (an identifier) or in (a report) shares this
+# empty adjacency dict (64 B each) until ``LinkGraph._edge``, the one place that adds
+# edges to the graph, gives it its own (a snapshot's nodes share another empty one)
+_NO_NEIGHBOURS: dict[str, Any] = {}
 _SHARED: dict[frozenset[str], set[str]] = {}  # roles/flags sets, one of each (``_shared``)
 _SHARED_MAX = 10_000  # distinct sets shared; past that each node gets its own
 
 
-_FLOATS: dict[float, float] = {}  # numbers that repeat (harm, outside share), one of each
-_FLOATS_MAX = 10_000
+_VALUES: dict[Any, Any] = {}  # values that repeat (harm, outside share, dates), one of each
+_VALUES_MAX = 100_000
 
 
 def _interned(value: Any) -> Any:
     """A text that repeats across nodes (a force's name) as one string; a float (a harm
-    score, an outside share) as one object."""
-    if type(value) is str:
+    score, an outside share) or a date (of birth) as one object."""
+    kind = type(value)
+    if kind is str:
         return sys.intern(value)
-    if type(value) is float and value == value and math.copysign(1.0, value) > 0:
-        found = _FLOATS.get(value)  # (not NaN, nor -0.0, which equals 0.0)
+    if kind is date or (kind is float and value == value and math.copysign(1.0, value) > 0):
+        found = _VALUES.get(value)  # (a float not NaN, nor -0.0, which equals 0.0)
         if found is None:
             found = value
-            if len(_FLOATS) < _FLOATS_MAX:
-                _FLOATS[value] = value
+            if len(_VALUES) < _VALUES_MAX:
+                _VALUES[value] = value
         return found
     return value
 
@@ -353,6 +358,7 @@ class LinkGraph:
                            k: v for k, v in attrs.items()
                            if (v is not None or k in defaults)
                            and not (k in defaults and _is_default(v, defaults[k]))})
+            g._succ[node_id] = g._pred[node_id] = _NO_NEIGHBOURS  # noqa: SLF001 - (``_edge``)
         return node_id
 
     def _edge(self, u: str, v: str, etype: str, when: datetime, report_id: str,
@@ -367,6 +373,11 @@ class LinkGraph:
             new = _seen_in(data, when, report_id)
             data.update({k: v_ for k, v_ in attrs.items() if v_ is not None})
         else:
+            succ, pred = g._succ, g._pred  # noqa: SLF001
+            if u in succ and not succ[u]:  # maybe shared (``_NO_NEIGHBOURS``): its own now
+                succ[u] = {}
+            if v in pred and not pred[v]:
+                pred[v] = {}
             g.add_edge(u, v, key=etype, type=etype, first_seen=when, last_seen=when,
                        report_ids=ids, **attrs)
         if etype == m.CO_OFFENDER:
@@ -429,7 +440,8 @@ class LinkGraph:
             touched.add(self._node(
                 pid, when, rid, ids, label=person.display_name() or ref,
                 roles=_ROLES.get(person.role) or _shared((person.role,)),
-                flags=_shared(person.flags) if person.flags else _NO_FLAGS, dob=person.dob,
+                flags=_shared(person.flags) if person.flags else _NO_FLAGS,
+                dob=_interned(person.dob),
                 age=person.age,
                 postcode=person.postcode, nationality=person.nationality,
                 out_of_area=fact.get("out_of_area"),

@@ -156,6 +156,25 @@ def _unpack(packed: bytes, words: bytes) -> bytes:
     return z.decompress(packed) + z.flush()
 
 
+def _digest(text: str) -> bytes | str:
+    """A content hash (hex digits) as its bytes, half the size; other text as it is."""
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return text
+
+
+def _referral_key(referral_id: str) -> bytes | str:
+    """A referral id (``R`` and hex digits, ``referrals.referral_id``) as the digits' bytes,
+    half the size; another as it is."""
+    if referral_id[:1] != "R":
+        return referral_id
+    try:
+        return bytes.fromhex(referral_id[1:])
+    except ValueError:
+        return referral_id
+
+
 def _victims(people: Mapping[str, Sequence[str]]) -> list[str]:
     """A summary's ``victims``: its people's identities (``neardup._victim_ids``)."""
     return sorted({i for ids in people.values() for i in ids})
@@ -194,17 +213,25 @@ def _summary(raw: bytes) -> dict[str, Any]:
     return whole
 
 
+_YEARS: dict[int, int] = {}  # one int of each birth year (``_sharing``)
+
+
 def _sharing(record: Sequence[Any], report_id: str, postcode: str | None) -> list[Any]:
     """A resolver record's fields (``Record.as_list``) holding the report's own strings
     where they are equal (its id, the person's postcode), and its person ref interned: the
-    record is kept, and so is the report's graph, so one string each, not two; names
-    interned."""
+    record is kept, and so is the report's graph, so one string each, not two; names,
+    dates and years of birth interned."""
     f = record if type(record) is list else list(record)  # the message's own: changed
     if f[1] == report_id:
         f[1] = report_id
     try:
         f[2] = sys.intern(f[2])
         f[4] = [tuple(map(sys.intern, names)) for names in f[4]]  # names repeat
+        if f[5] is not None:
+            f[5] = sys.intern(f[5])  # dates of birth repeat, and so do years
+        year = f[6]
+        if type(year) is int and 0 <= year < 3000:
+            f[6] = _YEARS.setdefault(year, year)
     except TypeError:
         pass  # not text: ``Record`` takes it as it is
     if postcode is not None and f[8] == postcode:
@@ -275,7 +302,7 @@ class Pipeline:
         self.hubs = HubIndex(load_allowlist(settings.allowlist_file))
         self.routing = load_routing(settings.referral_routing_file)  # built once, frozen
         self.offenders = OffenderDesk(settings)  # watchlist, diversion, outside share
-        self.applied: dict[str, str] = {}          # report_id -> content hash applied
+        self.applied: dict[str, bytes | str] = {}  # report_id -> content hash applied (``_digest``)
         # (report, person) -> the active referrals of its latest version, as JSON (each
         # names its id; a dict by id cost 184 B more), compressed (``kept_referrals``): what
         # the next version is compared with; the whole decisions were a third of the state,
@@ -289,7 +316,7 @@ class Pipeline:
         self.neardup_index: dict[str, bytes | list[bytes]] = {}
         self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
         self.dup_people: dict[str, dict[str, str]] = {}  # duplicate -> its ref -> original's
-        self.referred: set[str] = set()            # referral ids published
+        self.referred: set[bytes | str] = set()    # referral ids published (``_referral_key``)
         # report -> (its time, entity, person ref, entity, ref...) of its resolved persons
         # (``persons``: a dict of one person cost 240 B, this 64)
         self.persons_of: dict[str, tuple[Any, ...]] = {}
@@ -366,7 +393,7 @@ class Pipeline:
         pipeline its own decoded message."""
         out = Outputs()
         report = message.report
-        digest = message.hash
+        digest = _digest(message.hash)
         before = self.applied.get(report.report_id)
         if before == digest:
             return out  # the same report again (our own replay): nothing new
@@ -547,13 +574,13 @@ class Pipeline:
             out.add_referral(cancellation(old, report.reported_at,
                                           "a later version of the report withdrew it"))
         for referral in diff.publish:
-            if original and referral.referral_id in self.referred:
+            if original and _referral_key(referral.referral_id) in self.referred:
                 continue  # the original report's referral already went: never twice
             was = before.get(referral.referral_id)
             if network and was is not None and (was.priority, was.basis, was.status) == (
                     referral.priority, referral.basis, referral.status):
                 continue  # only the reasons grew: the service has this referral already
-            self.referred.add(referral.referral_id)
+            self.referred.add(_referral_key(referral.referral_id))
             out.add_referral(referral, bodies.get(referral.referral_id))
         for decision in decisions:
             record = audit_record(decision, report.report_id, person.person_ref or "")
