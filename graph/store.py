@@ -87,10 +87,6 @@ _DEFAULTS = {kind: {k: d for k, d in attrs if d is not None} for kind, attrs in 
 _BASE = ("kind", "label", "first_seen", "last_seen", "report_ids")  # every node's (``_node``)
 
 
-def _is_default(value: Any, default: Any) -> bool:
-    return type(value) is type(default) and value == default  # False, not 0
-
-
 LEFT_OUT = "node_defaults_left_out"  # in ``g.graph`` of a ``LinkGraph``'s graph
 
 
@@ -345,7 +341,9 @@ class LinkGraph:
                     elif not value <= old:
                         data[key] = _shared(old | value)
                 elif value is not None:
-                    if key in defaults and _is_default(value, defaults[key]):
+                    default = defaults.get(key)
+                    if default is not None and type(value) is type(default) \
+                            and value == default:  # False, not 0
                         data.pop(key, None)
                     else:
                         data[key] = value
@@ -353,11 +351,16 @@ class LinkGraph:
             kind = sys.intern(m.kind_of(node_id))
             label = attrs.pop("label", None) or node_id.split(":", 1)[1]
             defaults = _DEFAULTS.get(kind, _NO_KEYS)
+            kept = {}
+            for key, value in attrs.items():  # the type too: False is a default, 0 is not
+                default = defaults.get(key)
+                if default is None:
+                    if value is not None:
+                        kept[key] = value
+                elif type(value) is not type(default) or value != default:
+                    kept[key] = value  # None too: it differs from the default
             g.add_node(node_id, kind=kind, label=label, first_seen=when, last_seen=when,
-                       report_ids=ids, **{
-                           k: v for k, v in attrs.items()
-                           if (v is not None or k in defaults)
-                           and not (k in defaults and _is_default(v, defaults[k]))})
+                       report_ids=ids, **kept)
             g._succ[node_id] = g._pred[node_id] = _NO_NEIGHBOURS  # noqa: SLF001 - (``_edge``)
         return node_id
 

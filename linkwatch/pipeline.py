@@ -16,7 +16,6 @@ import hashlib
 import logging
 import re
 import sys
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -123,37 +122,6 @@ _SUMMARY_KEYS = frozenset({"report_id", "kind", "source", "t", "victims", "peopl
 _SUMMARY_NONE = tuple(k for k, v in _SUMMARY_EMPTY.items() if v is None)
 _SUMMARY_LISTS = tuple(k for k, v in _SUMMARY_EMPTY.items() if v == [])
 _COMPACT = b"~"  # a kept summary less its victims and empty fields (``_stored_summary``)
-
-
-# Active referrals and kept victim reports are JSON compressed against a preset dictionary
-# of what such JSON holds (field names, the usual reasons; zlib, raw deflate): a soak
-# report's referral 560 -> about 100 B, its kept victims 375 -> about 55 B, for some 13 us
-# a report.  Snapshots hold them compressed: a change here is a snapshot FORMAT change.
-_REFERRAL_WORDS = (
-    b'{"referral_id":"R","report_id":"","person_ref":"v1","service":"victim_support",'
-    b'"basis":"no_consent_needed","priority":"enhanced","reasons":["victim of crime: '
-    b'Right 4: referred unless the victim opts out; no opt-out recorded","standard '
-    b'priority: no enhanced-rights criterion found"],"due_by":"2026-01-01T00:00:00+00:00",'
-    b'"contact":{"name":"","phone":null,"email":null,"postcode":"CV","preferred_contact":'
-    b'null},"status":"active","created_at":"2026-01-01T00:00:00+00:00","handling":'
-    b'"OFFICIAL-SENSITIVE"}')
-_REPORT_WORDS = (
-    b'{"report_id":"","kind":"incident","source":"","reported_at":"2026-01-01T00:00:00+00:00'
-    b'","force":"","markers":[],"incident":{"category":"burglary","weapons":[],"drugs":[]},'
-    b'"persons":[{"person_ref":"v1","role":"victim","name":"","aliases":[],"dob":"19'
-    b'","postcode":"CV","phones":[],"emails":[],"flags":[],"consent":{"unparsed":{}}}],'
-    b'"prior":{"v1":0}}')
-
-
-def _pack(body: bytes, words: bytes) -> bytes:
-    """``body`` compressed against ``words`` (``_unpack`` reads it back)."""
-    z = zlib.compressobj(1, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, words)
-    return z.compress(body) + z.flush()
-
-
-def _unpack(packed: bytes, words: bytes) -> bytes:
-    z = zlib.decompressobj(-15, words)
-    return z.decompress(packed) + z.flush()
 
 
 def _digest(text: str) -> bytes | str:
@@ -304,7 +272,7 @@ class Pipeline:
         self.offenders = OffenderDesk(settings)  # watchlist, diversion, outside share
         self.applied: dict[str, bytes | str] = {}  # report_id -> content hash applied (``_digest``)
         # (report, person) -> the active referrals of its latest version, as JSON (each
-        # names its id; a dict by id cost 184 B more), compressed (``kept_referrals``): what
+        # names its id; a dict by id cost 184 B more; one alone, ``kept_referrals``): what
         # the next version is compared with; the whole decisions were a third of the state,
         # and an update is rare
         self.active: dict[tuple[str, str], bytes | tuple[bytes, ...]] = {}
@@ -321,8 +289,7 @@ class Pipeline:
         # (``persons``: a dict of one person cost 240 B, this 64)
         self.persons_of: dict[str, tuple[Any, ...]] = {}
         # report -> its victims and what the referral rules read (orjson, no narrative or
-        # identifiers; compressed, ``_REPORT_WORDS``): decided again when a detected
-        # exploitation network comes to cover it
+        # identifiers): decided again when a detected exploitation network comes to cover it
         self.victim_reports: dict[str, bytes] = {}
         self.exploited: dict[str, tuple[str, ...]] = {}  # report -> exploitation alert types
         # (person node, its resolver record) resolved since the view last took them
@@ -566,8 +533,8 @@ class Pipeline:
         bodies = {rid: referral.model_dump_json().encode()
                   for rid, referral in active_referrals(decisions).items()}
         if bodies:
-            packed = tuple(_pack(body, _REFERRAL_WORDS) for body in bodies.values())
-            self.active[key] = packed[0] if len(packed) == 1 else packed  # one: alone
+            kept = tuple(bodies.values())
+            self.active[key] = kept[0] if len(kept) == 1 else kept  # one: alone
         else:
             self.active.pop(key, None)
         for old in diff.cancel:
@@ -589,8 +556,7 @@ class Pipeline:
     def kept_referrals(self, key: tuple[str, str]) -> tuple[bytes, ...]:
         """The JSON of the active referrals of (report, person ref)'s latest version."""
         held = self.active.get(key, ())
-        return tuple(_unpack(packed, _REFERRAL_WORDS)
-                     for packed in ((held,) if isinstance(held, bytes) else held))
+        return (held,) if isinstance(held, bytes) else held
 
     def _keep_victims(self, report: AnyReport, priors: dict[str, int]) -> None:
         """What a later decision needs of this report's victims (no narrative, no
@@ -609,7 +575,7 @@ class Pipeline:
                            for p, q in zip(report.persons, raw["persons"], strict=True)
                            if p.role == "victim"]
         keep["prior"] = priors
-        self.victim_reports[report.report_id] = _pack(orjson.dumps(keep), _REPORT_WORDS)
+        self.victim_reports[report.report_id] = _exact(orjson.dumps(keep))
 
     def _exploitation_network(self, kind: str, report_ids: Sequence[str], now: AnyReport,
                               out: Outputs) -> None:
@@ -627,7 +593,7 @@ class Pipeline:
             body = self.victim_reports.get(rid)
             if body is None:
                 continue
-            kept = orjson.loads(_unpack(body, _REPORT_WORDS))
+            kept = orjson.loads(body)
             priors = kept.pop("prior", {})
             report = ReportAdapter.validate_python(kept)
             duplicate_of = self.duplicate_of.get(rid)

@@ -41,9 +41,9 @@ from linkwatch.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
-# 9: graph nodes leave None and default attributes out, ``persons_of`` holds tuples,
-# active referrals and kept victim reports are compressed, content hashes and referral ids
-# kept as bytes, resolver block keys as UTF-8 (issue 21); 8: the state holds
+# 9: graph nodes leave None and default attributes out, ``persons_of`` holds tuples, an
+# active referral alone is not in a tuple, content hashes and referral ids are kept as
+# bytes, resolver block keys as UTF-8 (issue 21); 8: the state holds
 # less per report (issue 21): sets of one report id shared, the near-duplicate index holds
 # summaries as JSON, resolver keys of one record hold it alone,
 # the graph counts its report nodes rather than keeping every report id, active referrals
