@@ -533,8 +533,8 @@ class Pipeline:
         bodies = {rid: referral.model_dump_json().encode()
                   for rid, referral in active_referrals(decisions).items()}
         if bodies:
-            kept = tuple(bodies.values())
-            self.active[key] = kept[0] if len(kept) == 1 else kept  # one: alone
+            active = tuple(bodies.values())
+            self.active[key] = active[0] if len(active) == 1 else active  # one: alone
         else:
             self.active.pop(key, None)
         for old in diff.cancel:

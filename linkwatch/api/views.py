@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -104,7 +104,7 @@ def node_details(data: dict[str, Any], node_id: str, degree: int) -> dict[str, A
     return {"id": node_id, **_attrs(data), "degree": degree}
 
 
-def _attrs(data: dict[str, Any], cap: int | None = None) -> dict[str, Any]:
+def _attrs(data: Mapping[str, Any], cap: int | None = None) -> dict[str, Any]:
     """JSON-able attributes; with ``cap``, a collection longer than that (a hub's
     ``report_ids``, thousands) is cut to its first ``cap`` and ``<name>_total`` says how
     many there are (``node_details`` gives the whole list of one node)."""
