@@ -566,8 +566,9 @@ class Pipeline:
         if report.kind != "incident" or not any(p.role == "victim" for p in report.persons):
             self.victim_reports.pop(report.report_id, None)
             return
+        # defaults left out (empty lists, consent not given): validated back, they are there
         raw = report.model_dump(mode="json", by_alias=True, exclude_none=True,
-                                include={*_KEPT, "persons"})
+                                exclude_defaults=True, include={*_KEPT, "persons"})
         keep = {k: raw[k] for k in _KEPT if k in raw}
         # as the report arrived: the entity ids are the resolver's (``persons_of``)
         keep["persons"] = [{**{k: v for k, v in q.items() if k != "entity_id"},
