@@ -17,7 +17,10 @@ Report node attributes: ``report_kind`` (incident/fraud/cyber), ``reported_at``,
 ``category``, ``markers`` (tuple), ``force``, ``lsoa``, ``lat``, ``lon``,
 ``weapons`` (tuple), ``harm``, ``duplicate_of``.
 Person node attributes: ``roles`` (set), ``flags`` (set), ``dob``, ``age``,
-``postcode``, ``out_of_area``, ``nationality``.
+``postcode``, ``out_of_area``, ``nationality``, ``home_force``, ``under_18``,
+``vulnerable``.  A node holds only the attributes that say something: not ``None``, nor
+empty ``markers``, ``weapons`` or ``flags``, nor ``under_18`` False (``store.node_attrs``
+gives them whole): read them with ``.get``.
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@ nodes it touched, so detectors run on that part only (bounded work).
 
 from __future__ import annotations
 
+import math
 import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, get_args
 
 import networkx as nx
@@ -23,13 +24,32 @@ from . import model as m
 
 _PERSON_LINK = {"phone": m.USES_PHONE, "email": m.USES_EMAIL}
 _NO_KEYS: dict[Any, Any] = {}  # read only: what a missing node or edge has
+# Memory (issue 21): a node with no edge out (an identifier) or in (a report) shares this
+# empty adjacency dict (64 B each) until ``LinkGraph._edge``, the one place that adds
+# edges to the graph, gives it its own (a snapshot's nodes share another empty one)
+_NO_NEIGHBOURS: dict[str, Any] = {}
 _SHARED: dict[frozenset[str], set[str]] = {}  # roles/flags sets, one of each (``_shared``)
 _SHARED_MAX = 10_000  # distinct sets shared; past that each node gets its own
 
 
+_VALUES: dict[Any, Any] = {}  # values that repeat (harm, outside share, dates), one of each
+_VALUES_MAX = 100_000
+
+
 def _interned(value: Any) -> Any:
-    """A text that repeats across nodes (a force's name) as one string."""
-    return sys.intern(value) if type(value) is str else value
+    """A text that repeats across nodes (a force's name) as one string; a float (a harm
+    score, an outside share) or a date (of birth) as one object."""
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value)
+    if kind is date or (kind is float and value == value and math.copysign(1.0, value) > 0):
+        found = _VALUES.get(value)  # (a float not NaN, nor -0.0, which equals 0.0)
+        if found is None:
+            found = value
+            if len(_VALUES) < _VALUES_MAX:
+                _VALUES[value] = value
+        return found
+    return value
 
 
 def _shared(values: Iterable[str]) -> set[str]:
@@ -46,6 +66,53 @@ def _shared(values: Iterable[str]) -> set[str]:
 
 _NO_FLAGS = _shared(())
 _ROLES = {role: _shared((role,)) for role in get_args(Role)}  # one role: the common case
+
+# Memory (issue 21): a node holds an attribute only when it says something, not when it
+# is None nor when it is its kind's default (here: a report's empty markers and weapons, a
+# person's empty flags and ``under_18`` False); an attribute whose default is not None
+# holds None when None.  A reader gets ``.get``'s None for an attribute not held (falsy,
+# as the defaults are), and ``node_attrs`` gives the attributes whole (the view).  Each
+# kind's attributes in the order ``LinkGraph.add_report`` makes them, with their default:
+_NODE_ATTRS: dict[str, tuple[tuple[str, Any], ...]] = {
+    "report": (("report_kind", None), ("reported_at", None), ("force", None),
+               ("markers", ()), ("category", None), ("weapons", ()), ("lsoa", None),
+               ("lat", None), ("lon", None), ("harm", None), ("duplicate_of", None),
+               ("outside_share", None)),
+    "person": (("roles", None), ("flags", _NO_FLAGS), ("dob", None), ("age", None),
+               ("postcode", None), ("nationality", None), ("out_of_area", None),
+               ("home_force", None), ("under_18", False), ("vulnerable", None)),
+    "vehicle": (("make", None), ("colour", None)),
+}
+_DEFAULTS = {kind: {k: d for k, d in attrs if d is not None} for kind, attrs in _NODE_ATTRS.items()}
+_BASE = ("kind", "label", "first_seen", "last_seen", "report_ids")  # every node's (``_node``)
+
+
+LEFT_OUT = "node_defaults_left_out"  # in ``g.graph`` of a ``LinkGraph``'s graph
+
+
+def whole(g: nx.MultiDiGraph, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A node's attributes whole (``node_attrs``) when ``g`` is (a view of) a ``LinkGraph``'s
+    graph; another graph's as they are."""
+    return node_attrs(data) if g.graph.get(LEFT_OUT) else data
+
+
+def node_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``LinkGraph`` node's attributes whole, as the graph held them before it left
+    defaults out: its kind's defaults filled in, ``None`` values left out (as the view
+    does), in the order they are made.  The view writes these (``linkwatch.view.writer``)."""
+    order = _NODE_ATTRS.get(data.get("kind"))  # type: ignore[arg-type]
+    if order is None:
+        return {k: v for k, v in data.items() if v is not None}
+    out = {k: data[k] for k in _BASE if data.get(k) is not None}
+    for key, default in order:
+        value = data.get(key, default)
+        if value is not None:
+            out[key] = value
+    if len(data) > len(out):  # something else (or None values, from an older snapshot)
+        for key, value in data.items():
+            if value is not None and key not in out:
+                out[key] = value
+    return out
 
 
 class CoOffenders:
@@ -233,6 +300,7 @@ class LinkGraph:
         self.g.graph["co_offenders"] = self.co_offenders  # read by the ocg detector
         self.report_times = ReportTimes(self.g)
         self.g.graph["report_times"] = self.report_times  # read by graph/hubs.py
+        self.g.graph[LEFT_OUT] = True  # read by ``whole``
         # what changed since the view last took it (``take_changes``, linkwatch/view):
         # node ids, and (u, v, type) edge keys; an edge's ends are changed nodes too (their
         # neighbour counts moved)
@@ -263,19 +331,37 @@ class LinkGraph:
         if data is not None:
             if _seen_in(data, when, report_id):
                 self.report_times.added(node_id, report_id)
+            defaults = _DEFAULTS.get(data.get("kind"), _NO_KEYS)  # type: ignore[arg-type]
             for key, value in attrs.items():
                 if isinstance(value, set):
                     old = data.get(key)
                     if old is None:
-                        data[key] = value
+                        if value or key not in defaults:
+                            data[key] = value
                     elif not value <= old:
                         data[key] = _shared(old | value)
                 elif value is not None:
-                    data[key] = value
+                    default = defaults.get(key)
+                    if default is not None and type(value) is type(default) \
+                            and value == default:  # False, not 0
+                        data.pop(key, None)
+                    else:
+                        data[key] = value
         else:
+            kind = sys.intern(m.kind_of(node_id))
             label = attrs.pop("label", None) or node_id.split(":", 1)[1]
-            g.add_node(node_id, kind=sys.intern(m.kind_of(node_id)), label=label,
-                       first_seen=when, last_seen=when, report_ids=ids, **attrs)
+            defaults = _DEFAULTS.get(kind, _NO_KEYS)
+            kept = {}
+            for key, value in attrs.items():  # the type too: False is a default, 0 is not
+                default = defaults.get(key)
+                if default is None:
+                    if value is not None:
+                        kept[key] = value
+                elif type(value) is not type(default) or value != default:
+                    kept[key] = value  # None too: it differs from the default
+            g.add_node(node_id, kind=kind, label=label, first_seen=when, last_seen=when,
+                       report_ids=ids, **kept)
+            g._succ[node_id] = g._pred[node_id] = _NO_NEIGHBOURS  # noqa: SLF001 - (``_edge``)
         return node_id
 
     def _edge(self, u: str, v: str, etype: str, when: datetime, report_id: str,
@@ -290,6 +376,11 @@ class LinkGraph:
             new = _seen_in(data, when, report_id)
             data.update({k: v_ for k, v_ in attrs.items() if v_ is not None})
         else:
+            succ, pred = g._succ, g._pred  # noqa: SLF001
+            if u in succ and not succ[u]:  # maybe shared (``_NO_NEIGHBOURS``): its own now
+                succ[u] = {}
+            if v in pred and not pred[v]:
+                pred[v] = {}
             g.add_edge(u, v, key=etype, type=etype, first_seen=when, last_seen=when,
                        report_ids=ids, **attrs)
         if etype == m.CO_OFFENDER:
@@ -333,9 +424,9 @@ class LinkGraph:
             or getattr(detail, "cyber_type", None),
             weapons=tuple(getattr(detail, "weapons", ()) or ()),
             lsoa=loc.lsoa_code if loc else None, lat=loc.lat if loc else None,
-            lon=loc.lon if loc else None, harm=harm,
+            lon=loc.lon if loc else None, harm=_interned(harm),
             duplicate_of=duplicate_of,
-            outside_share=enrichment.get("outside_share"),
+            outside_share=_interned(enrichment.get("outside_share")),
         )}
         self.report_nodes += old is None
         if loc and loc.lsoa_code:
@@ -352,7 +443,8 @@ class LinkGraph:
             touched.add(self._node(
                 pid, when, rid, ids, label=person.display_name() or ref,
                 roles=_ROLES.get(person.role) or _shared((person.role,)),
-                flags=_shared(person.flags) if person.flags else _NO_FLAGS, dob=person.dob,
+                flags=_shared(person.flags) if person.flags else _NO_FLAGS,
+                dob=_interned(person.dob),
                 age=person.age,
                 postcode=person.postcode, nationality=person.nationality,
                 out_of_area=fact.get("out_of_area"),

@@ -124,6 +124,25 @@ _SUMMARY_LISTS = tuple(k for k, v in _SUMMARY_EMPTY.items() if v == [])
 _COMPACT = b"~"  # a kept summary less its victims and empty fields (``_stored_summary``)
 
 
+def _digest(text: str) -> bytes | str:
+    """A content hash (hex digits) as its bytes, half the size; other text as it is."""
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return text
+
+
+def _referral_key(referral_id: str) -> bytes | str:
+    """A referral id (``R`` and hex digits, ``referrals.referral_id``) as the digits' bytes,
+    half the size; another as it is."""
+    if referral_id[:1] != "R":
+        return referral_id
+    try:
+        return bytes.fromhex(referral_id[1:])
+    except ValueError:
+        return referral_id
+
+
 def _victims(people: Mapping[str, Sequence[str]]) -> list[str]:
     """A summary's ``victims``: its people's identities (``neardup._victim_ids``)."""
     return sorted({i for ids in people.values() for i in ids})
@@ -162,22 +181,44 @@ def _summary(raw: bytes) -> dict[str, Any]:
     return whole
 
 
+_YEARS: dict[int, int] = {}  # one int of each birth year (``_sharing``)
+
+
 def _sharing(record: Sequence[Any], report_id: str, postcode: str | None) -> list[Any]:
     """A resolver record's fields (``Record.as_list``) holding the report's own strings
     where they are equal (its id, the person's postcode), and its person ref interned: the
-    record is kept, and so is the report's graph, so one string each, not two; names
-    interned."""
+    record is kept, and so is the report's graph, so one string each, not two; names,
+    dates and years of birth interned."""
     f = record if type(record) is list else list(record)  # the message's own: changed
     if f[1] == report_id:
         f[1] = report_id
     try:
         f[2] = sys.intern(f[2])
         f[4] = [tuple(map(sys.intern, names)) for names in f[4]]  # names repeat
+        if f[5] is not None:
+            f[5] = sys.intern(f[5])  # dates of birth repeat, and so do years
+        year = f[6]
+        if type(year) is int and 0 <= year < 3000:
+            f[6] = _YEARS.setdefault(year, year)
     except TypeError:
         pass  # not text: ``Record`` takes it as it is
     if postcode is not None and f[8] == postcode:
         f[8] = postcode
     return f
+
+
+def persons_entry(when: Any, refs: Mapping[str, str]) -> tuple[Any, ...]:
+    """``Pipeline.persons_of``'s entry of a report at ``when`` whose persons resolved to
+    these entities (entity -> person ref; the schema fills every ref)."""
+    return (when, *(x for pair in refs.items() for x in pair))
+
+
+def persons(entry: Sequence[Any] | None) -> dict[str, tuple[str, Any]]:
+    """A ``persons_of`` entry as entity -> (person ref, report time)."""
+    if not entry:
+        return {}
+    when = entry[0]
+    return {entry[i]: (entry[i + 1], when) for i in range(1, len(entry), 2)}
 
 
 def link_dead_letter(message: AcceptedReport | None, value: bytes,
@@ -229,11 +270,12 @@ class Pipeline:
         self.hubs = HubIndex(load_allowlist(settings.allowlist_file))
         self.routing = load_routing(settings.referral_routing_file)  # built once, frozen
         self.offenders = OffenderDesk(settings)  # watchlist, diversion, outside share
-        self.applied: dict[str, str] = {}          # report_id -> content hash applied
+        self.applied: dict[str, bytes | str] = {}  # report_id -> content hash applied (``_digest``)
         # (report, person) -> the active referrals of its latest version, as JSON (each
-        # names its id; a dict by id cost 184 B more): what the next version is compared
-        # with; the whole decisions were a third of the state, and an update is rare
-        self.active: dict[tuple[str, str], tuple[bytes, ...]] = {}
+        # names its id; a dict by id cost 184 B more; one alone, ``kept_referrals``): what
+        # the next version is compared with; the whole decisions were a third of the state,
+        # and an update is rare
+        self.active: dict[tuple[str, str], bytes | tuple[bytes, ...]] = {}
         # person entity -> report ids as victim; one alone is the graph's set of the
         # report's id (``LinkGraph.report_ids``), so replaced when a second comes
         self.victimised: dict[str, set[str]] = {}
@@ -242,8 +284,10 @@ class Pipeline:
         self.neardup_index: dict[str, bytes | list[bytes]] = {}
         self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
         self.dup_people: dict[str, dict[str, str]] = {}  # duplicate -> its ref -> original's
-        self.referred: set[str] = set()            # referral ids published
-        self.persons_of: dict[str, dict[str, tuple[str, Any]]] = {}  # report -> entity -> (ref, t)
+        self.referred: set[bytes | str] = set()    # referral ids published (``_referral_key``)
+        # report -> (its time, entity, person ref, entity, ref...) of its resolved persons
+        # (``persons``: a dict of one person cost 240 B, this 64)
+        self.persons_of: dict[str, tuple[Any, ...]] = {}
         # report -> its victims and what the referral rules read (orjson, no narrative or
         # identifiers): decided again when a detected exploitation network comes to cover it
         self.victim_reports: dict[str, bytes] = {}
@@ -316,7 +360,7 @@ class Pipeline:
         pipeline its own decoded message."""
         out = Outputs()
         report = message.report
-        digest = message.hash
+        digest = _digest(message.hash)
         before = self.applied.get(report.report_id)
         if before == digest:
             return out  # the same report again (our own replay): nothing new
@@ -432,9 +476,9 @@ class Pipeline:
     def _refer(self, report: AnyReport, duplicate_of: str | None, out: Outputs) -> None:
         """Victims' Code decisions for every person; cancellations when an update withdraws one.
         A near-duplicate refers under the original report's ids, so nobody is referred twice."""
-        self.persons_of[report.report_id] = {
-            p.entity_id: (p.person_ref or "", report.reported_at)  # the schema fills every ref
-            for p in report.persons if p.entity_id}
+        self.persons_of[report.report_id] = persons_entry(
+            report.reported_at,
+            {p.entity_id: p.person_ref or "" for p in report.persons if p.entity_id})
         matched = self._same_people(report, duplicate_of)
         priors: dict[str, int] = {}
         rid = report.report_id
@@ -459,7 +503,7 @@ class Pipeline:
         split into given and family name, an address written otherwise can resolve apart)."""
         if not duplicate_of:
             return {}
-        original = self.persons_of.get(duplicate_of, {})
+        original = persons(self.persons_of.get(duplicate_of))
         out = {p.person_ref or "": original[p.entity_id] for p in report.persons
                if p.entity_id and p.entity_id in original}
         when = next(iter(original.values()), (None, None))[1]
@@ -483,30 +527,36 @@ class Pipeline:
                                               *self.exploited.get(duplicate_of or "", ())))))
         decisions = decide(report, person, ctx)
         key = (report.report_id, person.person_ref or "")
-        kept = (Referral.model_validate_json(body) for body in self.active.get(key, ()))
+        kept = (Referral.model_validate_json(body) for body in self.kept_referrals(key))
         before = {referral.referral_id: referral for referral in kept}
         diff = diff_referrals(before, decisions)
         bodies = {rid: referral.model_dump_json().encode()
                   for rid, referral in active_referrals(decisions).items()}
         if bodies:
-            self.active[key] = tuple(bodies.values())
+            active = tuple(bodies.values())
+            self.active[key] = active[0] if len(active) == 1 else active  # one: alone
         else:
             self.active.pop(key, None)
         for old in diff.cancel:
             out.add_referral(cancellation(old, report.reported_at,
                                           "a later version of the report withdrew it"))
         for referral in diff.publish:
-            if original and referral.referral_id in self.referred:
+            if original and _referral_key(referral.referral_id) in self.referred:
                 continue  # the original report's referral already went: never twice
             was = before.get(referral.referral_id)
             if network and was is not None and (was.priority, was.basis, was.status) == (
                     referral.priority, referral.basis, referral.status):
                 continue  # only the reasons grew: the service has this referral already
-            self.referred.add(referral.referral_id)
+            self.referred.add(_referral_key(referral.referral_id))
             out.add_referral(referral, bodies.get(referral.referral_id))
         for decision in decisions:
             record = audit_record(decision, report.report_id, person.person_ref or "")
             out.audit.append((report.report_id, audit_json(record)))
+
+    def kept_referrals(self, key: tuple[str, str]) -> tuple[bytes, ...]:
+        """The JSON of the active referrals of (report, person ref)'s latest version."""
+        held = self.active.get(key, ())
+        return (held,) if isinstance(held, bytes) else held
 
     def _keep_victims(self, report: AnyReport, priors: dict[str, int]) -> None:
         """What a later decision needs of this report's victims (no narrative, no
@@ -516,8 +566,9 @@ class Pipeline:
         if report.kind != "incident" or not any(p.role == "victim" for p in report.persons):
             self.victim_reports.pop(report.report_id, None)
             return
+        # defaults left out (empty lists, consent not given): validated back, they are there
         raw = report.model_dump(mode="json", by_alias=True, exclude_none=True,
-                                include={*_KEPT, "persons"})
+                                exclude_defaults=True, include={*_KEPT, "persons"})
         keep = {k: raw[k] for k in _KEPT if k in raw}
         # as the report arrived: the entity ids are the resolver's (``persons_of``)
         keep["persons"] = [{**{k: v for k, v in q.items() if k != "entity_id"},
@@ -547,7 +598,7 @@ class Pipeline:
             priors = kept.pop("prior", {})
             report = ReportAdapter.validate_python(kept)
             duplicate_of = self.duplicate_of.get(rid)
-            mine = {ref: ent for ent, (ref, _t) in self.persons_of.get(rid, {}).items()}
+            mine = {ref: ent for ent, (ref, _t) in persons(self.persons_of.get(rid)).items()}
             for person in report.persons:
                 person.entity_id = mine.get(person.person_ref or "")
             matched = self._same_people(report, duplicate_of)

@@ -152,7 +152,7 @@ class PipelineSource:
     def __init__(self, pipeline: Any) -> None:
         self.graph: LinkGraph = pipeline.graph
         self.resolver: Resolver = pipeline.resolver
-        self.persons_of: Mapping[str, Mapping[str, Any]] = pipeline.persons_of
+        self.persons_of: Mapping[str, Any] = pipeline.persons_of
 
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         nodes = self.graph.g._node  # noqa: SLF001 - plain dict lookups
@@ -163,7 +163,7 @@ class PipelineSource:
 
         out = []
         for found in _stored(self.resolver.index, list(keys), cap):
-            node = person_node(self.graph.g, dict(self.persons_of), found.record,
+            node = person_node(self.graph.g, self.persons_of, found.record,
                                found.entity_id)
             if node is not None:
                 out.append((node, found.record))

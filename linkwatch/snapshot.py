@@ -41,14 +41,17 @@ from linkwatch.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
-# 8: the state holds less per report (issue 21): sets of one report id shared, the
-# near-duplicate index holds summaries as JSON, resolver keys of one record hold it alone,
+# 9: graph nodes leave None and default attributes out, ``persons_of`` holds tuples, an
+# active referral alone is not in a tuple, content hashes and referral ids are kept as
+# bytes, resolver block keys as UTF-8 (issue 21); 8: the state holds
+# less per report (issue 21): sets of one report id shared, the near-duplicate index holds
+# summaries as JSON, resolver keys of one record hold it alone,
 # the graph counts its report nodes rather than keeping every report id, active referrals
 # are a tuple of their JSON; 7: AlertBook keeps each key's latest ``Finding``, not a
 # ``_Part`` copy of its fields (issue 21); 6: the link stage keeps victims and
 # exploitation networks (issue 19); 5: AlertBook keeps each network's parts (issue 19);
 # 4: the resolver model gained the "same once folded" name level (issue 18)
-FORMAT = 8
+FORMAT = 9
 
 
 class Stale(Exception):

@@ -18,6 +18,7 @@ import pytest
 from test_snapshot import _payloads
 
 from linkwatch.config import Settings
+from linkwatch.graph.store import node_attrs
 from linkwatch.pipeline import Pipeline
 from linkwatch.schemas import accepted
 from linkwatch.view import GraphView, Store, ViewUnavailable, ViewWriter
@@ -62,8 +63,9 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
 
 
 def plain(g: nx.MultiDiGraph) -> tuple[dict[str, Any], dict[tuple[str, str, str], Any]]:
-    """Nodes and edges with their attributes, ``None`` values left out (as the view does)."""
-    nodes = {n: {k: v for k, v in d.items() if v is not None} for n, d in g.nodes(data=True)}
+    """Nodes and edges with their attributes, ``None`` values left out (as the view does);
+    a node's whole (``node_attrs``: the link graph leaves its kind's defaults out)."""
+    nodes = {n: node_attrs(d) for n, d in g.nodes(data=True)}
     edges = {(u, v, k): {a: b for a, b in d.items() if b is not None}
              for u, v, k, d in g.edges(keys=True, data=True)}
     return nodes, edges

@@ -52,8 +52,9 @@ def out_of_area(data: dict, cfg: DetectorConfig) -> bool:
     """A person node's ``out_of_area`` as enrichment judged it (``rules.enrich.
     outside_force``); where it could not (home force not known), the detector's own
     estimate from the postcode's outward code against ``home_postcode_prefixes``."""
-    if data.get("out_of_area") is not None:
-        return bool(data["out_of_area"])
+    judged = data.get("out_of_area")
+    if judged is not None:
+        return bool(judged)
     pc = str(data.get("postcode") or "").upper().strip()
     if not pc:
         return False

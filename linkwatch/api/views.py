@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 import networkx as nx
 
+from linkwatch.graph.store import whole
 from linkwatch.schemas import severity_rank
 from linkwatch.view.codec import Capped, smallest
 
@@ -77,7 +78,8 @@ def cytoscape(g: nx.MultiDiGraph, limit: int = MAX_NODES,
     chosen = set(nodes[:limit])
     elements: dict[str, list[dict[str, Any]]] = {"nodes": [], "edges": []}
     for n in nodes[:limit]:
-        elements["nodes"].append({"data": {"id": n, **_attrs(g.nodes[n], ELEMENT_IDS)}})
+        elements["nodes"].append({"data": {"id": n, **_attrs(whole(g, g.nodes[n]),
+                                                             ELEMENT_IDS)}})
     for u, v, k, d in g.edges(keys=True, data=True):
         if u in chosen and v in chosen:
             elements["edges"].append({"data": {"id": f"{u}|{k}|{v}", "source": u, "target": v,
@@ -102,7 +104,7 @@ def node_details(data: dict[str, Any], node_id: str, degree: int) -> dict[str, A
     return {"id": node_id, **_attrs(data), "degree": degree}
 
 
-def _attrs(data: dict[str, Any], cap: int | None = None) -> dict[str, Any]:
+def _attrs(data: Mapping[str, Any], cap: int | None = None) -> dict[str, Any]:
     """JSON-able attributes; with ``cap``, a collection longer than that (a hub's
     ``report_ids``, thousands) is cut to its first ``cap`` and ``<name>_total`` says how
     many there are (``node_details`` gives the whole list of one node)."""

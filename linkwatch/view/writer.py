@@ -30,6 +30,8 @@ from typing import Any
 import orjson
 
 from linkwatch.config import Settings
+from linkwatch.graph.store import whole
+from linkwatch.pipeline import persons
 from linkwatch.rules.resolve._resolver import block_keys
 
 from .codec import encode
@@ -66,7 +68,7 @@ def node_row(g: Any, node: str) -> NodeRow:
     data = g._node[node]  # noqa: SLF001 - plain dict reads
     nbrs = len(g._succ[node]) + len(g._pred[node])  # noqa: SLF001
     return (node, str(data.get("kind") or node.split(":", 1)[0]), nbrs,
-            len(data.get("report_ids") or ()), encode(data))
+            len(data.get("report_ids") or ()), encode(whole(g, data)))
 
 
 def edge_row(g: Any, key: tuple[str, str, str]) -> EdgeRow:
@@ -106,12 +108,12 @@ def name_rows(node: str, record: Any, seq: int) -> list[NameRow]:
     return [(key, record.rid, node, seq, body) for key in block_keys(record)]
 
 
-def person_node(g: Any, persons_of: Mapping[str, Mapping[str, Any]], record: Any,
+def person_node(g: Any, persons_of: Mapping[str, Any], record: Any,
                 entity_id: str) -> str | None:
     """The person node one resolved record went into: ``person:<entity id when it was
     resolved>`` (an entity merged later keeps its older nodes)."""
     nodes = g._node  # noqa: SLF001
-    for entity, (ref, *_rest) in (persons_of.get(record.report_id) or {}).items():
+    for entity, (ref, _t) in persons(persons_of.get(record.report_id)).items():
         if ref == record.person_ref and f"person:{entity}" in nodes:
             return f"person:{entity}"
     node = f"person:{entity_id}"
