@@ -31,7 +31,7 @@ from linkwatch.graph.allowlist import load_allowlist
 from linkwatch.graph.detectors import ClusterTracker, load_config, run_detectors
 from linkwatch.graph.hubs import HubIndex
 from linkwatch.offender_desk import OffenderDesk
-from linkwatch.rules import neardup
+from linkwatch.rules import _held, neardup
 from linkwatch.rules.intake import Source, processing_dead_letter
 from linkwatch.rules.normalise import prime
 from linkwatch.rules.referrals import (
@@ -427,10 +427,7 @@ class Pipeline:
         original = None
         index = self.neardup_index
         for key in fp["lookup"]:
-            held = index.get(key)
-            if held is None:
-                continue
-            for raw in (held,) if isinstance(held, bytes) else held:
+            for raw in _held.values(index.get(key)):
                 old = _summary(raw)
                 same, _reasons = neardup.is_near_duplicate(summary, old)
                 if same and (original is None or old["t"] < original["t"]):
@@ -438,13 +435,7 @@ class Pipeline:
         body = None
         for key in fp["blocking"]:
             body = body or _stored_summary(summary)
-            held = index.get(key)
-            if held is None:
-                index[key] = body
-            elif isinstance(held, bytes):
-                index[key] = [held, body]
-            else:
-                held.append(body)
+            _held.add(index, key, body)
         if original is None:
             return None
         first = self.duplicate_of.get(original["report_id"], original["report_id"])

@@ -80,3 +80,18 @@ def test_the_shared_empty_adjacency_never_holds_an_edge() -> None:
         assert dict(g.succ[n]).keys() == dict(again.succ[n]).keys(), n
         assert dict(g.pred[n]).keys() == dict(again.pred[n]).keys(), n
     assert sum(not g._succ[n] for n in g) > 0  # noqa: SLF001 - some share the empty one
+
+
+def test_a_key_holds_one_value_alone_then_a_list_and_values_copies() -> None:
+    from linkwatch.rules import _held
+
+    index: dict[str, Any] = {}
+    _held.add(index, "k", b"a")
+    assert index == {"k": b"a"}
+    _held.add(index, "k", b"b")
+    _held.add(index, "k", b"c")
+    assert index == {"k": [b"a", b"b", b"c"]}
+    got = _held.values(index["k"])
+    got.append(b"x")  # a copy: the index is not changed through it
+    assert index["k"] == [b"a", b"b", b"c"]
+    assert _held.values(None) == [] and _held.values("r1") == ["r1"]

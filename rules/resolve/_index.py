@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import _held
 from ._features import Record
 
 
@@ -88,27 +89,12 @@ def _pair(a: str, b: str) -> str:
     return f"{min(a, b)}|{max(a, b)}"
 
 
-def _add(lists: dict[str, str | list[str]], key: str, rid: str) -> None:
-    """Append ``rid`` to ``key``'s record ids, held as a str while there is one."""
-    held = lists.get(key)
-    if held is None:
-        lists[key] = rid
-    elif isinstance(held, str):
-        lists[key] = [held, rid]
-    else:
-        held.append(rid)
-
-
-def _ids(held: str | list[str] | None) -> list[str]:
-    """A key's record ids as a new list (``_add``)."""
-    return [] if held is None else [held] if isinstance(held, str) else list(held)
-
 
 class InMemoryIndex(Index):
     """Dicts and lists in this process; for tests, benches and one-shot runs."""
 
     # Memory (issue 21): most blocks and entities hold one record, so the record id is
-    # held alone (a str) and becomes a list when a second joins (``_add``, ``_ids``).  A
+    # held alone (a str) and becomes a list when a second joins (``rules._held``).  A
     # block's key is held as UTF-8 bytes: 16 B less than the str, 8 more in the dict (it
     # has no more str keys only), seven keys a record.
     def __init__(self) -> None:
@@ -156,25 +142,18 @@ class InMemoryIndex(Index):
             rid = batch.record.rid
             self._records[rid] = batch.record
             blocks = self._blocks
-            for key in batch.keys:  # ``_add``, inline: seven keys a record
-                raw = key.encode()
-                held = blocks.get(raw)
-                if held is None:
-                    blocks[raw] = rid
-                elif isinstance(held, str):
-                    blocks[raw] = [held, rid]
-                else:
-                    held.append(rid)
+            for key in batch.keys:
+                _held.add(blocks, key.encode(), rid)
         for rid, (entity, age) in batch.assign.items():
             seq = self._entity[rid][2] if rid in self._entity else batch.seq
             self._entity[rid] = (entity, age, seq)
         for entity, rids in batch.members_remove.items():
             gone = set(rids)
-            self._members[entity] = [r for r in _ids(self._members.get(entity))
+            self._members[entity] = [r for r in _held.values(self._members.get(entity))
                                      if r not in gone]
         for entity, rids in batch.members_add.items():
             for rid in rids:
-                _add(self._members, entity, rid)
+                _held.add(self._members, entity, rid)
         for entity in batch.drop:
             self._members.pop(entity, None)
         self._aliases.update(batch.aliases)
@@ -182,7 +161,7 @@ class InMemoryIndex(Index):
         self._log.extend(batch.events)
 
     def members(self, entity_id: str) -> list[str]:
-        return _ids(self._members.get(entity_id))
+        return _held.values(self._members.get(entity_id))
 
     def alias(self, entity_id: str) -> str | None:
         return self._aliases.get(entity_id)

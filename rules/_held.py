@@ -1,0 +1,31 @@
+"""Values held alone while a key has one, in a list once it has more.
+
+Most keys of the link state's indexes (the resolver's blocks and members, the
+near-duplicate index) hold one value, and a list of one costs 88 bytes more than the
+value (issue 21).  The values held are never lists themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def add(held_by: dict[K, Any], key: K, value: V) -> None:
+    """``value`` added to ``key``'s values."""
+    held = held_by.get(key)
+    if held is None:
+        held_by[key] = value
+    elif type(held) is list:
+        held.append(value)
+    else:
+        held_by[key] = [held, value]
+
+
+def values(held: V | list[V] | None) -> list[V]:
+    """What a key holds as a new list of its values."""
+    if held is None:
+        return []
+    return list(held) if type(held) is list else [held]  # type: ignore[list-item]
