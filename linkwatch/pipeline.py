@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from linkwatch import packing
 from linkwatch.config import Settings, load_config_file
 from linkwatch.faults import Fault, capture
 from linkwatch.graph import LinkGraph
@@ -107,12 +108,6 @@ class Outputs:
         self.referrals.append((f"{referral.referral_id}@{referral.status}@{digest}", body))
 
 
-def _exact(body: bytes) -> bytes:
-    """A copy of ``body`` that holds only its bytes: orjson returns bytes with a buffer
-    of at least 4 KB, which a ``sys.getsizeof`` does not show but the heap keeps."""
-    return bytes(memoryview(body))
-
-
 # what a near-duplicate summary (``neardup.summary``) most often holds: left out when kept
 _SUMMARY_EMPTY: dict[str, Any] = {"exact": False, "payees": [], "others": [], "amount": None,
                                   "what": None, "address": None, "postcode": None,
@@ -165,12 +160,13 @@ def _stored_summary(summary: Mapping[str, Any]) -> bytes:
                 del kept[key]
         if kept["exact"] is False:
             del kept["exact"]
-        return _COMPACT + orjson.dumps(kept)  # a new bytes, of its length
-    return _exact(orjson.dumps(summary))
+        return packing.SUMMARY.pack(_COMPACT + orjson.dumps(kept))
+    return packing.SUMMARY.pack(orjson.dumps(summary))
 
 
 def _summary(raw: bytes) -> dict[str, Any]:
     """The summary ``_stored_summary`` kept."""
+    raw = packing.SUMMARY.unpack(raw)
     if not raw.startswith(_COMPACT):
         return orjson.loads(raw)  # type: ignore[no-any-return]
     kept = orjson.loads(memoryview(raw)[1:])
@@ -271,7 +267,7 @@ class Pipeline:
         self.routing = load_routing(settings.referral_routing_file)  # built once, frozen
         self.offenders = OffenderDesk(settings)  # watchlist, diversion, outside share
         self.applied: dict[str, bytes | str] = {}  # report_id -> content hash applied (``_digest``)
-        # (report, person) -> the active referrals of its latest version, as JSON (each
+        # (report, person) -> the active referrals of its latest version, packed JSON (each
         # names its id; a dict by id cost 184 B more; one alone, ``kept_referrals``): what
         # the next version is compared with; the whole decisions were a third of the state,
         # and an update is rare
@@ -279,17 +275,18 @@ class Pipeline:
         # person entity -> report ids as victim; one alone is the graph's set of the
         # report's id (``LinkGraph.report_ids``), so replaced when a second comes
         self.victimised: dict[str, set[str]] = {}
-        # blocking key -> the summaries (``neardup.summary``) stored under it, as JSON: one
-        # alone, else a list (most keys hold one report)
-        self.neardup_index: dict[str, bytes | list[bytes]] = {}
+        # blocking key (``_held.hashed``) -> the summaries (``neardup.summary``) stored
+        # under it, packed JSON (``packing.SUMMARY``): one alone, else a list (most keys
+        # hold one report)
+        self.neardup_index: dict[int, bytes | list[bytes]] = {}
         self.duplicate_of: dict[str, str] = {}     # report -> the original it duplicates
         self.dup_people: dict[str, dict[str, str]] = {}  # duplicate -> its ref -> original's
         self.referred: set[bytes | str] = set()    # referral ids published (``_referral_key``)
         # report -> (its time, entity, person ref, entity, ref...) of its resolved persons
         # (``persons``: a dict of one person cost 240 B, this 64)
         self.persons_of: dict[str, tuple[Any, ...]] = {}
-        # report -> its victims and what the referral rules read (orjson, no narrative or
-        # identifiers): decided again when a detected exploitation network comes to cover it
+        # report -> its victims and what the referral rules read (packed JSON, no narrative
+        # or identifiers): decided again when a detected exploitation network comes to cover it
         self.victim_reports: dict[str, bytes] = {}
         self.exploited: dict[str, tuple[str, ...]] = {}  # report -> exploitation alert types
         # (person node, its resolver record) resolved since the view last took them
@@ -427,7 +424,7 @@ class Pipeline:
         original = None
         index = self.neardup_index
         for key in fp["lookup"]:
-            for raw in _held.values(index.get(key)):
+            for raw in _held.values(index.get(_held.hashed(key))):
                 old = _summary(raw)
                 same, _reasons = neardup.is_near_duplicate(summary, old)
                 if same and (original is None or old["t"] < original["t"]):
@@ -435,7 +432,7 @@ class Pipeline:
         body = None
         for key in fp["blocking"]:
             body = body or _stored_summary(summary)
-            _held.add(index, key, body)
+            _held.add(index, _held.hashed(key), body)
         if original is None:
             return None
         first = self.duplicate_of.get(original["report_id"], original["report_id"])
@@ -524,7 +521,7 @@ class Pipeline:
         bodies = {rid: referral.model_dump_json().encode()
                   for rid, referral in active_referrals(decisions).items()}
         if bodies:
-            active = tuple(bodies.values())
+            active = tuple(map(packing.REFERRAL.pack, bodies.values()))
             self.active[key] = active[0] if len(active) == 1 else active  # one: alone
         else:
             self.active.pop(key, None)
@@ -547,7 +544,7 @@ class Pipeline:
     def kept_referrals(self, key: tuple[str, str]) -> tuple[bytes, ...]:
         """The JSON of the active referrals of (report, person ref)'s latest version."""
         held = self.active.get(key, ())
-        return (held,) if isinstance(held, bytes) else held
+        return tuple(map(packing.REFERRAL.unpack, (held,) if isinstance(held, bytes) else held))
 
     def _keep_victims(self, report: AnyReport, priors: dict[str, int]) -> None:
         """What a later decision needs of this report's victims (no narrative, no
@@ -567,7 +564,7 @@ class Pipeline:
                            for p, q in zip(report.persons, raw["persons"], strict=True)
                            if p.role == "victim"]
         keep["prior"] = priors
-        self.victim_reports[report.report_id] = _exact(orjson.dumps(keep))
+        self.victim_reports[report.report_id] = packing.VICTIMS.pack(orjson.dumps(keep))
 
     def _exploitation_network(self, kind: str, report_ids: Sequence[str], now: AnyReport,
                               out: Outputs) -> None:
@@ -585,7 +582,7 @@ class Pipeline:
             body = self.victim_reports.get(rid)
             if body is None:
                 continue
-            kept = orjson.loads(body)
+            kept = orjson.loads(packing.VICTIMS.unpack(body))
             priors = kept.pop("prior", {})
             report = ReportAdapter.validate_python(kept)
             duplicate_of = self.duplicate_of.get(rid)

@@ -35,15 +35,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from linkwatch import __version__
+from linkwatch import __version__, packing
 from linkwatch.config import Settings
 from linkwatch.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
-# 9: graph nodes leave None and default attributes out, ``persons_of`` holds tuples, an
-# active referral alone is not in a tuple, content hashes and referral ids are kept as
-# bytes, resolver block keys as UTF-8 (issue 21); 8: the state holds
+# 10: active referrals, kept victims and near-duplicate summaries are held packed
+# (linkwatch/packing.py: its dictionaries' digest is in the fingerprint), resolver block
+# keys and near-duplicate keys as 60-bit hashes (issue 21); 9: graph nodes leave None and
+# default attributes out, ``persons_of`` holds tuples, an active referral alone is not in
+# a tuple, content hashes and referral ids are kept as bytes, resolver block keys as UTF-8
+# (issue 21); 8: the state holds
 # less per report (issue 21): sets of one report id shared, the near-duplicate index holds
 # summaries as JSON, resolver keys of one record hold it alone,
 # the graph counts its report nodes rather than keeping every report id, active referrals
@@ -51,7 +54,7 @@ log = logging.getLogger(__name__)
 # ``_Part`` copy of its fields (issue 21); 6: the link stage keeps victims and
 # exploitation networks (issue 19); 5: AlertBook keeps each network's parts (issue 19);
 # 4: the resolver model gained the "same once folded" name level (issue 18)
-FORMAT = 9
+FORMAT = 10
 
 
 class Stale(Exception):
@@ -83,7 +86,8 @@ def fingerprint(settings: Settings) -> str:
         "shared_identifier_window_days", "hub_ignore", "referral_routing_file",
         "offender_routing_file", "retention_days"})
     detectors = asdict(load_config())
-    blob = json.dumps([FORMAT, __version__, relevant, contents, detectors], sort_keys=True,
+    blob = json.dumps([FORMAT, __version__, packing.digest(), relevant, contents, detectors],
+                      sort_keys=True,
                       default=lambda v: sorted(v) if isinstance(v, set | frozenset) else str(v))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

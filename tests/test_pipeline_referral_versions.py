@@ -36,6 +36,8 @@ def test_versions_cancel_and_refer_again_from_what_is_kept() -> None:
     # what is kept of version 1: its active referral's JSON, the very bytes published
     assert list(pipeline.active) == [("V-1", "v1")]
     assert pipeline.kept_referrals(("V-1", "v1")) == (body,)
+    held = pipeline.active[("V-1", "v1")]  # packed (linkwatch/packing.py): a third of it
+    assert isinstance(held, bytes) and len(held) * 2 < len(body)
 
     pipeline = pickle.loads(pickle.dumps(pipeline))  # as a snapshot restores it
     pipeline.restored(S)
