@@ -115,7 +115,8 @@ async def _link(stream, view: ViewWriter, writes: Writes) -> None:  # type: igno
             pipeline, events = await rebuild.after_purge(settings, events)
             decoded = [try_decode(e.value) for e in events]
             snapshots.forget(pipeline.reports)
-            view.broken()  # the next write replaces the view: the purged reports leave it
+            view.purged(pipeline.applied)  # the next write replaces the view: the purged
+            # reports leave it, and the rows kept for it while it is down
         # the state changes once (pure); only the publishing is retried, and it overlaps
         # the next batch's apply
         # an exception while applying one report makes it a dead letter, not the end

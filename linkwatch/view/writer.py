@@ -6,6 +6,13 @@ cannot move under it) and turns the changed nodes, edges and resolved names into
 off the loop (``Writes``).  A batch's write is never skipped: if one fails (the database
 is down), the next batch replaces the whole view instead, so the view never stays wrong.
 
+While the database is down (a write failed), ``Writes`` tries again after a backoff that
+doubles up to ``BACKOFF_MAX_S``, and first only reconnects (``ViewWriter.reopen``): the
+whole state is collected again only once the database answers.  Meanwhile each batch's
+report rows are kept (``carried``; past ``CARRY_MAX`` rows, appended to a file in the data
+directory, 0600) and its change sets are dropped, since the write that follows replaces
+the view: the link stage's memory does not grow with the outage, and no report row is lost.
+
 Which start the view needs after the link stage (re)builds its state (``start``):
 
 * **incremental** when the state came from a snapshot at offset ``S``, the view was
@@ -21,10 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -40,6 +49,8 @@ from .store import EdgeRow, NameRow, NodeRow, ReportRowText, Store, where
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # the tables' shape and the codec; part of the fingerprint
+CARRY_MAX = 50_000  # report rows carried in memory while the view is down; then on disk
+BACKOFF_MAX_S = 60.0  # the longest wait between two tries while the view is down
 
 
 @dataclass
@@ -56,6 +67,7 @@ class Rows:
     names: list[NameRow] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)  # record ids whose rows are replaced
     reports_rows: list[ReportRowText] = field(default_factory=list)
+    spilled: Path | None = None  # report rows carried on disk, written before reports_rows
 
 
 def view_fingerprint(settings: Settings) -> str:
@@ -129,6 +141,11 @@ class ViewWriter:
         self.store = Store.open(settings, create=True)
         self.full_needed = True   # until ``start`` has seen the view
         self.carried: list[ReportRowText] = []  # report rows of a write that failed
+        # more of them, past ``CARRY_MAX``: older than ``carried``.  One left by another
+        # process is deleted: its reports are after the view's offset, so the link stage
+        # replays them and makes their rows again
+        self.spill = Path(settings.data_dir) / "view" / f"{settings.app_id}.carried.jsonl"
+        self.spill.unlink(missing_ok=True)
 
     def reached(self) -> int:
         """The accepted offset the view has reached, if this code and these settings wrote
@@ -165,11 +182,58 @@ class ViewWriter:
         reports = self.carried + pipeline.fresh_rows
         self.carried, pipeline.fresh_rows = [], []
         try:
-            return self._rows(pipeline, offset, reports)
+            rows = self._rows(pipeline, offset, reports)
         except Exception:
             self.broken()
             self.carried = reports + self.carried
             raise
+        if self.spill.exists():  # the write reads it (off the loop) and deletes it
+            rows.spilled = self.spill.with_suffix(".writing")
+            os.replace(self.spill, rows.spilled)
+        return rows
+
+    def hold(self, pipeline: Any) -> None:
+        """The view is down: keep the report rows of what was applied (``carried``, on disk
+        past ``CARRY_MAX``) and drop the change sets, since the next write replaces the
+        view.  Cheap: ``Writes.offer`` calls it after each batch while the view is down."""
+        make_report_rows(pipeline)
+        self.carried += pipeline.fresh_rows
+        pipeline.fresh_rows = []
+        pipeline.graph.take_changes()
+        pipeline.named = []
+        self.full_needed = True
+        if len(self.carried) > CARRY_MAX:
+            self._append(self.carried)
+            self.carried = []
+
+    def _append(self, rows: Iterable[ReportRowText]) -> None:
+        self.spill.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.spill, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "wb") as fh:  # personal data: the owner's only
+            fh.writelines(orjson.dumps(row) + b"\n" for row in rows)
+
+    def purged(self, held: Container[str]) -> None:
+        """A purge rebuilt the state: the next write replaces the view, and the report rows
+        carried for it keep only the reports ``held`` (the purged ones' leave the disk)."""
+        self.broken()
+        self.carried = [row for row in self.carried if row[0] in held]
+        if self.spill.exists():
+            kept = [row for row in _read_spill(self.spill) if row[0] in held]
+            self.spill.unlink()
+            if kept:
+                self._append(kept)
+
+    def kept(self) -> str:
+        """What is kept for the view while it is down (for the log)."""
+        size = self.spill.stat().st_size if self.spill.exists() else 0
+        return f"{len(self.carried):,} report rows in memory, {size / 2**20:,.1f} MB on disk"
+
+    def reopen(self) -> None:
+        """Connect to the view's database again (off the loop): after a failed write the
+        connection may be dead (a PostgreSQL restart).  Raises while it is still down."""
+        self.store.close()
+        self.store = Store.open(self.settings, create=True)
+        self.store.meta()
 
     def _rows(self, pipeline: Any, offset: int, reports: list[ReportRowText]) -> Rows:
         nodes, edges = pipeline.graph.take_changes()
@@ -219,6 +283,12 @@ class ViewWriter:
         self.full_needed = True
         if rows is not None:
             self.carried = rows.reports_rows + self.carried
+            if rows.spilled is not None and rows.spilled.exists():  # older than any since
+                if self.spill.exists():
+                    rows.spilled.write_bytes(rows.spilled.read_bytes()
+                                             + self.spill.read_bytes())
+                os.replace(rows.spilled, self.spill)
+            rows.spilled = None
 
     # -- off the loop ------------------------------------------------------------------
     def write(self, rows: Rows) -> None:
@@ -230,7 +300,7 @@ class ViewWriter:
                 store.load("nodes", rows.nodes)
                 store.load("edges", rows.edges)
                 store.load("names", _unique(rows.names))
-                store.upsert("reports", rows.reports_rows)
+                self._reports(rows)
                 store.drop_orphan_reports()
             else:
                 store.upsert("nodes", rows.nodes)
@@ -239,17 +309,38 @@ class ViewWriter:
                 store.delete_edges(rows.gone_edges)
                 store.delete("names", "rid", rows.renamed)
                 store.upsert("names", _unique(rows.names))
-                store.upsert("reports", rows.reports_rows)
+                self._reports(rows)
             store.set_meta({"offset": str(rows.offset), "reports": str(rows.reports),
                             "fingerprint": self.fingerprint,
                             "written_at": datetime.now(UTC).isoformat()})
+        if rows.spilled is not None:
+            rows.spilled.unlink(missing_ok=True)
+            rows.spilled = None
         if rows.full:
             log.info("link view replaced: %d nodes, %d edges, %d name keys at offset %d "
                      "in %.1fs", len(rows.nodes), len(rows.edges), len(rows.names),
                      rows.offset, time.perf_counter() - t0)
 
+    def _reports(self, rows: Rows) -> None:
+        if rows.spilled is not None:  # the older rows first: a later version overwrites
+            batch: list[ReportRowText] = []
+            for row in _read_spill(rows.spilled):
+                batch.append(row)
+                if len(batch) == 10_000:
+                    self.store.upsert("reports", batch)
+                    batch = []
+            self.store.upsert("reports", batch)
+        self.store.upsert("reports", rows.reports_rows)
+
     def close(self) -> None:
         self.store.close()
+
+
+def _read_spill(path: Path) -> Iterator[ReportRowText]:
+    with path.open("rb") as fh:
+        for line in fh:
+            report_id, at, data = orjson.loads(line)
+            yield report_id, at, data
 
 
 def _unique(rows: Iterable[NameRow]) -> list[NameRow]:
@@ -272,11 +363,15 @@ class Writes:
     batches (``offer`` right after a batch is applied, a write's end or the interval's
     timer while the link stage awaits), so the state never moves under it.  The link
     stage awaits ``flush`` before a snapshot (the view must have reached it) and before a
-    purge rebuilds the state."""
+    purge rebuilds the state.
+
+    While the view is down (``failures``: tries in a row that failed), a try only
+    reconnects, after ``delay``; the batches applied meanwhile are ``ViewWriter.hold``."""
 
     def __init__(self, writer: ViewWriter, interval: float | None = None) -> None:
         self.writer = writer
         self.interval = writer.settings.view_interval_s if interval is None else interval
+        self.failures = 0
         self._loop = asyncio.get_running_loop()
         self._running: asyncio.Future[None] | None = None
         self._due: tuple[Any, int] | None = None  # (pipeline, offset) applied, uncollected
@@ -287,6 +382,8 @@ class Writes:
         """``pipeline`` has applied everything up to ``offset``: write it now, or with the
         next write."""
         self._due = (pipeline, offset)
+        if self.failures:  # the view is down: what the next write needs, nothing more
+            self.writer.hold(pipeline)
         self._kick()
 
     def _busy(self) -> bool:
@@ -295,7 +392,7 @@ class Writes:
     def _kick(self) -> None:
         if self._due is None or self._busy():
             return  # a running write kicks again when it ends
-        wait = self._started + self.interval - self._loop.time()
+        wait = self._started + self.delay() - self._loop.time()
         if wait > 0:
             if self._timer is None:
                 self._timer = self._loop.call_later(wait, self._on_timer)
@@ -306,8 +403,20 @@ class Writes:
         self._timer = None
         self._kick()
 
+    def delay(self) -> float:
+        """Seconds from one write's start to the next: ``interval``, doubled for each
+        try in a row that failed, up to ``BACKOFF_MAX_S``."""
+        if not self.failures:
+            return self.interval
+        return min(max(self.interval, 0.5) * 2 ** min(self.failures, 16), BACKOFF_MAX_S)
+
     def _start(self) -> None:
         assert self._due is not None  # noqa: S101 - only called with a batch due
+        if self.failures:  # the view is down: reconnect first, collect once it answers
+            self._started = self._loop.time()
+            self._running = asyncio.ensure_future(self._reopen())
+            self._running.add_done_callback(lambda _: self._kick())
+            return
         pipeline, offset = self._due
         self._due = None
         self._started = self._loop.time()
@@ -324,9 +433,23 @@ class Writes:
         try:
             await asyncio.to_thread(self.writer.write, rows)
         except Exception as exc:  # noqa: BLE001 - the view is rebuilt whole next write
-            log.warning("link view write failed (%s: %s); the next write replaces the view",
-                        type(exc).__name__, exc)
+            self.failures += 1
+            log.warning("link view write failed (%s: %s); the next write replaces the view "
+                        "(next try in %.0fs)", type(exc).__name__, exc, self.delay())
             self.writer.broken(rows)
+        else:
+            self.failures = 0
+
+    async def _reopen(self) -> None:
+        try:
+            await asyncio.to_thread(self.writer.reopen)
+        except Exception as exc:  # noqa: BLE001 - still down: try again later
+            self.failures += 1
+            log.warning("link view still down (%s: %s); kept for it: %s; next try in %.0fs",
+                        type(exc).__name__, exc, self.writer.kept(), self.delay())
+        else:
+            log.info("link view reachable again: replacing it")
+            self.failures = 0
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -340,13 +463,16 @@ class Writes:
         self._due = None
 
     async def flush(self) -> None:
-        """Return when every batch offered is in the database (or its write failed)."""
+        """Return when every batch offered is in the database, or the view is down (one
+        write or reconnection failed)."""
         self._cancel_timer()
+        tried = False
         while True:
             running = self._running
             if running is not None and not running.done():
                 await running
-            elif self._due is not None:
-                self._start()
-            else:
+            elif self._due is None or (tried and self.failures):
                 return
+            else:
+                tried = True
+                self._start()
