@@ -561,8 +561,8 @@ class LinkGraph:
         # its nodes as a plain dict of the same nodes and attributes: every detector asks
         # ``n in sub`` of each touched node, which networkx's filtered view answers in
         # four Python calls (36 a report, 3 % of the apply CPU)
-        nodes = self.g._node  # noqa: SLF001
-        view._node = {n: nodes[n] for n in seen}  # noqa: SLF001
+        held = self.g._node  # noqa: SLF001
+        view._node = {n: held[n] for n in seen}  # noqa: SLF001
         return view
 
     def __len__(self) -> int:
