@@ -151,7 +151,10 @@ class Store:
     def _connect_pg(self, url: str, app_id: str, create: bool) -> Any:
         import psycopg
 
-        conn = psycopg.connect(url, autocommit=True)
+        # bounded: the link stage reconnects while the database is down (view/writer.py),
+        # and a host that drops packets must not hold it for the system's TCP timeout
+        timeout: dict[str, Any] = {} if "connect_timeout" in url else {"connect_timeout": 10}
+        conn = psycopg.connect(url, autocommit=True, **timeout)
         schema = schema_name(app_id)
         if create:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
