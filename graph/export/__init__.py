@@ -96,8 +96,8 @@ def _writer(fmt: str) -> Writer:
 
 
 FORMATS = ("graphml", "gexf", "json", "csv", "i2", "neo4j", "ftm", "stix")
-# written from ``Rows`` (row by row, no graph needed); the others from the graph
-STREAMED = frozenset({"graphml", "gexf", "json", "csv", "i2", "neo4j", "stix"})
+# written from ``Rows`` (row by row, no graph needed): every format
+STREAMED = frozenset(FORMATS)
 
 
 def export_graph(

@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Collection, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -102,6 +102,8 @@ class Record:
     raw_id: str = ""
     raw_source: str = ""
     raw_target: str = ""
+    # an edge's own ``type`` attribute (``kind`` is the key when it has none): ftm reads it
+    raw_type: Any = None
 
     @property
     def value(self) -> str:
@@ -186,7 +188,21 @@ def edge_record(u: str, v: str, key: str, data: dict[str, Any], pseudo: Pseudony
     source, target = pseudo.node_id(u), pseudo.node_id(v)
     return Record(f"{source}|{etype}|{target}", etype, etype, data.get("first_seen"),
                   data.get("last_seen"), sorted(data.get("report_ids") or ()), extra,
-                  source=source, target=target, raw_source=u, raw_target=v)
+                  source=source, target=target, raw_source=u, raw_target=v,
+                  raw_type=data.get("type"))
+
+
+Lean = Callable[[str, str, str], bool]  # (type, source, target) -> only the ends are needed
+
+
+def lean_record(u: str, v: str, key: str, type_attr: Any, pseudo: Pseudonymiser) -> Record:
+    """An edge's ends and type only: no times, report ids or other attributes (``Rows``'s
+    ``edge_records(lean=...)``, for the edges a format reads no more of)."""
+    etype = str(type_attr or key)
+    source, target = pseudo.node_id(u), pseudo.node_id(v)
+    return Record(f"{source}|{etype}|{target}", etype, etype, None, None, [], {},
+                  source=source, target=target, raw_source=u, raw_target=v,
+                  raw_type=type_attr)
 
 
 def text(value: Any) -> str | bool | int | float:
@@ -253,13 +269,22 @@ class Rows(Protocol):
         """The nodes of ``kinds`` (all when ``None``)."""
         ...
 
-    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
-                     ) -> Iterator[Record]:
-        """The edges with an end among the node ids ``touching`` (all when ``None``)."""
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None,
+                     lean: Lean | None = None) -> Iterator[Record]:
+        """The edges with an end among the node ids ``touching`` (all when ``None``); those
+        for which ``lean(type, source, target)`` holds (the type as ``Record.kind``) as
+        ``lean_record``s (a format that writes them only as a property of an end)."""
         ...
 
     def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The attributes of each of ``ids`` held, as the graph holds them."""
+        ...
+
+    def sources_into(self, types: Collection[str], kinds: Container[str]
+                     ) -> dict[str, list[str]]:
+        """Each node with an in-edge whose own ``type`` attribute is one of ``types`` from a
+        node of ``kinds`` (its id's kind): those sources, once each, in the order
+        ``MultiDiGraph.in_edges`` gives them (ftm: the persons using an account)."""
         ...
 
     def graph(self) -> nx.MultiDiGraph:
@@ -285,18 +310,35 @@ class GraphRows:
             if kinds is None or (data.get("kind") or m.kind_of(node_id)) in kinds:
                 yield node_record(node_id, data, pseudo)
 
-    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
-                     ) -> Iterator[Record]:
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None,
+                     lean: Lean | None = None) -> Iterator[Record]:
         for u, v, key, data in self.g.edges(keys=True, data=True):
             if touching is None or u in touching or v in touching:
-                yield edge_record(u, v, key, data, pseudo)
+                if lean is not None and lean(str(data.get("type") or key), u, v):
+                    yield lean_record(u, v, key, data.get("type"), pseudo)
+                else:
+                    yield edge_record(u, v, key, data, pseudo)
 
     def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         nodes = self.g.nodes
         return {n: nodes[n] for n in ids if n in nodes}
 
+    def sources_into(self, types: Collection[str], kinds: Container[str]
+                     ) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for v, preds in self.g.pred.items():
+            found = [u for u, keys in preds.items() if m.kind_of(u) in kinds
+                     and any(of_types(d.get("type"), types) for d in keys.values())]
+            if found:
+                out[v] = found
+        return out
+
     def graph(self) -> nx.MultiDiGraph:
         return self.g
+
+
+def of_types(value: Any, types: Collection[str]) -> bool:
+    return isinstance(value, str) and value in types
 
 
 def json_encoder(sort_keys: bool = False) -> Callable[[Any], str]:

@@ -23,7 +23,8 @@ that order, then by target in the order first met, as ``MultiDiGraph.edges`` giv
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Container, Iterable, Iterator
+import re
+from collections.abc import Collection, Container, Iterable, Iterator
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -36,13 +37,16 @@ from linkwatch.graph.export._common import (
     _CORE,
     ARRAY_SEP,
     Flat,
+    Lean,
     Pseudonymiser,
     Record,
     coarsen,
     coarsen_edge,
     edge_record,
     flat,
+    lean_record,
     node_record,
+    of_types,
     text,
 )
 
@@ -81,6 +85,14 @@ def _plan(types: dict[str, str], coarsened: bool) -> _Plan:
         elif name in _CORE or (coarsened and name in _COARSENED) or kind not in _PLAIN_KINDS:
             return None  # the graph's path
     return core["first_seen"], core["last_seen"], core["report_ids"]
+
+
+def _type(data: str) -> Any:
+    """An edge's own ``type`` attribute, as decoded (``None`` when it has none)."""
+    raw = orjson.loads(data)
+    if _TYPES in raw and "type" in raw[_TYPES]:
+        return decode(data).get("type")
+    return raw.get("type")
 
 
 class ViewRows:
@@ -165,21 +177,29 @@ class ViewRows:
         for u, v, k, data in self._edge_rows():
             yield self._edge(u, v, k, data, pseudo)
 
-    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
-                     ) -> Iterator[Record]:
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None,
+                     lean: Lean | None = None) -> Iterator[Record]:
         """The edges at a node of ``touching`` (all when ``None``), typed: only those are
-        decoded."""
+        decoded, and of those ``lean`` picks only the type."""
         for u, v, k, data in self._edge_rows(touching):
+            if lean is not None:
+                attr = _type(data)
+                if lean(str(attr or k), u, v):
+                    yield lean_record(u, v, k, attr, pseudo)
+                    continue
             yield edge_record(u, v, k, decode(data), pseudo)
+
+    def _order(self) -> list[str]:
+        """The node ids in the graph's order (read again when ``nodes`` was not)."""
+        if self._ids is None:
+            return [r[0] for r in self.store.scan("nodes")]
+        return self._ids
 
     def _edge_rows(self, touching: Container[str] | None = None
                    ) -> Iterator[tuple[str, str, str, str]]:
         """(source, target, key, data) of every edge (``edges_read`` counts them), or of
         those at a node of ``touching`` (only those held meanwhile), in the graph's order."""
-        order = self._ids
-        if order is None:  # nodes() not read first: their order all the same
-            order = [r[0] for r in self.store.scan("nodes")]
-        by_source: dict[str, dict[str, dict[str, str]] | None] = dict.fromkeys(order)
+        by_source: dict[str, dict[str, dict[str, str]] | None] = dict.fromkeys(self._order())
         self.edges_read = 0
         for u, v, k, data in self.store.scan("edges"):
             if u not in by_source or v not in by_source:
@@ -222,6 +242,26 @@ class ViewRows:
 
     def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return self.view.nodes(ids)
+
+    def sources_into(self, types: Collection[str], kinds: Container[str]
+                     ) -> dict[str, list[str]]:
+        """``Rows.sources_into``: the graph's ``in_edges`` list a node's sources in the order
+        their first edge to it is stored (``reader._add_edges``), whatever its type.  Only
+        the pairs from a node of ``kinds`` are held meanwhile, only the edges whose text
+        names one of ``types`` decoded."""
+        held = dict.fromkeys(self._order())
+        named = re.compile("|".join(re.escape(t) for t in sorted(types))).search
+        by_target: dict[str, dict[str, bool]] = {}
+        for u, v, _k, data in self.store.scan("edges"):
+            if m.kind_of(u) not in kinds or u not in held or v not in held:
+                continue
+            sources = by_target.get(v)
+            if sources is None:
+                sources = by_target[v] = {}
+            if not sources.get(u):
+                sources[u] = named(data) is not None and of_types(_type(data), types)
+        return {v: found for v, sources in by_target.items()
+                if (found := [u for u, wanted in sources.items() if wanted])}
 
     # -- one row's attributes --------------------------------------------------------
     def _core(self, raw: dict[str, Any], coarsened: bool
