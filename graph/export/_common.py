@@ -192,19 +192,6 @@ def edge_record(u: str, v: str, key: str, data: dict[str, Any], pseudo: Pseudony
                   raw_type=data.get("type"))
 
 
-Lean = Callable[[str, str, str], bool]  # (type, source, target) -> only the ends are needed
-
-
-def lean_record(u: str, v: str, key: str, type_attr: Any, pseudo: Pseudonymiser) -> Record:
-    """An edge's ends and type only: no times, report ids or other attributes (``Rows``'s
-    ``edge_records(lean=...)``, for the edges a format reads no more of)."""
-    etype = str(type_attr or key)
-    source, target = pseudo.node_id(u), pseudo.node_id(v)
-    return Record(f"{source}|{etype}|{target}", etype, etype, None, None, [], {},
-                  source=source, target=target, raw_source=u, raw_target=v,
-                  raw_type=type_attr)
-
-
 def text(value: Any) -> str | bool | int | float:
     """A flat value any writer can hold: sets/tuples -> ``"a;b"``, times -> ISO 8601."""
     if isinstance(value, bool | int | float | str):
@@ -256,7 +243,8 @@ class Rows(Protocol):
     """What the formats are written from: the nodes, then the edges (both ends among
     the nodes), in the order ``MultiDiGraph.nodes`` and ``.edges`` give them, as text
     (``nodes``, ``edges``) or typed (``node_records``, ``edge_records``: what a format
-    that needs only some reads, or reads again); and nodes looked up by id.
+    that needs only some reads, or reads again); nodes looked up by id; and the sources
+    of a node's in-edges (``sources_into``: ftm, the persons using an account).
     ``GraphRows`` reads a graph; ``linkwatch.view.ViewRows`` reads the link view's
     tables as they stand, without building the graph."""
 
@@ -269,18 +257,16 @@ class Rows(Protocol):
         """The nodes of ``kinds`` (all when ``None``)."""
         ...
 
-    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None,
-                     lean: Lean | None = None) -> Iterator[Record]:
-        """The edges with an end among the node ids ``touching`` (all when ``None``); those
-        for which ``lean(type, source, target)`` holds (the type as ``Record.kind``) as
-        ``lean_record``s (a format that writes them only as a property of an end)."""
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
+                     ) -> Iterator[Record]:
+        """The edges with an end among the node ids ``touching`` (all when ``None``)."""
         ...
 
     def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The attributes of each of ``ids`` held, as the graph holds them."""
         ...
 
-    def sources_into(self, types: Collection[str], kinds: Container[str]
+    def sources_into(self, types: Collection[str], kinds: Collection[str]
                      ) -> dict[str, list[str]]:
         """Each node with an in-edge whose own ``type`` attribute is one of ``types`` from a
         node of ``kinds`` (its id's kind): those sources, once each, in the order
@@ -310,20 +296,17 @@ class GraphRows:
             if kinds is None or (data.get("kind") or m.kind_of(node_id)) in kinds:
                 yield node_record(node_id, data, pseudo)
 
-    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None,
-                     lean: Lean | None = None) -> Iterator[Record]:
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
+                     ) -> Iterator[Record]:
         for u, v, key, data in self.g.edges(keys=True, data=True):
             if touching is None or u in touching or v in touching:
-                if lean is not None and lean(str(data.get("type") or key), u, v):
-                    yield lean_record(u, v, key, data.get("type"), pseudo)
-                else:
-                    yield edge_record(u, v, key, data, pseudo)
+                yield edge_record(u, v, key, data, pseudo)
 
     def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         nodes = self.g.nodes
         return {n: nodes[n] for n in ids if n in nodes}
 
-    def sources_into(self, types: Collection[str], kinds: Container[str]
+    def sources_into(self, types: Collection[str], kinds: Collection[str]
                      ) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for v, preds in self.g.pred.items():

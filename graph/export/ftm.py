@@ -80,10 +80,6 @@ def folded(etype: str, src_kind: str, dst_kind: str) -> bool:
             or (etype in _USES and src_kind == "person" and dst_kind in _USER_ACCOUNTS))
 
 
-def _folded(etype: str, source: str, target: str) -> bool:
-    return folded(etype, m.kind_of(source), m.kind_of(target))
-
-
 _ID_PREFIX = hashlib.sha1(key_bytes(DATASET), usedforsecurity=False)
 
 
@@ -234,18 +230,7 @@ class Entity:
                 for text in string_list(value, sanitize=not cleaned):
                     self._put(spec, text if cleaned else self._clean(spec, text))
                 continue
-            if value is None:
-                continue
-            # ``_put``, inline (the most frequent call of an export)
-            size = len(value)
-            if spec.limit is not None and self._size + size > spec.limit:
-                continue
-            self._size += size
-            found = self._props.get(spec.name)
-            if found is None:
-                self._props[spec.name] = [value]
-            elif value not in found:
-                found.append(value)
+            self._put(spec, value)
 
     def _put(self, spec: _Spec, value: str | None) -> None:
         """``EntityProxy.unsafe_add`` of a value cleaned: the size limit, each value once."""
@@ -294,18 +279,18 @@ def write_ftm(rows: Rows, out: Path, ctx: Context, make: Make = Entity.make) -> 
     carried: dict[str, list[tuple[Any, str]]] = {}  # node -> (type, target) of its links
     clear = not ctx.pseudo.active
     with part.open("w", encoding="utf-8", buffering=BUFFER) as fh:
-        for rec in rows.edge_records(ctx.pseudo, lean=_folded):
-            # may be a property of its source (``_enrich`` decides, knowing the source's kind)
+        for rec in rows.edge_records(ctx.pseudo):
             etype, target = rec.raw_type, rec.raw_target
-            if etype in _CARRIED or (clear and (etype in _USED
-                                                or m.kind_of(target) in _MENTIONED)):
+            ends = m.kind_of(rec.raw_source), m.kind_of(target)  # a pseudonym keeps its kind
+            # may be a property of its source (``_enrich`` decides, knowing the source's kind)
+            if etype in _CARRIED or (clear and (etype in _USED or ends[1] in _MENTIONED)):
                 links = carried.get(rec.raw_source)
                 if links is None:
                     carried[rec.raw_source] = [(etype, target)]
                 else:
                     links.append((etype, target))
-            if not folded(rec.kind, m.kind_of(rec.source), m.kind_of(target)):
-                fh.write(encode(_edge(make, rec, users, ctx).to_dict()) + "\n")
+            if not folded(rec.kind, *ends):
+                fh.write(encode(_edge(make, rec, ends, users, ctx).to_dict()) + "\n")
             ctx.progress.tick()
     with path.open("w", encoding="utf-8", buffering=BUFFER) as fh:
         for rec in rows.node_records(ctx.pseudo):
@@ -402,9 +387,9 @@ def _enrich(proxy: Builder, rec: Record, links: Iterable[tuple[Any, str]],
                 proxy.add(_MENTIONED[kind], target.split(":", 1)[1], quiet=True)
 
 
-def _edge(make: Make, rec: Record, users_of: Callable[[str], list[str]], ctx: Context
-          ) -> Builder:
-    src_kind, dst_kind = m.kind_of(rec.source), m.kind_of(rec.target)
+def _edge(make: Make, rec: Record, ends: tuple[str, str],
+          users_of: Callable[[str], list[str]], ctx: Context) -> Builder:
+    src_kind, dst_kind = ends
     src, dst = ref(rec.source), ref(rec.target)
     if src_kind == dst_kind == "person":
         proxy = _base(make, "Associate", rec.id, ctx)

@@ -17,7 +17,10 @@ turns out to be other than its first values said).
 
 Rows come in the graph's order: nodes as stored, edges grouped by their source node in
 that order, then by target in the order first met, as ``MultiDiGraph.edges`` gives them.
-``node_attrs`` looks nodes up by id (stix: the reports that name an indicator).
+``node_attrs`` looks nodes up by id (stix: the reports that name an indicator);
+``sources_into`` gives the sources of each node's in-edges of some types in the order
+``MultiDiGraph.in_edges`` gives them (ftm: the persons using an account), from one more read
+of the edges table.
 """
 
 from __future__ import annotations
@@ -37,14 +40,12 @@ from linkwatch.graph.export._common import (
     _CORE,
     ARRAY_SEP,
     Flat,
-    Lean,
     Pseudonymiser,
     Record,
     coarsen,
     coarsen_edge,
     edge_record,
     flat,
-    lean_record,
     node_record,
     of_types,
     text,
@@ -177,22 +178,17 @@ class ViewRows:
         for u, v, k, data in self._edge_rows():
             yield self._edge(u, v, k, data, pseudo)
 
-    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None,
-                     lean: Lean | None = None) -> Iterator[Record]:
+    def edge_records(self, pseudo: Pseudonymiser, touching: Container[str] | None = None
+                     ) -> Iterator[Record]:
         """The edges at a node of ``touching`` (all when ``None``), typed: only those are
-        decoded, and of those ``lean`` picks only the type."""
+        decoded."""
         for u, v, k, data in self._edge_rows(touching):
-            if lean is not None:
-                attr = _type(data)
-                if lean(str(attr or k), u, v):
-                    yield lean_record(u, v, k, attr, pseudo)
-                    continue
             yield edge_record(u, v, k, decode(data), pseudo)
 
     def _order(self) -> list[str]:
-        """The node ids in the graph's order (read again when ``nodes`` was not)."""
+        """The node ids in the graph's order (read once when ``nodes`` was not read first)."""
         if self._ids is None:
-            return [r[0] for r in self.store.scan("nodes")]
+            self._ids = [r[0] for r in self.store.scan("nodes")]
         return self._ids
 
     def _edge_rows(self, touching: Container[str] | None = None
@@ -243,7 +239,7 @@ class ViewRows:
     def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return self.view.nodes(ids)
 
-    def sources_into(self, types: Collection[str], kinds: Container[str]
+    def sources_into(self, types: Collection[str], kinds: Collection[str]
                      ) -> dict[str, list[str]]:
         """``Rows.sources_into``: the graph's ``in_edges`` list a node's sources in the order
         their first edge to it is stored (``reader._add_edges``), whatever its type.  Only
@@ -251,9 +247,10 @@ class ViewRows:
         names one of ``types`` decoded."""
         held = dict.fromkeys(self._order())
         named = re.compile("|".join(re.escape(t) for t in sorted(types))).search
+        prefixes = tuple(f"{kind}:" for kind in kinds)  # ``model.kind_of(u) in kinds``
         by_target: dict[str, dict[str, bool]] = {}
         for u, v, _k, data in self.store.scan("edges"):
-            if m.kind_of(u) not in kinds or u not in held or v not in held:
+            if not (u.startswith(prefixes) or u in kinds) or u not in held or v not in held:
                 continue
             sources = by_target.get(v)
             if sources is None:
