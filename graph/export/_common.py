@@ -273,10 +273,6 @@ class Rows(Protocol):
         ``MultiDiGraph.in_edges`` gives them (ftm: the persons using an account)."""
         ...
 
-    def graph(self) -> nx.MultiDiGraph:
-        """The graph itself (for the formats that look things up in it)."""
-        ...
-
 
 class GraphRows:
     """``Rows`` of a graph in memory."""
@@ -315,9 +311,6 @@ class GraphRows:
             if found:
                 out[v] = found
         return out
-
-    def graph(self) -> nx.MultiDiGraph:
-        return self.g
 
 
 def of_types(value: Any, types: Collection[str]) -> bool:

@@ -32,7 +32,6 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
-import networkx as nx
 import orjson
 
 from linkwatch.graph import model as m
@@ -61,9 +60,8 @@ class _View(Protocol):
 
     store: Store
 
-    def read_graph(self) -> nx.MultiDiGraph: ...
-
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+
 
 _TYPES = "$types"
 _SCALAR = frozenset({str, int, float, bool})
@@ -121,9 +119,6 @@ class ViewRows:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._stack.__exit__(kind, exc, tb)
-
-    def graph(self) -> nx.MultiDiGraph:
-        return self.view.read_graph()
 
     def count(self) -> tuple[int, int]:
         """Nodes and edges stored (edges whose ends are not both nodes are not written)."""
