@@ -283,7 +283,7 @@ def write_ftm(rows: Rows, out: Path, ctx: Context, make: Make = Entity.make) -> 
             etype, target = rec.raw_type, rec.raw_target
             ends = m.kind_of(rec.raw_source), m.kind_of(target)  # a pseudonym keeps its kind
             # may be a property of its source (``_enrich`` decides, knowing the source's kind)
-            if etype in _CARRIED or (clear and (etype in _USED or ends[1] in _MENTIONED)):
+            if str(etype) in _CARRIED or (clear and (etype in _USED or ends[1] in _MENTIONED)):
                 links = carried.get(rec.raw_source)
                 if links is None:
                     carried[rec.raw_source] = [(etype, target)]
@@ -373,12 +373,12 @@ def _enrich(proxy: Builder, rec: Record, links: Iterable[tuple[Any, str]],
             proxy.add("owner", ref(ctx.pseudo.node_id(source)))
     clear = not ctx.pseudo.active
     for etype, target in links:  # one property each: the order within a property is kept
-        kind = m.kind_of(target)
-        if folded(str(etype), rec.kind, kind):
+        kind, name = m.kind_of(target), str(etype)  # the type attribute as text, or "None"
+        if folded(name, rec.kind, kind):
             named = ref(ctx.pseudo.node_id(target))
-            if etype == m.INVOLVED:
+            if name == m.INVOLVED:
                 proxy.add("involved", named)
-            elif etype in (m.OCCURRED_AT, m.LIVES_AT):
+            elif name in (m.OCCURRED_AT, m.LIVES_AT):
                 proxy.add("addressEntity", named)
         if clear:
             if rec.kind == "person" and etype in _USED:
