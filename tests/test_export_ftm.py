@@ -174,6 +174,8 @@ def test_the_writer_makes_what_ftm_makes(case: str, key: bytes | None, tmp_path:
         written[name] = path.read_bytes()
         assert sorted(p.name for p in (tmp_path / name).iterdir()) == ["entities.ftm.json"]
     assert written["entity"] == written["proxy"]
+    # nothing an export saw is remembered after it
+    assert all(c.cache_info().currsize == 0 for c in (ftm.ref, ftm._day, ftm._cleaned))
 
 
 @pytest.fixture

@@ -271,6 +271,14 @@ def _stamped(schema: str, handling: str
 
 # -- the writer --------------------------------------------------------------------------
 def write_ftm(rows: Rows, out: Path, ctx: Context, make: Make = Entity.make) -> list[Path]:
+    try:
+        return _write(rows, out, ctx, make)
+    finally:  # what an export remembered (ids, dates, phones...) is not kept after it
+        for cache in (ref, _day, _cleaned):
+            cache.cache_clear()
+
+
+def _write(rows: Rows, out: Path, ctx: Context, make: Make) -> list[Path]:
     path, part = out / "entities.ftm.json", out / "edges.ftm.part"
     encode = json_encoder(sort_keys=True)
     users_in = rows.sources_into(_USES, {"person"})  # node -> the persons using it
