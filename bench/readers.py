@@ -27,8 +27,8 @@ own: every query above through the view, ``serve_ready_s`` (from the job handed 
 the first answer: interpreter, imports, app, view open), its RSS against the link stage's
 (the issue's target: under 25 %), and ``export`` (the whole graph read from the view and
 written in one format, as ``linkwatch export DIR`` does, through the same
-``exporting.export_view``: every format but ftm row by row from the view's tables, ftm from
-the graph read first; each format's ``total_s`` counts both; target under 5 s at 100k nodes).
+``exporting.export_view``: every format row by row from the view's tables, ftm importing
+FollowTheMoney too; target under 5 s at 100k nodes).
 Prints a table; writes bench/results/readers.json with the machine and commit.
 """
 

@@ -179,7 +179,7 @@ def write_golden(out: Path = GOLDEN) -> None:
             view = GraphView.open(settings)
             whole = view.select()
             view.close()
-            for fmt in ("csv", "json", "graphml", "gexf", "i2", "neo4j", "stix"):
+            for fmt in ("csv", "json", "graphml", "gexf", "i2", "neo4j", "stix", "ftm"):
                 for pseudo, key in (("", None), ("-pseudonymised", KEY)):
                     with stix_clock():
                         export_graph(whole, fmt, out / f"{case}-{fmt}{pseudo}",

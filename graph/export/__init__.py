@@ -19,7 +19,6 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 
@@ -38,7 +37,7 @@ from ._common import (
 )
 from ._select import select
 
-Writer = Callable[[Any, Path, Context], list[Path]]  # a graph, or Rows (``STREAMED``)
+Writer = Callable[[Rows, Path, Context], list[Path]]
 
 
 class ExportError(Exception):
@@ -96,8 +95,8 @@ def _writer(fmt: str) -> Writer:
 
 
 FORMATS = ("graphml", "gexf", "json", "csv", "i2", "neo4j", "ftm", "stix")
-# written from ``Rows`` (row by row, no graph needed); the others from the graph
-STREAMED = frozenset({"graphml", "gexf", "json", "csv", "i2", "neo4j", "stix"})
+# written from ``Rows`` (row by row, no graph needed): every format, now
+STREAMED = frozenset(FORMATS)
 
 
 def export_graph(
@@ -112,7 +111,7 @@ def export_graph(
     """Write ``g`` as ``fmt`` into the folder ``out`` (created); return the files written.
 
     ``g`` is a graph, or ``Rows`` (``linkwatch.view.ViewRows``: the whole link view read
-    as it is written, for the ``STREAMED`` formats; the others build its graph).
+    as it is written, no graph built).
 
     ``pseudonymise_key`` replaces person names and personal identifiers (node kinds
     in ``PERSONAL_KINDS``) by keyed HMAC-SHA256 pseudonyms, the same in every file
@@ -134,10 +133,7 @@ def export_graph(
     ctx = Context(handling=handling, pseudo=Pseudonymiser(pseudonymise_key), progress=ticker)
     staging = Path(tempfile.mkdtemp(prefix=".linkwatch-export-", dir=out))  # mode 0700
     try:
-        if fmt in STREAMED:
-            source: Any = GraphRows(g) if isinstance(g, nx.Graph) else g
-        else:
-            source = g if isinstance(g, nx.Graph) else g.graph()
+        source = GraphRows(g) if isinstance(g, nx.Graph) else g
         written = _writer(fmt)(source, staging, ctx)
         final = []
         for path in written:

@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Collection, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -102,6 +102,8 @@ class Record:
     raw_id: str = ""
     raw_source: str = ""
     raw_target: str = ""
+    # an edge's own ``type`` attribute (``kind`` is the key when it has none): ftm reads it
+    raw_type: Any = None
 
     @property
     def value(self) -> str:
@@ -186,7 +188,8 @@ def edge_record(u: str, v: str, key: str, data: dict[str, Any], pseudo: Pseudony
     source, target = pseudo.node_id(u), pseudo.node_id(v)
     return Record(f"{source}|{etype}|{target}", etype, etype, data.get("first_seen"),
                   data.get("last_seen"), sorted(data.get("report_ids") or ()), extra,
-                  source=source, target=target, raw_source=u, raw_target=v)
+                  source=source, target=target, raw_source=u, raw_target=v,
+                  raw_type=data.get("type"))
 
 
 def text(value: Any) -> str | bool | int | float:
@@ -240,7 +243,8 @@ class Rows(Protocol):
     """What the formats are written from: the nodes, then the edges (both ends among
     the nodes), in the order ``MultiDiGraph.nodes`` and ``.edges`` give them, as text
     (``nodes``, ``edges``) or typed (``node_records``, ``edge_records``: what a format
-    that needs only some reads, or reads again); and nodes looked up by id.
+    that needs only some reads, or reads again); nodes looked up by id; and the sources
+    of a node's in-edges (``sources_into``: ftm, the persons using an account).
     ``GraphRows`` reads a graph; ``linkwatch.view.ViewRows`` reads the link view's
     tables as they stand, without building the graph."""
 
@@ -262,8 +266,11 @@ class Rows(Protocol):
         """The attributes of each of ``ids`` held, as the graph holds them."""
         ...
 
-    def graph(self) -> nx.MultiDiGraph:
-        """The graph itself (for the formats that look things up in it)."""
+    def sources_into(self, types: Collection[str], kinds: Collection[str]
+                     ) -> dict[str, list[str]]:
+        """Each node with an in-edge whose own ``type`` attribute is one of ``types`` from a
+        node of ``kinds`` (its id's kind): those sources, once each, in the order
+        ``MultiDiGraph.in_edges`` gives them (ftm: the persons using an account)."""
         ...
 
 
@@ -295,8 +302,19 @@ class GraphRows:
         nodes = self.g.nodes
         return {n: nodes[n] for n in ids if n in nodes}
 
-    def graph(self) -> nx.MultiDiGraph:
-        return self.g
+    def sources_into(self, types: Collection[str], kinds: Collection[str]
+                     ) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for v, preds in self.g.pred.items():
+            found = [u for u, keys in preds.items() if m.kind_of(u) in kinds
+                     and any(of_types(d.get("type"), types) for d in keys.values())]
+            if found:
+                out[v] = found
+        return out
+
+
+def of_types(value: Any, types: Collection[str]) -> bool:
+    return isinstance(value, str) and value in types
 
 
 def json_encoder(sort_keys: bool = False) -> Callable[[Any], str]:

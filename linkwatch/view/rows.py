@@ -17,18 +17,21 @@ turns out to be other than its first values said).
 
 Rows come in the graph's order: nodes as stored, edges grouped by their source node in
 that order, then by target in the order first met, as ``MultiDiGraph.edges`` gives them.
-``node_attrs`` looks nodes up by id (stix: the reports that name an indicator).
+``node_attrs`` looks nodes up by id (stix: the reports that name an indicator);
+``sources_into`` gives the sources of each node's in-edges of some types in the order
+``MultiDiGraph.in_edges`` gives them (ftm: the persons using an account), from one more read
+of the edges table.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Container, Iterable, Iterator
+import re
+from collections.abc import Collection, Container, Iterable, Iterator
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
-import networkx as nx
 import orjson
 
 from linkwatch.graph import model as m
@@ -43,6 +46,7 @@ from linkwatch.graph.export._common import (
     edge_record,
     flat,
     node_record,
+    of_types,
     text,
 )
 
@@ -56,9 +60,8 @@ class _View(Protocol):
 
     store: Store
 
-    def read_graph(self) -> nx.MultiDiGraph: ...
-
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+
 
 _TYPES = "$types"
 _SCALAR = frozenset({str, int, float, bool})
@@ -81,6 +84,14 @@ def _plan(types: dict[str, str], coarsened: bool) -> _Plan:
         elif name in _CORE or (coarsened and name in _COARSENED) or kind not in _PLAIN_KINDS:
             return None  # the graph's path
     return core["first_seen"], core["last_seen"], core["report_ids"]
+
+
+def _type(data: str) -> Any:
+    """An edge's own ``type`` attribute, as decoded (``None`` when it has none)."""
+    raw = orjson.loads(data)
+    if _TYPES in raw and "type" in raw[_TYPES]:
+        return decode(data).get("type")
+    return raw.get("type")
 
 
 class ViewRows:
@@ -108,9 +119,6 @@ class ViewRows:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._stack.__exit__(kind, exc, tb)
-
-    def graph(self) -> nx.MultiDiGraph:
-        return self.view.read_graph()
 
     def count(self) -> tuple[int, int]:
         """Nodes and edges stored (edges whose ends are not both nodes are not written)."""
@@ -172,14 +180,17 @@ class ViewRows:
         for u, v, k, data in self._edge_rows(touching):
             yield edge_record(u, v, k, decode(data), pseudo)
 
+    def _order(self) -> list[str]:
+        """The node ids in the graph's order (read once when ``nodes`` was not read first)."""
+        if self._ids is None:
+            self._ids = [r[0] for r in self.store.scan("nodes")]
+        return self._ids
+
     def _edge_rows(self, touching: Container[str] | None = None
                    ) -> Iterator[tuple[str, str, str, str]]:
         """(source, target, key, data) of every edge (``edges_read`` counts them), or of
         those at a node of ``touching`` (only those held meanwhile), in the graph's order."""
-        order = self._ids
-        if order is None:  # nodes() not read first: their order all the same
-            order = [r[0] for r in self.store.scan("nodes")]
-        by_source: dict[str, dict[str, dict[str, str]] | None] = dict.fromkeys(order)
+        by_source: dict[str, dict[str, dict[str, str]] | None] = dict.fromkeys(self._order())
         self.edges_read = 0
         for u, v, k, data in self.store.scan("edges"):
             if u not in by_source or v not in by_source:
@@ -222,6 +233,27 @@ class ViewRows:
 
     def node_attrs(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return self.view.nodes(ids)
+
+    def sources_into(self, types: Collection[str], kinds: Collection[str]
+                     ) -> dict[str, list[str]]:
+        """``Rows.sources_into``: the graph's ``in_edges`` list a node's sources in the order
+        their first edge to it is stored (``reader._add_edges``), whatever its type.  Only
+        the pairs from a node of ``kinds`` are held meanwhile, only the edges whose text
+        names one of ``types`` decoded."""
+        held = dict.fromkeys(self._order())
+        named = re.compile("|".join(re.escape(t) for t in sorted(types))).search
+        prefixes = tuple(f"{kind}:" for kind in kinds)  # ``model.kind_of(u) in kinds``
+        by_target: dict[str, dict[str, bool]] = {}
+        for u, v, _k, data in self.store.scan("edges"):
+            if not (u.startswith(prefixes) or u in kinds) or u not in held or v not in held:
+                continue
+            sources = by_target.get(v)
+            if sources is None:
+                sources = by_target[v] = {}
+            if not sources.get(u):
+                sources[u] = named(data) is not None and of_types(_type(data), types)
+        return {v: found for v, sources in by_target.items()
+                if (found := [u for u, wanted in sources.items() if wanted])}
 
     # -- one row's attributes --------------------------------------------------------
     def _core(self, raw: dict[str, Any], coarsened: bool
