@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import time
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -217,11 +218,13 @@ class ViewWriter:
         carried for it keep only the reports ``held`` (the purged ones' leave the disk)."""
         self.broken()
         self.carried = [row for row in self.carried if row[0] in held]
-        if self.spill.exists():
-            kept = [row for row in _read_spill(self.spill) if row[0] in held]
-            self.spill.unlink()
-            if kept:
-                self._append(kept)
+        if self.spill.exists():  # filtered line by line: it may be larger than memory
+            old = self.spill.with_suffix(".purging")
+            os.replace(self.spill, old)
+            self._append(row for row in _read_spill(old) if row[0] in held)
+            old.unlink()
+            if not self.spill.stat().st_size:
+                self.spill.unlink()
 
     def kept(self) -> str:
         """What is kept for the view while it is down (for the log)."""
@@ -284,9 +287,9 @@ class ViewWriter:
         if rows is not None:
             self.carried = rows.reports_rows + self.carried
             if rows.spilled is not None and rows.spilled.exists():  # older than any since
-                if self.spill.exists():
-                    rows.spilled.write_bytes(rows.spilled.read_bytes()
-                                             + self.spill.read_bytes())
+                if self.spill.exists():  # (none is made while a write runs; kept all the same)
+                    with rows.spilled.open("ab") as older, self.spill.open("rb") as newer:
+                        shutil.copyfileobj(newer, older)  # in chunks: it may be large
                 os.replace(rows.spilled, self.spill)
             rows.spilled = None
 
